@@ -1,0 +1,1 @@
+"""Corpus loaders, the sample book, lexicons and the synthetic page generator."""

@@ -1,0 +1,100 @@
+"""Punctuated classical text: streaming loader and the label extraction the punctuator learns from.
+
+Labels are the sentence-level mark that follows each character. Quotation marks are not learned: the corpus
+dropped many of them and left a bare space (see ``../shared/corpora/SOURCES.md``), so their positions are
+unreliable. Book-title marks 《》 surround a span rather than follow a character; they are the annotation
+stage's business (a title entity), not the punctuator's. Brackets, ellipses and other marks are removed
+from the input and carry no label.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Label set: "O" (no mark) and the seven marks that end or divide a clause.
+PUNCT_LABELS: tuple[str, ...] = ("O", "，", "。", "、", "；", "：", "？", "！")
+LABEL_TO_ID = {label: i for i, label in enumerate(PUNCT_LABELS)}
+
+#: Half-width and look-alike forms folded into the label set.
+_FOLD = {",": "，", ".": "。", "．": "。", ";": "；", ":": "：", "∶": "：", "?": "？", "!": "！", "､": "、"}
+#: When several marks follow one character, the strongest wins (a sentence end beats a comma).
+_STRENGTH = {"O": 0, "、": 1, "，": 2, "：": 3, "；": 4, "。": 5, "！": 6, "？": 7}
+#: Marks and brackets that are removed from the text but carry no label.
+_DROPPED = set("《》〈〉「」『』“”‘’\"'（）()〔〕［］[]【】…—─·‧・～~-_*")
+
+
+def is_punctuation(ch: str) -> bool:
+    """True for marks the punctuator predicts or strips from its input (not for page characters)."""
+    return ch in _FOLD or ch in LABEL_TO_ID or ch in _DROPPED or ch.isspace()
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    """Unpunctuated characters and, for each, the mark that follows it ("O" for none)."""
+
+    chars: str
+    labels: tuple[str, ...]
+
+
+def extract_labels(text: str) -> LabelledText:
+    """Strip punctuation and spaces from ``text`` and record the mark after each remaining character.
+
+    Marks before the first character are dropped (there is nothing to attach them to).
+    """
+    chars: list[str] = []
+    labels: list[str] = []
+    for ch in text:
+        mark = _FOLD.get(ch, ch)
+        if mark in LABEL_TO_ID and mark != "O":
+            if labels and _STRENGTH[mark] > _STRENGTH[labels[-1]]:
+                labels[-1] = mark
+        elif ch in _DROPPED or ch.isspace():
+            continue
+        else:
+            chars.append(ch)
+            labels.append("O")
+    return LabelledText("".join(chars), tuple(labels))
+
+
+def insert_labels(chars: str, labels: list[str] | tuple[str, ...]) -> str:
+    """Inverse of :func:`extract_labels`: write each label's mark after its character."""
+    if len(chars) != len(labels):
+        raise ValueError(f"{len(chars)} characters but {len(labels)} labels")
+    return "".join(ch + ("" if lab == "O" else lab) for ch, lab in zip(chars, labels, strict=True))
+
+
+def canonical_punctuation(text: str) -> str:
+    """``text`` reduced to what the label set can express (the target of a lossless round trip)."""
+    lt = extract_labels(text)
+    return insert_labels(lt.chars, lt.labels)
+
+
+def iter_paragraphs(path: str | Path) -> Iterator[tuple[str, str]]:
+    """Yield ``(book, paragraph)`` from a ``punct_*.jsonl.gz`` file, streaming.
+
+    Paragraphs are the ``\\n``-separated parts of each chapter; ``【原文】``-style headings and empty
+    paragraphs are skipped, and ``**`` placeholders (characters the source could not encode) are removed.
+    """
+    opener = gzip.open if str(path).endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            for para in record["text"].split("\n"):
+                para = para.replace("**", "").strip()
+                if not para or (para.startswith("【") and para.endswith("】")):
+                    continue
+                yield record["book"], para
+
+
+def iter_labelled(path: str | Path, min_chars: int = 2) -> Iterator[LabelledText]:
+    """Yield a :class:`LabelledText` per paragraph of a punctuated corpus file."""
+    for _book, para in iter_paragraphs(path):
+        lt = extract_labels(para)
+        if len(lt.chars) >= min_chars:
+            yield lt

@@ -1,0 +1,267 @@
+"""The digitise flow: scans in, TEI out.
+
+ingest -> (per page: decode, preprocess, OCR) -> clean -> punctuate -> export TEI + document JSON.
+
+Pages are processed one at a time and each finished page is saved under ``OUT/<book>/pages/`` keyed by its
+content hash and the OCR settings, so an interrupted batch resumes where it stopped and a re-run redoes
+nothing. Bad inputs are copied to ``OUT/<book>/quarantine/`` with their reasons; the rest of the batch goes on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import cv2
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact
+
+import wenyuan
+from tasks.clean import CleanConfig, clean_book
+from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
+from tasks.ocr import OcrConfig, build_engine, read_page
+from tasks.preprocess import PreprocessConfig, preprocess
+from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
+from tasks.punctuate import load_punctuator, punctuate_book
+from tasks.tei import validate_tei, write_tei
+from wenyuan.document import Book, BookMetadata, Page, Quarantined
+from wenyuan.errors import BadInputError, ManifestError
+from wenyuan.io import atomic_write_text
+
+_ENGINES: dict[str, Any] = {}
+_ENGINE_LOCK = threading.Lock()
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    try:
+        return get_run_logger()
+    except Exception:  # outside a flow run (a task's .fn() called directly)
+        return logging.getLogger("wenyuan")
+
+
+def get_engine(cfg: OcrConfig):
+    """One OCR engine per process and configuration (model loading takes seconds)."""
+    key = json.dumps(asdict(cfg), sort_keys=True)
+    with _ENGINE_LOCK:
+        if key not in _ENGINES:
+            _ENGINES[key] = build_engine(cfg)
+        return _ENGINES[key]
+
+
+def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None) -> str:
+    """A file-system and XML-id safe identifier for the book."""
+    raw = explicit or metadata.extra.get("id") or (inputs[0].stem if inputs else "book")
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-.") or "book"
+    return slug if slug[0].isalpha() else f"b-{slug}"
+
+
+def settings_key(pre: PreprocessConfig, ocr: OcrConfig, engine_version: str) -> str:
+    """Hash of everything that changes a page's OCR result (the device does not)."""
+    ocr_settings = {k: v for k, v in asdict(ocr).items() if k != "device"}
+    blob = json.dumps({"pre": asdict(pre), "ocr": ocr_settings, "engine": engine_version, "v": 1}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+@task(name="ingest")
+def ingest_task(inputs: list[Path], workdir: Path) -> tuple[list[PageSource], list[Quarantined], Path | None]:
+    return list_page_sources(inputs, workdir)
+
+
+@task(name="read-manifest")
+def manifest_task(path: Path | None) -> tuple[BookMetadata, list[Quarantined]]:
+    if path is None:
+        return BookMetadata(), []
+    try:
+        return read_manifest(path), []
+    except ManifestError as exc:
+        return BookMetadata(), [Quarantined(path=str(path), reason=str(exc), stage="manifest")]
+
+
+@task(name="process-page")
+def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, ocr: OcrConfig) -> list[Page]:
+    """Decode, preprocess and OCR one source page (or reuse its saved result); raises BadInputError."""
+    image = load_page_image(src)
+    sha = page_hash(image)
+    engine = get_engine(ocr)
+    key = settings_key(pre, ocr, engine.version)
+    cached = book_dir / "pages" / f"{sha}-{key}.json"
+    if cached.exists():
+        return [Page.model_validate(p) for p in json.loads(cached.read_text(encoding="utf-8"))]
+    leaves = preprocess(image, pre)
+    pages = []
+    facsimile = book_dir / "images" / f"p{sha[:12]}.png"
+    facsimile.parent.mkdir(parents=True, exist_ok=True)
+    if src.pages_in_file == 1 and src.path.suffix.lower() in {".jpg", ".jpeg", ".png"}:
+        facsimile = facsimile.with_suffix(src.path.suffix.lower())
+        shutil.copyfile(src.path, facsimile)  # keep the archive's original bytes as the facsimile
+    else:
+        cv2.imwrite(str(facsimile), image)
+    for k, prepared in enumerate(leaves):
+        # Both leaves of a split spread point at the one facsimile; their coordinates are on it.
+        leaf_id = f"p{sha[:12]}" + ("" if len(leaves) == 1 else "ab"[k])
+        page = Page(id=leaf_id, index=0, source=src.label, source_page=src.page, sha256=sha,
+                    width=image.shape[1], height=image.shape[0], image=f"images/{facsimile.name}",
+                    preprocessing=prepared.steps)
+        pages.append(read_page(prepared, engine, page, ocr))
+    atomic_write_text(cached, json.dumps([p.model_dump(mode="json") for p in pages], ensure_ascii=False))
+    return pages
+
+
+@task(name="clean")
+def clean_task(book: Book, cfg: CleanConfig) -> Book:
+    return clean_book(book, cfg)
+
+
+@task(name="punctuate")
+def punctuate_task(book: Book, model_dir: Path, device: str) -> Book:
+    return punctuate_book(book, load_punctuator(str(model_dir), device))
+
+
+@task(name="export-tei")
+def export_task(book: Book, book_dir: Path, validate: bool) -> Path:
+    book.save(book_dir / f"{book.id}.json")
+    tei = write_tei(book, book_dir / f"{book.id}.tei.xml")
+    if validate:
+        errors = validate_tei(tei)
+        if errors:
+            raise RuntimeError(f"{tei}: generated TEI does not validate: {errors[:5]}")
+    return tei
+
+
+def quarantine(items: list[Quarantined], book_dir: Path) -> None:
+    """Copy each bad input that is a file into ``quarantine/`` and record why in ``quarantine.json``."""
+    if not items:
+        return
+    qdir = book_dir / "quarantine"
+    qdir.mkdir(parents=True, exist_ok=True)
+    for q in items:
+        path = Path(q.path.split("#")[0])
+        if path.is_file() and not path.is_symlink():
+            shutil.copyfile(path, qdir / path.name)
+    atomic_write_text(qdir / "quarantine.json",
+                      json.dumps([q.model_dump() for q in items], ensure_ascii=False, indent=1))
+
+
+def report_markdown(book: Book, seconds: dict[str, float]) -> str:
+    chars = [c for *_, c in book.chars()]
+    confs = [c.confidence for c in chars if c.confidence is not None]
+    low = sum(c < 0.6 for c in confs)
+    lines = [f"# {book.metadata.title or book.id}", "",
+             f"- pages: {len(book.pages)}", f"- characters: {len(chars)}",
+             f"- mean confidence: {sum(confs) / len(confs):.3f}" if confs else "- mean confidence: n/a",
+             f"- low-confidence characters (<0.6): {low}", f"- sentences: {len(book.sentences)}",
+             f"- quarantined: {len(book.quarantined)}"]
+    lines += [f"  - `{q.path}`: {q.reason}" for q in book.quarantined]
+    lines += ["", "| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in seconds.items()]
+    return "\n".join(lines) + "\n"
+
+
+@flow(name="digitize", log_prints=True)
+def digitize(
+    inputs: list[str],
+    out: str,
+    manifest: str | None = None,
+    book_id: str | None = None,
+    device: str = "auto",
+    punctuate: bool = True,
+    punctuator_model: str | None = None,
+    check_tei: bool = True,
+    preprocess_config: dict | None = None,
+    ocr_config: dict | None = None,
+    show_progress: bool = False,
+) -> dict:
+    """Digitise one book from page scans to a TEI edition.
+
+    Args:
+        inputs: image files, multi-page TIFFs, PDFs, zips or folders of them, in page order.
+        out: output folder; the book goes to ``OUT/<book>/``.
+        manifest: a manifest (CSV or JSON) of book metadata; one found among the inputs is used otherwise.
+        book_id: identifier of the book (default: manifest ``id``, else the first input's name).
+        device: ``auto``, ``cpu`` or ``cuda`` for OCR and models.
+        punctuate: run the punctuation model.
+        punctuator_model: a punctuator folder other than the shipped one.
+        check_tei: validate the TEI against ``tei_all`` after writing it.
+        preprocess_config: overrides of :class:`PreprocessConfig` fields.
+        ocr_config: overrides of :class:`OcrConfig` fields.
+        show_progress: draw a progress bar on the terminal.
+
+    Returns:
+        Paths of the outputs and counts (pages, characters, quarantined).
+    """
+    log = _logger()
+    pre = PreprocessConfig(**(preprocess_config or {}))
+    ocr = OcrConfig(device=device, **(ocr_config or {}))
+    paths = [Path(p) for p in inputs]
+    seconds: dict[str, float] = {}
+    t0 = time.monotonic()
+    workdir = Path(tempfile.mkdtemp(prefix="wenyuan-ingest-"))
+    try:
+        sources, bad, found_manifest = ingest_task(paths, workdir)
+        metadata, manifest_bad = manifest_task(Path(manifest) if manifest else found_manifest)
+        bad = bad + manifest_bad
+        book = Book(id=book_id_for(paths, metadata, book_id), metadata=metadata)
+        book_dir = Path(out) / book.id
+        book_dir.mkdir(parents=True, exist_ok=True)
+        seconds["ingest"] = time.monotonic() - t0
+        log.info("%d page(s) to read, %d input(s) quarantined", len(sources), len(bad))
+        t1 = time.monotonic()
+        seen: dict[str, str] = {}
+        progress = None
+        if show_progress:
+            from tqdm import tqdm
+
+            progress = tqdm(total=len(sources), unit="page", desc=book.id)
+        for src in sources:
+            try:
+                for page in process_page_task(src, book_dir, pre, ocr):
+                    if page.id in seen:
+                        bad.append(Quarantined(path=src.label, stage="ocr",
+                                               reason=f"duplicate of page {seen[page.id]} (same content hash)"))
+                        continue
+                    seen[page.id] = src.label
+                    page.index = len(book.pages)
+                    book.pages.append(page)
+            except BadInputError as exc:
+                log.warning("quarantined %s: %s", exc.path, exc.reason)
+                bad.append(Quarantined(path=str(src.path), reason=exc.reason, stage="decode"))
+            if progress:
+                progress.update(1)
+        if progress:
+            progress.close()
+        seconds["preprocess+ocr"] = time.monotonic() - t1
+        engine = get_engine(ocr) if book.pages else None
+        if engine is not None:
+            book.add_step("ocr", engine.name, engine.version, **{k: v for k, v in asdict(ocr).items()})
+        book.quarantined = bad
+        quarantine(bad, book_dir)
+        t2 = time.monotonic()
+        book = clean_task(book, CleanConfig())
+        seconds["clean"] = time.monotonic() - t2
+        if punctuate and book.pages:
+            t3 = time.monotonic()
+            model_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
+            book = punctuate_task(book, model_dir, device)
+            seconds["punctuate"] = time.monotonic() - t3
+        t4 = time.monotonic()
+        tei = export_task(book, book_dir, check_tei)
+        seconds["export"] = time.monotonic() - t4
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report = report_markdown(book, seconds)
+    atomic_write_text(book_dir / "report.md", report)
+    try:
+        create_markdown_artifact(key=f"digitize-{book.id.lower().replace('_', '-').replace('.', '-')}"[:60],
+                                 markdown=report, description=f"wenyuan {wenyuan.__version__} batch report")
+    except Exception as exc:  # artifacts are a courtesy; never fail a finished batch over one
+        log.warning("could not create the report artifact: %s", exc)
+    return {"book": book.id, "tei": str(tei), "json": str(book_dir / f"{book.id}.json"), "pages": len(book.pages),
+            "characters": sum(1 for _ in book.chars()), "quarantined": [q.model_dump() for q in bad]}

@@ -1,0 +1,211 @@
+"""Train the punctuation model as a resumable Prefect flow.
+
+prepare data (tokenizer + encoded corpus, cached) -> train on a time budget (checkpoints, dev evaluation,
+learning-curve artifact) -> evaluate the best on the whole dev set -> ship it to ``models/punctuator`` only
+if it beats the model already there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from corpora.punct import PUNCT_LABELS, iter_labelled, iter_paragraphs
+from models.folder import read_metadata, save_fp16_folder
+from models.punctuator import (
+    ARCHITECTURE,
+    CharEncoder,
+    Punctuator,
+    PunctuatorArch,
+    build_model,
+    encode_labelled,
+    evaluate_punctuator,
+    window_batch,
+)
+from models.training import TrainConfig, TrainState, select_device, train
+
+log = logging.getLogger(__name__)
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "punctuator"
+
+
+def _dev_paragraphs(path: Path, max_chars: int | None) -> list[str]:
+    out, n = [], 0
+    for _book, para in iter_paragraphs(path):
+        out.append(para)
+        n += len(para)
+        if max_chars and n >= max_chars:
+            break
+    return out
+
+
+@task
+def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int) -> Path:
+    """Build (or reuse) the tokenizer and the encoded training arrays under ``run_dir/data``."""
+    from transformers import AutoTokenizer
+
+    from models.char_tokenizer import build_char_tokenizer, count_characters
+
+    data = run_dir / "data"
+    if (data / "ids.npy").exists():
+        return data
+    data.mkdir(parents=True, exist_ok=True)
+    if init_from is not None:
+        tokenizer = AutoTokenizer.from_pretrained(init_from)
+    else:
+        counts = count_characters(lt.chars for lt in iter_labelled(train_path))
+        tokenizer = build_char_tokenizer(counts, max_size=vocab_size)
+    tokenizer.save_pretrained(data / "tokenizer")
+    ids, labels = encode_labelled(iter_labelled(train_path), CharEncoder(tokenizer))
+    np.save(data / "labels.npy", labels)
+    np.save(data / "ids.npy", ids)  # written last: its presence marks the cache complete
+    log.info("encoded %d training characters", len(ids))
+    return data
+
+
+def _card(meta: dict) -> str:
+    m = meta["metrics"]
+    curve = "\n".join(
+        f"| {p['step']} | {p['seconds']} | {p['seg_f1']:.3f} | {p['punct_f1']:.3f} |" for p in meta["curve"]
+    )
+    per_mark = "\n".join(
+        f"| {k} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |"
+        for k, v in m["per_mark"].items()
+    )
+    return f"""---
+license: mit
+language: lzh
+tags: [token-classification, punctuation, classical-chinese]
+---
+# wenyuan punctuator ({ARCHITECTURE})
+
+Inserts editorial punctuation ({"".join(PUNCT_LABELS[1:])}) into unpunctuated classical Chinese, one label per
+character (the mark that follows it). A BERT token classifier ({meta['parameters']:,} parameters,
+{meta['arch']['layers']} layers, hidden {meta['arch']['hidden']}), trained from scratch on characters; weights
+stored in fp16.
+
+## Data and licence
+Trained on `punct_train.jsonl.gz` from the NiuTrans Classical-Modern corpus (MIT licence, copyright 2022
+NiuTrans Open Source), simplified script; traditional input is mapped to simplified per character.
+Quotation marks are not learned (the corpus dropped many of them); book-title marks are left to annotation.
+
+## Training
+{meta['steps']} steps, {meta['tokens']:,} training characters seen, {meta['train_seconds'] / 3600:.2f} h on
+{meta['device']} ({date.today().isoformat()}). Retrain or continue with:
+
+    wenyuan train-punctuator --train ../shared/corpora/punct_train.jsonl.gz \\
+        --dev ../shared/corpora/punct_dev.jsonl.gz --budget-minutes 120 --init-from models/punctuator
+
+## Dev metrics (`punct_dev.jsonl.gz`, {m['chars']:,} characters)
+Segmentation F1 **{m['segmentation']['f1']:.3f}** (P {m['segmentation']['precision']:.3f},
+R {m['segmentation']['recall']:.3f}); punctuation F1 **{m['punctuation']['f1']:.3f}**.
+Measured with `wenyuan eval-punctuation --data ../shared/corpora/punct_dev.jsonl.gz`.
+
+| mark | precision | recall | F1 | support |
+|---|---|---|---|---|
+{per_mark}
+
+## Learning curve (dev subset)
+| step | seconds | segmentation F1 | punctuation F1 |
+|---|---|---|---|
+{curve}
+"""
+
+
+@task
+def evaluate_and_ship(best: Path, dev_path: Path, ship_to: Path, state: TrainState, device: str) -> dict:
+    """Score the run's best model on the whole dev set; copy it to ``ship_to`` if it beats what is there."""
+    paragraphs = _dev_paragraphs(dev_path, None)
+    scores = evaluate_punctuator(Punctuator.from_pretrained(best, device=device), paragraphs)
+    scores["chars"] = sum(len(p) for p in paragraphs)
+    meta = read_metadata(best)
+    meta.update(metrics=scores, curve=state.curve, steps=state.step, tokens=state.tokens,
+                train_seconds=state.seconds)
+    (best / "wenyuan.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    (best / "README.md").write_text(_card(meta), encoding="utf-8")
+    shipped = read_metadata(ship_to).get("metrics", {}).get("segmentation", {}).get("f1", -1.0)
+    new = scores["segmentation"]["f1"]
+    summary = f"dev segmentation F1 {new:.4f}, punctuation F1 {scores['punctuation']['f1']:.4f}"
+    if new > shipped:
+        tmp = ship_to.with_name(ship_to.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(best, tmp)
+        shutil.rmtree(ship_to, ignore_errors=True)
+        tmp.rename(ship_to)
+        summary += f"; shipped to {ship_to} (previous {shipped:.4f})"
+    else:
+        summary += f"; not shipped (shipped model has {shipped:.4f})"
+    create_markdown_artifact(key="punctuator-result", markdown=summary)
+    log.info(summary)
+    return scores
+
+
+@flow(name="train-punctuator")
+def train_punctuator(
+    train_path: Path,
+    dev_path: Path,
+    run_dir: Path = Path("runs/punctuator"),
+    ship_to: Path = SHIPPED,
+    init_from: Path | None = None,
+    budget_minutes: float = 60.0,
+    device: str = "auto",
+    batch_size: int = 32,
+    seq_len: int = 128,
+    lr: float = 1e-3,
+    total_steps: int = 30_000,
+    eval_every_steps: int = 500,
+    checkpoint_minutes: float = 5.0,
+    dev_eval_chars: int = 40_000,
+    vocab_size: int = 8000,
+    threads: int = 0,
+) -> dict:
+    """Train, resume or continue the punctuator, then evaluate and (if better) ship it.
+
+    Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from`` (a shipped folder, to
+    continue across sessions) or from scratch.
+    """
+    import torch
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    run_dir, dev_path, train_path = Path(run_dir), Path(dev_path), Path(train_path)
+    dev = select_device(device)
+    data = prepare_data(train_path, run_dir, init_from, vocab_size)
+    tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
+    ids = np.load(data / "ids.npy", mmap_mode="r")
+    labels = np.load(data / "labels.npy", mmap_mode="r")
+    arch = PunctuatorArch()
+    if init_from is not None:
+        model = AutoModelForTokenClassification.from_pretrained(init_from, dtype=torch.float32)
+    else:
+        model = build_model(len(tokenizer.get_vocab()), arch, pad_id=tokenizer.pad_token_id)
+    dev_subset = _dev_paragraphs(dev_path, dev_eval_chars)
+    best_dir = run_dir / "best"
+
+    def evaluate(m) -> dict[str, float]:
+        s = evaluate_punctuator(Punctuator(m, tokenizer, dev, batch_size=64), dev_subset)
+        return {"seg_f1": round(s["segmentation"]["f1"], 4), "punct_f1": round(s["punctuation"]["f1"], 4)}
+
+    def on_best(m, state: TrainState) -> None:
+        meta = {"name": "wenyuan-punctuator", "architecture": ARCHITECTURE, "version": f"1.{state.step}",
+                "labels": list(PUNCT_LABELS), "script": "simplified (traditional mapped per character)",
+                "arch": asdict(arch), "parameters": sum(p.numel() for p in m.parameters()),
+                "device": dev, "min_pipeline_version": "0.1.0"}
+        save_fp16_folder(m, tokenizer, best_dir, meta, card=f"# wenyuan punctuator\n\nCheckpoint at step {state.step}.\n")
+
+    def on_eval(state: TrainState) -> None:
+        create_table_artifact(key="punctuator-learning-curve", table=state.curve,
+                              description="Dev-subset F1 during training")
+
+    cfg = TrainConfig(lr=lr, total_steps=total_steps, budget_s=budget_minutes * 60,
+                      checkpoint_every_s=checkpoint_minutes * 60, eval_every_steps=eval_every_steps,
+                      threads=threads, warmup_steps=min(1000, total_steps // 10))
+    state = train(model, lambda step: window_batch(ids, labels, step, cfg.seed, batch_size, seq_len),
+                  evaluate, on_best, run_dir, cfg, metric="seg_f1", device=dev, on_eval=on_eval)
+    return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev)

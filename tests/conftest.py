@@ -1,0 +1,62 @@
+"""Shared fixtures: the sample book, one OCR engine, a Prefect test server, the digitised sample."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE_BOOK = ROOT / "corpora" / "sample" / "book"
+SHARED = Path(os.environ.get("WENYUAN_SHARED", ROOT.parent / "shared"))
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def shared_file(rel: str) -> Path:
+    """A file of ``../shared``; tests that need the corpora fail loudly when it is missing."""
+    path = SHARED / rel
+    if not path.exists():
+        pytest.fail(f"{path} missing: the tests need ../shared beside the repository (or WENYUAN_SHARED)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_truth() -> list[dict]:
+    return json.loads((SAMPLE_BOOK / "ground_truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def ocr_engine():
+    from tasks.ocr import OcrConfig, build_engine
+
+    return build_engine(OcrConfig(device="cpu"))
+
+
+@pytest.fixture(scope="session")
+def prefect_server():
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def digitized_sample(prefect_server, tmp_path_factory) -> dict:
+    """The quickstart job, run once: the sample book through the whole digitise flow."""
+    from flows.digitize import digitize
+
+    out = tmp_path_factory.mktemp("out")
+    result = digitize(inputs=[str(SAMPLE_BOOK)], out=str(out), device="cpu")
+    result["out"] = out
+    return result
+
+
+def normalized(text: str) -> str:
+    """Ground truth regularised the way the cleaning stage regularises the reading."""
+    from tasks.clean import CleanConfig, normalize_char
+
+    cfg = CleanConfig()
+    return "".join((normalize_char(c, cfg) or (c,))[0] for c in text)

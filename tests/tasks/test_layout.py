@@ -1,0 +1,43 @@
+"""Reading order from hand-built boxes: columns, commentary, registers, horizontal pages."""
+
+from tasks.layout import page_direction, reading_order
+
+
+def _col(x: float, y0: float, y1: float, w: float = 60):
+    return (x, y0, x + w, y1)
+
+
+def test_columns_read_right_to_left():
+    boxes = [_col(100, 0, 900), _col(300, 0, 900), _col(200, 0, 900)]
+    direction, units = reading_order(boxes, 1000)
+    assert direction == "vertical-rl"
+    assert [u.lines for u in units] == [[1], [2], [0]]
+
+
+def test_commentary_is_read_right_subcolumn_first_in_its_place():
+    boxes = [
+        _col(300, 0, 400),  # 0 main text, column 1 top
+        _col(300, 420, 700, 28),  # 1 left sub-column
+        _col(332, 420, 760, 28),  # 2 right sub-column
+        _col(300, 780, 900),  # 3 main text continues below the commentary
+        _col(200, 0, 900),  # 4 next column
+    ]
+    _, units = reading_order(boxes, 1000)
+    assert [(u.kind, u.lines) for u in units] == [
+        ("main", [0]), ("commentary", [2, 1]), ("main", [3]), ("main", [4]),
+    ]
+
+
+def test_two_registers_are_read_top_register_first():
+    top = [_col(x, 0, 400) for x in (400, 300, 200, 100)]
+    bottom = [_col(x, 500, 900) for x in (400, 300, 200, 100)]
+    _, units = reading_order(bottom + top, 1000)
+    assert [u.lines[0] for u in units] == [4, 5, 6, 7, 0, 1, 2, 3]
+    assert [u.register for u in units] == [0] * 4 + [1] * 4
+
+
+def test_horizontal_page_reads_rows_top_down_left_to_right():
+    boxes = [(0, 100, 400, 130), (0, 0, 400, 30), (450, 0, 800, 30)]
+    assert page_direction(boxes) == "horizontal-tb"
+    _, units = reading_order(boxes, 200)
+    assert [u.lines for u in units] == [[1, 2], [0]]

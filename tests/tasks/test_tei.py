@@ -1,0 +1,67 @@
+"""TEI export: validity against tei_all, structure, and hostile content."""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from tasks.tei import TEI_NS, book_to_tei, validate_tei
+from wenyuan.document import Book, BookMetadata, Char, Line, Page, Region, box_polygon
+
+NS = {"t": TEI_NS}
+
+
+def _book(chars: list[Char], metadata: BookMetadata | None = None) -> Book:
+    main = Line(id="p1-l001", polygon=box_polygon(10, 10, 60, 400), chars=chars)
+    note = Line(id="p1-l002", polygon=box_polygon(10, 410, 30, 600), chars=[Char(text="注", confidence=0.99)])
+    page = Page(id="p1", index=0, source="a.png", sha256="x", width=100, height=700, image="images/a.png",
+                regions=[Region(id="p1-r1", polygon=main.polygon, lines=[main]),
+                         Region(id="p1-r2", kind="commentary", polygon=note.polygon, lines=[note])])
+    return Book(id="b1", metadata=metadata or BookMetadata(), pages=[page])
+
+
+def test_minimal_book_is_valid_tei_with_facsimile_links():
+    book = _book([Char(text="學", confidence=0.99), Char(text="為", orig="爲", confidence=0.95),
+                  Char(text="習", confidence=0.3, punct_after="。")])
+    book.add_step("punctuate", "wenyuan-punctuator", "1.2")
+    tree = book_to_tei(book)
+    assert validate_tei(tree) == []
+    assert tree.xpath("//t:surface/@xml:id", namespaces=NS) == ["p1"]
+    assert tree.xpath("//t:pb/@facs", namespaces=NS) == ["#p1"]
+    assert tree.xpath("//t:lb/@facs", namespaces=NS) == ["#p1-l001", "#p1-l002"]
+    assert tree.xpath("//t:choice/t:orig/text()", namespaces=NS) == ["爲"]
+    assert tree.xpath("//t:unclear/@cert", namespaces=NS) == ["0.30"]
+    assert tree.xpath("//t:pc[@resp='#punctuator']/text()", namespaces=NS) == ["。"]
+    assert tree.xpath("//t:note[@type='commentary']//text()", namespaces=NS) == ["注"]
+    ids = tree.xpath("//@xml:id", namespaces=NS)
+    assert len(ids) == len(set(ids))
+
+
+def test_header_comes_from_the_manifest():
+    md = BookMetadata(title="史記", author="司馬遷", dynasty="漢", institution="某圖書館", shelfmark="善本 01",
+                      rights="CC BY 4.0")
+    tree = book_to_tei(_book([Char(text="學")], md))
+    assert validate_tei(tree) == []
+    get = lambda xp: tree.xpath(xp, namespaces=NS)  # noqa: E731
+    assert get("//t:titleStmt/t:title/text()") == ["史記"]
+    assert get("//t:msIdentifier/t:idno[@type='shelfmark']/text()") == ["善本 01"]
+    assert get("//t:licence/text()") == ["CC BY 4.0"]
+    assert get("//t:origDate/text()") == ["漢"]
+
+
+def test_hostile_text_and_metadata_stay_well_formed_and_valid():
+    md = BookMetadata(title="<script>alert(1)</script>&" + "長" * 5000, author="a\x07b")
+    tree = book_to_tei(_book([Char(text="\x01"), Char(text="𠀀"), Char(text="\ue000")], md))
+    data = etree.tostring(tree, encoding="UTF-8")
+    again = etree.fromstring(data)  # well-formed
+    assert validate_tei(etree.ElementTree(again)) == []
+    assert "𠀀" in data.decode() and "\ue000" in data.decode()  # astral and private-use survive
+    assert "<script>" not in data.decode()
+
+
+def test_validator_rejects_invalid_tei(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_text(f'<TEI xmlns="{TEI_NS}"><text><body/></text></TEI>', encoding="utf-8")
+    assert validate_tei(bad) != []
+    broken = tmp_path / "broken.xml"
+    broken.write_text("<TEI><unclosed>", encoding="utf-8")
+    assert validate_tei(broken)[0].startswith("not well-formed")

@@ -1,0 +1,206 @@
+"""The ``wenyuan`` command line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PARTIAL = 0, 1, 2, 3
+
+
+def _quiet_prefect(verbose: bool) -> None:
+    # The embedded Prefect server needs no network; keep its telemetry off and its logs short.
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO" if verbose else "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true")
+
+
+DEVICE = click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
+                      help="Where models run.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="wenyuan")
+def main() -> None:
+    """wenyuan (文渊): scans of pre-modern Chinese books to scholarly digital editions."""
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output folder.")
+@click.option("--manifest", "-m", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Book metadata (CSV or JSON).")
+@click.option("--book-id", help="Identifier of the book (default: from the manifest or the first input).")
+@DEVICE
+@click.option("--no-punctuate", is_flag=True, help="Skip the punctuation model.")
+@click.option("--no-validate", is_flag=True, help="Skip TEI schema validation of the output.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
+def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_validate, verbose):
+    """Digitise page scans (images, TIFF, PDF, zip or folders) into a TEI edition under OUT/<book>/.
+
+    Exit status: 0 all pages done, 3 done but some inputs were quarantined, 1 failed.
+    """
+    _quiet_prefect(verbose)
+    from flows.digitize import digitize as digitize_flow
+
+    result = digitize_flow(inputs=[str(p) for p in inputs], out=str(out), manifest=str(manifest) if manifest else None,
+                           book_id=book_id, device=device, punctuate=not no_punctuate, check_tei=not no_validate,
+                           show_progress=sys.stderr.isatty())
+    click.echo(f"{result['book']}: {result['pages']} page(s), {result['characters']} characters")
+    click.echo(f"TEI:  {result['tei']}")
+    click.echo(f"JSON: {result['json']}")
+    for q in result["quarantined"]:
+        click.echo(f"quarantined {q['path']}: {q['reason']}", err=True)
+    sys.exit(EXIT_PARTIAL if result["quarantined"] else EXIT_OK)
+
+
+@main.command()
+@click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text: one line per column in reading order; json: the page documents.")
+@DEVICE
+def ocr(images, fmt, device):
+    """OCR single pages without the flow (no cleaning, no punctuation)."""
+    from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash
+    from tasks.ocr import OcrConfig, build_engine, read_page
+    from tasks.preprocess import preprocess
+    from wenyuan.document import Page
+    from wenyuan.errors import BadInputError
+
+    cfg = OcrConfig(device=device)
+    engine = build_engine(cfg)
+    status = EXIT_OK
+    sources, bad, _ = list_page_sources(list(images), Path("."))
+    for q in bad:
+        click.echo(f"error: {q.path}: {q.reason}", err=True)
+        status = EXIT_PARTIAL
+    src: PageSource
+    for src in sources:
+        try:
+            image = load_page_image(src)
+        except BadInputError as exc:
+            click.echo(f"error: {exc}", err=True)
+            status = EXIT_PARTIAL
+            continue
+        sha = page_hash(image)
+        for k, prepared in enumerate(preprocess(image)):
+            page = Page(id=f"p{sha[:12]}{k or ''}", index=k, source=src.label, sha256=sha, width=image.shape[1],
+                        height=image.shape[0], image=str(src.path))
+            read_page(prepared, engine, page, cfg)
+            if fmt == "json":
+                click.echo(page.model_dump_json())
+            else:
+                for line in page.lines():
+                    click.echo(line.text)
+    sys.exit(status)
+
+
+@main.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files):
+    """Validate TEI files against TEI P5 tei_all. Exit status 1 if any is invalid."""
+    from tasks.tei import validate_tei
+
+    bad = 0
+    for f in files:
+        errors = validate_tei(f) if f.exists() else [f"no such file: {f}"]
+        if errors:
+            bad += 1
+            click.echo(f"{f}: INVALID", err=True)
+            for e in errors[:20]:
+                click.echo(f"  {e}", err=True)
+        else:
+            click.echo(f"{f}: valid")
+    sys.exit(EXIT_FAILED if bad else EXIT_OK)
+
+
+def _stdin_lines() -> list[str]:
+    data = sys.stdin.buffer.read()
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    out = []
+    for n, raw in enumerate(lines, 1):
+        try:
+            out.append(raw.decode("utf-8").rstrip("\r"))
+        except UnicodeDecodeError as exc:
+            raise click.ClickException(f"stdin line {n} is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    return out
+
+
+@main.command()
+@click.option("--model", type=click.Path(path_type=Path), default=None, help="Punctuator folder (default: shipped).")
+@DEVICE
+@click.option("--batch-size", default=32, show_default=True)
+def punctuate(model, device, batch_size):
+    """Punctuate classical text: one line on stdin -> the same line with marks on stdout."""
+    from tasks.punctuate import DEFAULT_MODEL, load_punctuator
+
+    lines = _stdin_lines()
+    p = load_punctuator(str(model or DEFAULT_MODEL), device)
+    p.batch_size = batch_size
+    for line in p.punctuate(lines):
+        click.echo(line)
+
+
+@main.command("eval-punctuation")
+@click.option("--data", required=True, type=click.Path(exists=True, path_type=Path), help="punct_*.jsonl.gz")
+@click.option("--model", type=click.Path(path_type=Path), default=None)
+@DEVICE
+@click.option("--limit-chars", type=int, default=None, help="Score only the first N characters.")
+def eval_punctuation(data, model, device, limit_chars):
+    """Segmentation F1, punctuation F1, per-mark precision/recall and characters/s on a corpus file."""
+    import time
+
+    from corpora.punct import iter_paragraphs
+    from models.punctuator import evaluate_punctuator
+    from tasks.punctuate import DEFAULT_MODEL, load_punctuator
+
+    paragraphs, n = [], 0
+    for _book, para in iter_paragraphs(data):
+        paragraphs.append(para)
+        n += len(para)
+        if limit_chars and n >= limit_chars:
+            break
+    p = load_punctuator(str(model or DEFAULT_MODEL), device)
+    t = time.perf_counter()
+    scores = evaluate_punctuator(p, paragraphs)
+    elapsed = time.perf_counter() - t
+    chars = sum(len(x) for x in paragraphs)
+    seg, pun = scores["segmentation"], scores["punctuation"]
+    click.echo(f"paragraphs {len(paragraphs)}  characters {chars}")
+    click.echo(f"segmentation  P {seg['precision']:.4f}  R {seg['recall']:.4f}  F1 {seg['f1']:.4f}")
+    click.echo(f"punctuation   P {pun['precision']:.4f}  R {pun['recall']:.4f}  F1 {pun['f1']:.4f}")
+    for mark, s in scores["per_mark"].items():
+        click.echo(f"  {mark}  P {s['precision']:.4f}  R {s['recall']:.4f}  F1 {s['f1']:.4f}  n {s['support']}")
+    click.echo(f"speed {chars / elapsed:.0f} characters/s")
+
+
+@main.command("train-punctuator")
+@click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--run-dir", type=click.Path(path_type=Path), default=Path("runs/punctuator"), show_default=True)
+@click.option("--init-from", type=click.Path(exists=True, path_type=Path), default=None,
+              help="Continue from a model folder (e.g. models/punctuator) when run-dir has no checkpoint.")
+@click.option("--budget-minutes", type=float, default=60, show_default=True)
+@click.option("--total-steps", type=int, default=30000, show_default=True)
+@click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
+@DEVICE
+def train_punctuator(train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, threads, device):
+    """Train (or resume) the punctuation model; ships it to models/punctuator if it beats the shipped one."""
+    _quiet_prefect(True)
+    from flows.train_punctuator import train_punctuator as flow
+
+    scores = flow(train_path=train_path, dev_path=dev_path, run_dir=run_dir, init_from=init_from,
+                  budget_minutes=budget_minutes, total_steps=total_steps, batch_size=batch_size,
+                  threads=threads, device=device)
+    click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""All of wenyuan's exception classes, in one place."""
+
+from __future__ import annotations
+
+
+class WenyuanError(Exception):
+    """Base class: every error the pipeline raises on purpose."""
+
+
+class BadInputError(WenyuanError):
+    """An input file cannot be processed (corrupt, wrong format, hostile); it is quarantined."""
+
+    def __init__(self, path: str, reason: str):
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class ManifestError(WenyuanError):
+    """A batch manifest cannot be read or has the wrong shape."""
+
+
+class ModelLoadError(WenyuanError):
+    """A model folder is missing or corrupt."""
+
+
+class ValidationError(WenyuanError):
+    """An export does not validate against its schema."""
