@@ -102,7 +102,9 @@ def render_page(text: str, spec: PageSpec) -> tuple[Image.Image, list[GTLine], s
         right = inner_x1 - c * col_w - (fold_w if c >= spec.columns // 2 else 0)
         xs.append(right - col_w)
     for c in range(spec.columns + 1):
-        right = inner_x1 - c * col_w - (fold_w if c > spec.columns // 2 or (c == spec.columns // 2 and fold_w == 0) else 0)
+        right = (
+            inner_x1 - c * col_w - (fold_w if c > spec.columns // 2 or (c == spec.columns // 2 and fold_w == 0) else 0)
+        )
         if 0 < c < spec.columns:
             draw.line((right, frame[1] + 12, right, frame[3] - 12), fill=70, width=2)
     if fold_w:
@@ -111,8 +113,10 @@ def render_page(text: str, spec: PageSpec) -> tuple[Image.Image, list[GTLine], s
         draw.line((fx0 + fold_w, frame[1] + 12, fx0 + fold_w, frame[3] - 12), fill=70, width=2)
         # The fish-tail (魚尾) mark of the fold: a solid wedge, no text.
         cx, ty = fx0 + fold_w // 2, frame[1] + int(spec.height * 0.18)
-        draw.polygon([(fx0 + 6, ty), (fx0 + fold_w - 6, ty), (fx0 + fold_w - 6, ty + 40), (cx, ty + 22),
-                      (fx0 + 6, ty + 40)], fill=30)
+        draw.polygon(
+            [(fx0 + 6, ty), (fx0 + fold_w - 6, ty), (fx0 + fold_w - 6, ty + 40), (cx, ty + 22), (fx0 + 6, ty + 40)],
+            fill=30,
+        )
     reg_y = [(frame[1] + 16, frame[3] - 16)]
     if spec.registers == 2:
         mid = (frame[1] + frame[3]) // 2
@@ -146,8 +150,7 @@ def render_page(text: str, spec: PageSpec) -> tuple[Image.Image, list[GTLine], s
                             continue
                         sx0 = sx + (half - small_size) // 2
                         boxes = _draw_column_chars(draw, small, sub_chars, sx0, y, small_size, small_pitch)
-                        lines.append(GTLine("commentary", sub_chars,
-                                            (sx0, y, sx0 + small_size, boxes[-1][3]), boxes))
+                        lines.append(GTLine("commentary", sub_chars, (sx0, y, sx0 + small_size, boxes[-1][3]), boxes))
                     pos += n
                     used += k
                     y += k * pitch
@@ -156,7 +159,12 @@ def render_page(text: str, spec: PageSpec) -> tuple[Image.Image, list[GTLine], s
                     k = min(remaining, len(text) - pos, rng.randint(3, slots))
                     chars = text[pos : pos + k]
                     boxes = _draw_column_chars(draw, big, chars, x_main, y, spec.char_size, pitch)
-                    if lines and lines[-1].kind == "main" and lines[-1].box[0] == x_main and lines[-1].box[3] >= y - pitch:
+                    if (
+                        lines
+                        and lines[-1].kind == "main"
+                        and lines[-1].box[0] == x_main
+                        and lines[-1].box[3] >= y - pitch
+                    ):
                         prev = lines[-1]
                         prev.text += chars
                         prev.char_boxes.extend(boxes)
@@ -197,14 +205,25 @@ def _degrade(img: Image.Image, spec: PageSpec, rng: random.Random, paper: int) -
 
 def _offset_lines(lines: list[GTLine], spec: PageSpec, img: Image.Image) -> list[dict]:
     pad = (img.width - spec.width) // 2
+
     def shift(b):
         return [b[0] + pad, b[1] + pad, b[2] + pad, b[3] + pad]
-    return [{"kind": ln.kind, "text": ln.text, "box": shift(ln.box), "char_boxes": [shift(b) for b in ln.char_boxes]}
-            for ln in lines]
+
+    return [
+        {"kind": ln.kind, "text": ln.text, "box": shift(ln.box), "char_boxes": [shift(b) for b in ln.char_boxes]}
+        for ln in lines
+    ]
 
 
-def generate_book(text: str, out_dir: str | Path, pages: int, seed: int = 0, fmt: str = "png",
-                  two_registers_every: int = 4, **spec_overrides) -> list[dict]:
+def generate_book(
+    text: str,
+    out_dir: str | Path,
+    pages: int,
+    seed: int = 0,
+    fmt: str = "png",
+    two_registers_every: int = 4,
+    **spec_overrides,
+) -> list[dict]:
     """Render up to ``pages`` pages of ``text`` into ``out_dir`` with ``ground_truth.json``.
 
     Pages vary in font, skew and degradation; every ``two_registers_every``-th page has two registers.
@@ -219,13 +238,26 @@ def generate_book(text: str, out_dir: str | Path, pages: int, seed: int = 0, fmt
     for i in range(pages):
         if not rest:
             break
-        spec = PageSpec(seed=seed * 1000 + i, skew_deg=rng.uniform(-1.5, 1.5), blur=rng.uniform(0.3, 1.0),
-                        noise=rng.uniform(3, 9), registers=2 if i % two_registers_every == two_registers_every - 1 else 1, **spec_overrides)
+        spec = PageSpec(
+            seed=seed * 1000 + i,
+            skew_deg=rng.uniform(-1.5, 1.5),
+            blur=rng.uniform(0.3, 1.0),
+            noise=rng.uniform(3, 9),
+            registers=2 if i % two_registers_every == two_registers_every - 1 else 1,
+            **spec_overrides,
+        )
         img, lines, rest = render_page(rest, spec)
         name = f"page_{i + 1:04d}.{fmt}"
         img.save(out / name, **({"quality": 88} if fmt == "jpg" else {}))
         gt_lines = _offset_lines(lines, spec, img)
-        truth.append({"image": name, "text": "".join(ln["text"] for ln in gt_lines), "lines": gt_lines,
-                      "skew_deg": spec.skew_deg, "registers": spec.registers})
+        truth.append(
+            {
+                "image": name,
+                "text": "".join(ln["text"] for ln in gt_lines),
+                "lines": gt_lines,
+                "skew_deg": spec.skew_deg,
+                "registers": spec.registers,
+            }
+        )
     (out / "ground_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     return truth

@@ -26,6 +26,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 import wenyuan
+from models.folder import check_model_folder
 from tasks.clean import CleanConfig, clean_book
 from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
 from tasks.ocr import OcrConfig, build_engine, read_page
@@ -33,6 +34,8 @@ from tasks.preprocess import PreprocessConfig, preprocess
 from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
 from tasks.punctuate import load_punctuator, punctuate_book
 from tasks.tei import validate_tei, write_tei
+from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR
+from tasks.translate import load_translator, translate_book
 from wenyuan.document import Book, BookMetadata, Page, Quarantined
 from wenyuan.errors import BadInputError, ManifestError
 from wenyuan.io import atomic_write_text
@@ -108,9 +111,17 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
     for k, prepared in enumerate(leaves):
         # Both leaves of a split spread point at the one facsimile; their coordinates are on it.
         leaf_id = f"p{sha[:12]}" + ("" if len(leaves) == 1 else "ab"[k])
-        page = Page(id=leaf_id, index=0, source=src.label, source_page=src.page, sha256=sha,
-                    width=image.shape[1], height=image.shape[0], image=f"images/{facsimile.name}",
-                    preprocessing=prepared.steps)
+        page = Page(
+            id=leaf_id,
+            index=0,
+            source=src.label,
+            source_page=src.page,
+            sha256=sha,
+            width=image.shape[1],
+            height=image.shape[0],
+            image=f"images/{facsimile.name}",
+            preprocessing=prepared.steps,
+        )
         pages.append(read_page(prepared, engine, page, ocr))
     atomic_write_text(cached, json.dumps([p.model_dump(mode="json") for p in pages], ensure_ascii=False))
     return pages
@@ -124,6 +135,11 @@ def clean_task(book: Book, cfg: CleanConfig) -> Book:
 @task(name="punctuate")
 def punctuate_task(book: Book, model_dir: Path, device: str) -> Book:
     return punctuate_book(book, load_punctuator(str(model_dir), device))
+
+
+@task(name="translate")
+def translate_task(book: Book, model_dir: Path, device: str) -> Book:
+    return translate_book(book, load_translator(str(model_dir), device))
 
 
 @task(name="export-tei")
@@ -147,19 +163,25 @@ def quarantine(items: list[Quarantined], book_dir: Path) -> None:
         path = Path(q.path.split("#")[0])
         if path.is_file() and not path.is_symlink():
             shutil.copyfile(path, qdir / path.name)
-    atomic_write_text(qdir / "quarantine.json",
-                      json.dumps([q.model_dump() for q in items], ensure_ascii=False, indent=1))
+    atomic_write_text(
+        qdir / "quarantine.json", json.dumps([q.model_dump() for q in items], ensure_ascii=False, indent=1)
+    )
 
 
 def report_markdown(book: Book, seconds: dict[str, float]) -> str:
     chars = [c for *_, c in book.chars()]
     confs = [c.confidence for c in chars if c.confidence is not None]
     low = sum(c < 0.6 for c in confs)
-    lines = [f"# {book.metadata.title or book.id}", "",
-             f"- pages: {len(book.pages)}", f"- characters: {len(chars)}",
-             f"- mean confidence: {sum(confs) / len(confs):.3f}" if confs else "- mean confidence: n/a",
-             f"- low-confidence characters (<0.6): {low}", f"- sentences: {len(book.sentences)}",
-             f"- quarantined: {len(book.quarantined)}"]
+    lines = [
+        f"# {book.metadata.title or book.id}",
+        "",
+        f"- pages: {len(book.pages)}",
+        f"- characters: {len(chars)}",
+        f"- mean confidence: {sum(confs) / len(confs):.3f}" if confs else "- mean confidence: n/a",
+        f"- low-confidence characters (<0.6): {low}",
+        f"- sentences: {len(book.sentences)}",
+        f"- quarantined: {len(book.quarantined)}",
+    ]
     lines += [f"  - `{q.path}`: {q.reason}" for q in book.quarantined]
     lines += ["", "| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in seconds.items()]
     return "\n".join(lines) + "\n"
@@ -174,6 +196,8 @@ def digitize(
     device: str = "auto",
     punctuate: bool = True,
     punctuator_model: str | None = None,
+    translate: bool = True,
+    translator_model: str | None = None,
     check_tei: bool = True,
     preprocess_config: dict | None = None,
     ocr_config: dict | None = None,
@@ -189,6 +213,8 @@ def digitize(
         device: ``auto``, ``cpu`` or ``cuda`` for OCR and models.
         punctuate: run the punctuation model.
         punctuator_model: a punctuator folder other than the shipped one.
+        translate: translate each sentence into modern Chinese (needs the punctuation stage's sentences).
+        translator_model: a translator folder (any Hugging Face seq2seq model) other than the shipped one.
         check_tei: validate the TEI against ``tei_all`` after writing it.
         preprocess_config: overrides of :class:`PreprocessConfig` fields.
         ocr_config: overrides of :class:`OcrConfig` fields.
@@ -201,6 +227,11 @@ def digitize(
     pre = PreprocessConfig(**(preprocess_config or {}))
     ocr = OcrConfig(device=device, **(ocr_config or {}))
     paths = [Path(p) for p in inputs]
+    # Fail before any page is read when a requested model folder is missing or broken.
+    if punctuate:
+        check_model_folder(punctuator_model or PUNCTUATOR_DIR)
+        if translate:
+            check_model_folder(translator_model or TRANSLATOR_DIR)
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="wenyuan-ingest-"))
@@ -224,8 +255,13 @@ def digitize(
             try:
                 for page in process_page_task(src, book_dir, pre, ocr):
                     if page.id in seen:
-                        bad.append(Quarantined(path=src.label, stage="ocr",
-                                               reason=f"duplicate of page {seen[page.id]} (same content hash)"))
+                        bad.append(
+                            Quarantined(
+                                path=src.label,
+                                stage="ocr",
+                                reason=f"duplicate of page {seen[page.id]} (same content hash)",
+                            )
+                        )
                         continue
                     seen[page.id] = src.label
                     page.index = len(book.pages)
@@ -251,6 +287,11 @@ def digitize(
             model_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
             book = punctuate_task(book, model_dir, device)
             seconds["punctuate"] = time.monotonic() - t3
+            if translate:
+                t5 = time.monotonic()
+                model_dir = Path(translator_model) if translator_model else TRANSLATOR_DIR
+                book = translate_task(book, model_dir, device)
+                seconds["translate"] = time.monotonic() - t5
         t4 = time.monotonic()
         tei = export_task(book, book_dir, check_tei)
         seconds["export"] = time.monotonic() - t4
@@ -259,9 +300,18 @@ def digitize(
     report = report_markdown(book, seconds)
     atomic_write_text(book_dir / "report.md", report)
     try:
-        create_markdown_artifact(key=f"digitize-{book.id.lower().replace('_', '-').replace('.', '-')}"[:60],
-                                 markdown=report, description=f"wenyuan {wenyuan.__version__} batch report")
+        create_markdown_artifact(
+            key=f"digitize-{book.id.lower().replace('_', '-').replace('.', '-')}"[:60],
+            markdown=report,
+            description=f"wenyuan {wenyuan.__version__} batch report",
+        )
     except Exception as exc:  # artifacts are a courtesy; never fail a finished batch over one
         log.warning("could not create the report artifact: %s", exc)
-    return {"book": book.id, "tei": str(tei), "json": str(book_dir / f"{book.id}.json"), "pages": len(book.pages),
-            "characters": sum(1 for _ in book.chars()), "quarantined": [q.model_dump() for q in bad]}
+    return {
+        "book": book.id,
+        "tei": str(tei),
+        "json": str(book_dir / f"{book.id}.json"),
+        "pages": len(book.pages),
+        "characters": sum(1 for _ in book.chars()),
+        "quarantined": [q.model_dump() for q in bad],
+    }

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import shutil
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -19,7 +18,7 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from corpora.punct import PUNCT_LABELS, iter_labelled, iter_paragraphs
-from models.folder import read_metadata, save_fp16_folder
+from models.folder import read_metadata, save_fp16_folder, ship_if_better
 from models.punctuator import (
     ARCHITECTURE,
     CharEncoder,
@@ -87,8 +86,8 @@ tags: [token-classification, punctuation, classical-chinese]
 # wenyuan punctuator ({ARCHITECTURE})
 
 Inserts editorial punctuation ({"".join(PUNCT_LABELS[1:])}) into unpunctuated classical Chinese, one label per
-character (the mark that follows it). A BERT token classifier ({meta['parameters']:,} parameters,
-{meta['arch']['layers']} layers, hidden {meta['arch']['hidden']}), trained from scratch on characters; weights
+character (the mark that follows it). A BERT token classifier ({meta["parameters"]:,} parameters,
+{meta["arch"]["layers"]} layers, hidden {meta["arch"]["hidden"]}), trained from scratch on characters; weights
 stored in fp16.
 
 ## Data and licence
@@ -97,15 +96,15 @@ NiuTrans Open Source), simplified script; traditional input is mapped to simplif
 Quotation marks are not learned (the corpus dropped many of them); book-title marks are left to annotation.
 
 ## Training
-{meta['steps']} steps, {meta['tokens']:,} training characters seen, {meta['train_seconds'] / 3600:.2f} h on
-{meta['device']} ({date.today().isoformat()}). Retrain or continue with:
+{meta["steps"]} steps, {meta["tokens"]:,} training characters seen, {meta["train_seconds"] / 3600:.2f} h on
+{meta["device"]} ({date.today().isoformat()}). Retrain or continue with:
 
     wenyuan train-punctuator --train ../shared/corpora/punct_train.jsonl.gz \\
         --dev ../shared/corpora/punct_dev.jsonl.gz --budget-minutes 120 --init-from models/punctuator
 
-## Dev metrics (`punct_dev.jsonl.gz`, {m['chars']:,} characters)
-Segmentation F1 **{m['segmentation']['f1']:.3f}** (P {m['segmentation']['precision']:.3f},
-R {m['segmentation']['recall']:.3f}); punctuation F1 **{m['punctuation']['f1']:.3f}**.
+## Dev metrics (`punct_dev.jsonl.gz`, {m["chars"]:,} characters)
+Segmentation F1 **{m["segmentation"]["f1"]:.3f}** (P {m["segmentation"]["precision"]:.3f},
+R {m["segmentation"]["recall"]:.3f}); punctuation F1 **{m["punctuation"]["f1"]:.3f}**.
 Measured with `wenyuan eval-punctuation --data ../shared/corpora/punct_dev.jsonl.gz`.
 
 | mark | precision | recall | F1 | support |
@@ -126,22 +125,15 @@ def evaluate_and_ship(best: Path, dev_path: Path, ship_to: Path, state: TrainSta
     scores = evaluate_punctuator(Punctuator.from_pretrained(best, device=device), paragraphs)
     scores["chars"] = sum(len(p) for p in paragraphs)
     meta = read_metadata(best)
-    meta.update(metrics=scores, curve=state.curve, steps=state.step, tokens=state.tokens,
-                train_seconds=state.seconds)
+    meta.update(metrics=scores, curve=state.curve, steps=state.step, tokens=state.tokens, train_seconds=state.seconds)
     (best / "wenyuan.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
     (best / "README.md").write_text(_card(meta), encoding="utf-8")
-    shipped = read_metadata(ship_to).get("metrics", {}).get("segmentation", {}).get("f1", -1.0)
-    new = scores["segmentation"]["f1"]
-    summary = f"dev segmentation F1 {new:.4f}, punctuation F1 {scores['punctuation']['f1']:.4f}"
-    if new > shipped:
-        tmp = ship_to.with_name(ship_to.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
-        shutil.copytree(best, tmp)
-        shutil.rmtree(ship_to, ignore_errors=True)
-        tmp.rename(ship_to)
-        summary += f"; shipped to {ship_to} (previous {shipped:.4f})"
-    else:
-        summary += f"; not shipped (shipped model has {shipped:.4f})"
+    summary = (
+        f"dev segmentation F1 {scores['segmentation']['f1']:.4f}, punctuation F1 {scores['punctuation']['f1']:.4f}"
+    )
+    shipped, previous = ship_if_better(best, ship_to, "segmentation.f1")
+    summary += f"; shipped to {ship_to}" if shipped else "; not shipped"
+    summary += f" (shipped model had {previous:.4f})"
     create_markdown_artifact(key="punctuator-result", markdown=summary)
     log.info(summary)
     return scores
@@ -193,19 +185,44 @@ def train_punctuator(
         return {"seg_f1": round(s["segmentation"]["f1"], 4), "punct_f1": round(s["punctuation"]["f1"], 4)}
 
     def on_best(m, state: TrainState) -> None:
-        meta = {"name": "wenyuan-punctuator", "architecture": ARCHITECTURE, "version": f"1.{state.step}",
-                "labels": list(PUNCT_LABELS), "script": "simplified (traditional mapped per character)",
-                "arch": asdict(arch), "parameters": sum(p.numel() for p in m.parameters()),
-                "device": dev, "min_pipeline_version": "0.1.0"}
-        save_fp16_folder(m, tokenizer, best_dir, meta, card=f"# wenyuan punctuator\n\nCheckpoint at step {state.step}.\n")
+        meta = {
+            "name": "wenyuan-punctuator",
+            "architecture": ARCHITECTURE,
+            "version": f"1.{state.step}",
+            "labels": list(PUNCT_LABELS),
+            "script": "simplified (traditional mapped per character)",
+            "arch": asdict(arch),
+            "parameters": sum(p.numel() for p in m.parameters()),
+            "device": dev,
+            "min_pipeline_version": "0.1.0",
+        }
+        save_fp16_folder(
+            m, tokenizer, best_dir, meta, card=f"# wenyuan punctuator\n\nCheckpoint at step {state.step}.\n"
+        )
 
     def on_eval(state: TrainState) -> None:
-        create_table_artifact(key="punctuator-learning-curve", table=state.curve,
-                              description="Dev-subset F1 during training")
+        create_table_artifact(
+            key="punctuator-learning-curve", table=state.curve, description="Dev-subset F1 during training"
+        )
 
-    cfg = TrainConfig(lr=lr, total_steps=total_steps, budget_s=budget_minutes * 60,
-                      checkpoint_every_s=checkpoint_minutes * 60, eval_every_steps=eval_every_steps,
-                      threads=threads, warmup_steps=min(1000, total_steps // 10))
-    state = train(model, lambda step: window_batch(ids, labels, step, cfg.seed, batch_size, seq_len),
-                  evaluate, on_best, run_dir, cfg, metric="seg_f1", device=dev, on_eval=on_eval)
+    cfg = TrainConfig(
+        lr=lr,
+        total_steps=total_steps,
+        budget_s=budget_minutes * 60,
+        checkpoint_every_s=checkpoint_minutes * 60,
+        eval_every_steps=eval_every_steps,
+        threads=threads,
+        warmup_steps=min(1000, total_steps // 10),
+    )
+    state = train(
+        model,
+        lambda step: window_batch(ids, labels, step, cfg.seed, batch_size, seq_len),
+        evaluate,
+        on_best,
+        run_dir,
+        cfg,
+        metric="seg_f1",
+        device=dev,
+        on_eval=on_eval,
+    )
     return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev)

@@ -22,19 +22,20 @@ def count_characters(texts: Iterable[str]) -> Counter[str]:
     return counts
 
 
-def build_char_tokenizer(counts: Counter[str], max_size: int = 8000, min_count: int = 2):
+def build_char_tokenizer(counts: Counter[str], max_size: int = 8000, min_count: int = 2, append_eos: bool = False):
     """Build a fast character tokenizer from character counts.
 
     Args:
         counts: character frequencies from the training data.
         max_size: vocabulary size including the special tokens.
         min_count: characters seen fewer times than this map to ``[UNK]``.
+        append_eos: end every encoded sequence with ``</s>`` (what a seq2seq encoder expects).
 
     Returns:
         A ``transformers.PreTrainedTokenizerFast`` with ``[PAD]``/``[UNK]``/``[CLS]``/``[SEP]``/``[MASK]``
         and ``</s>`` as end-of-sequence.
     """
-    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
+    from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers, processors
     from transformers import PreTrainedTokenizerFast
 
     vocab = {tok: i for i, tok in enumerate(SPECIAL_TOKENS)}
@@ -49,6 +50,10 @@ def build_char_tokenizer(counts: Counter[str], max_size: int = 8000, min_count: 
         [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex("."), behavior="isolated")]
     )
     core.decoder = decoders.Fuse()
+    if append_eos:
+        core.post_processor = processors.TemplateProcessing(
+            single="$A </s>", pair="$A $B </s>", special_tokens=[("</s>", vocab["</s>"])]
+        )
     return PreTrainedTokenizerFast(
         tokenizer_object=core,
         unk_token="[UNK]",

@@ -62,3 +62,40 @@ def save_fp16_folder(model, tokenizer, folder: str | Path, metadata: dict[str, A
     tokenizer.save_pretrained(folder)
     (folder / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "README.md").write_text(card, encoding="utf-8")
+
+
+def ship_if_better(candidate: str | Path, ship_to: str | Path, metric: str) -> tuple[bool, float]:
+    """Replace the folder ``ship_to`` by ``candidate`` when its ``metrics[metric]`` is higher.
+
+    ``metric`` is a dotted path into ``wenyuan.json``'s ``metrics`` (e.g. ``segmentation.f1``). The swap goes
+    through a temporary copy so an interrupted ship never leaves a half-written model folder.
+
+    Returns:
+        Whether it shipped, and the shipped model's previous score (-1 when there was none).
+    """
+    import shutil
+
+    def score(folder: str | Path) -> float:
+        value: Any = read_metadata(folder).get("metrics", {})
+        for key in metric.split("."):
+            value = value.get(key, {}) if isinstance(value, dict) else {}
+        return float(value) if isinstance(value, int | float) else -1.0
+
+    candidate, ship_to = Path(candidate), Path(ship_to)
+    previous = score(ship_to)
+    if score(candidate) <= previous:
+        return False, previous
+    tmp = ship_to.with_name(ship_to.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(candidate, tmp)
+    shutil.rmtree(ship_to, ignore_errors=True)
+    tmp.rename(ship_to)
+    return True, previous
+
+
+def quiet_transformers() -> None:
+    """Silence transformers' per-load progress bars and advisories (pipeline logs say what loaded)."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()

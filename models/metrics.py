@@ -33,9 +33,7 @@ def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     return {"precision": p, "recall": r, "f1": f}
 
 
-def punctuation_scores(
-    pairs: Iterable[tuple[Sequence[str], Sequence[str]]], marks: Sequence[str]
-) -> dict[str, object]:
+def punctuation_scores(pairs: Iterable[tuple[Sequence[str], Sequence[str]]], marks: Sequence[str]) -> dict[str, object]:
     """Score predicted against gold per-character labels ("O" = no mark).
 
     Returns segmentation F1 (a mark predicted where any mark is gold), punctuation F1 (micro over

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation
-from models.folder import check_model_folder, read_metadata
+from models.folder import check_model_folder, quiet_transformers, read_metadata
 from models.training import select_device
 
 ARCHITECTURE = "punctuator.v1"
@@ -112,8 +112,17 @@ class Punctuator:
     sits furthest from an edge, so no input is truncated and every prediction has context on both sides.
     """
 
-    def __init__(self, model, tokenizer, device: str = "cpu", window: int = 256, stride: int = 192,
-                 batch_size: int = 32, name: str = ARCHITECTURE, version: str = "0"):
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        device: str = "cpu",
+        window: int = 256,
+        stride: int = 192,
+        batch_size: int = 32,
+        name: str = ARCHITECTURE,
+        version: str = "0",
+    ):
         if not 0 < stride <= window:
             raise ValueError("stride must be in (0, window]")
         self.model = model.to(device).eval()
@@ -134,17 +143,19 @@ class Punctuator:
 
         path = check_model_folder(folder, ARCHITECTURE)
         dev = select_device(device)
+        quiet_transformers()
         dtype = torch.float16 if dev.startswith("cuda") else torch.float32
         model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype)
         tokenizer = AutoTokenizer.from_pretrained(path)
         meta = read_metadata(path)
-        return cls(model, tokenizer, dev, name=meta.get("name", ARCHITECTURE),
-                   version=str(meta.get("version", "0")), **kwargs)
+        return cls(
+            model, tokenizer, dev, name=meta.get("name", ARCHITECTURE), version=str(meta.get("version", "0")), **kwargs
+        )
 
     def _windows(self, n: int) -> list[tuple[int, int]]:
         if n <= self.window:
             return [(0, n)]
-        starts = list(range(0, n - self.window, self.stride)) + [n - self.window]
+        starts = [*list(range(0, n - self.window, self.stride)), n - self.window]
         return [(s, s + self.window) for s in starts]
 
     def predict_labels(self, texts: list[str]) -> list[list[str]]:

@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import shutil
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -72,6 +73,36 @@ def select_device(device: str = "auto") -> str:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise RuntimeError(f"device {device!r} requested but no CUDA GPU is visible")
     return device
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:
+    """Prefect's run logger inside a flow run (so progress shows in the UI), else this module's."""
+    try:
+        from prefect.logging import get_run_logger
+
+        return get_run_logger()
+    except Exception:
+        return log
+
+
+class _StopFlag:
+    """SIGTERM/SIGINT ask the loop to checkpoint and return instead of dying mid-step."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: dict[int, Any] = {}
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread: signals stay with the caller
+                pass
+
+    def _handle(self, signum, frame) -> None:
+        self.requested = True
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
 
 
 def _lr_lambda(cfg: TrainConfig) -> Callable[[int], float]:
@@ -148,6 +179,8 @@ def train(
     """
     import torch
 
+    log = _logger()
+    stop = _StopFlag()
     if cfg.threads and device == "cpu":
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -185,7 +218,7 @@ def train(
     model.train()
     while state.step < cfg.total_steps:
         now = time.monotonic()
-        if now - start >= cfg.budget_s:
+        if now - start >= cfg.budget_s or stop.requested:
             break
         batch = {k: v.to(device) for k, v in make_batch(state.step).items()}
         loss = model(**batch).loss
@@ -205,7 +238,10 @@ def train(
         if state.step % 50 == 0:
             log.info(
                 "step %d loss %.4f lr %.2e %.0f tok/s",
-                state.step, seg_loss / seg_n, scheduler.get_last_lr()[0], seg_tokens / (t - seg_start),
+                state.step,
+                seg_loss / seg_n,
+                scheduler.get_last_lr()[0],
+                seg_tokens / (t - seg_start),
             )
             seg_start, seg_tokens, seg_loss, seg_n = t, 0, 0.0, 0
         if state.step % cfg.eval_every_steps == 0:
@@ -216,4 +252,5 @@ def train(
     if not state.curve or state.curve[-1]["step"] != state.step:
         run_eval()
     save_checkpoint(run_dir, model, optimizer, scheduler, state)
+    stop.restore()
     return state

@@ -97,12 +97,24 @@ def normalize_char(ch: str, cfg: CleanConfig) -> tuple[str, str] | None:
     return (out, reason) if out != ch else None
 
 
-def junk_positions(chars: list[str], max_run: int) -> set[int]:
-    """Indices of short non-CJK runs inside a line that is mostly CJK (specks read as letters or marks)."""
+def mostly_cjk(chars: list[str]) -> bool:
+    """At least 60 % of ``chars`` are CJK ideographs."""
+    return bool(chars) and sum(is_cjk(c) for c in chars) >= 0.6 * len(chars)
+
+
+def junk_positions(chars: list[str], max_run: int, cjk_context: bool | None = None) -> set[int]:
+    """Indices of short non-CJK runs in a line of CJK text (specks read as letters or marks).
+
+    Args:
+        chars: the line's characters.
+        max_run: longer non-CJK runs are kept (real Latin or numbers, not specks).
+        cjk_context: whether the surrounding page is CJK text; by default the line itself decides, so a
+            line that is only a speck ("K") is judged by its page when the page is given.
+    """
     if not chars:
         return set()
     cjk = [is_cjk(c) for c in chars]
-    if sum(cjk) < 0.6 * len(chars):
+    if not (mostly_cjk(chars) if cjk_context is None else cjk_context):
         return set()
     out: set[int] = set()
     i = 0
@@ -123,18 +135,25 @@ def clean_book(book: Book, cfg: CleanConfig | None = None) -> Book:
     """Apply cleaning to every line of ``book`` in place, recording each edit; returns the book."""
     cfg = cfg or CleanConfig()
     for page in book.pages:
+        page_is_cjk = mostly_cjk([c.text for line in page.lines() for c in line.chars])
         for line in page.lines():
-            drop = junk_positions([c.text for c in line.chars], cfg.junk_max_run) if cfg.drop_junk else set()
+            drop = (
+                junk_positions([c.text for c in line.chars], cfg.junk_max_run, page_is_cjk or None)
+                if cfg.drop_junk
+                else set()
+            )
             kept: list[Char] = []
             for i, ch in enumerate(line.chars):
                 if i in drop:
-                    book.edits.append(Edit(page=page.id, line=line.id, index=i, before=ch.text, after="",
-                                           reason="ocr-junk"))
+                    book.edits.append(
+                        Edit(page=page.id, line=line.id, index=i, before=ch.text, after="", reason="ocr-junk")
+                    )
                     continue
                 change = normalize_char(ch.text, cfg)
                 if change:
-                    book.edits.append(Edit(page=page.id, line=line.id, index=i, before=ch.text, after=change[0],
-                                           reason=change[1]))
+                    book.edits.append(
+                        Edit(page=page.id, line=line.id, index=i, before=ch.text, after=change[0], reason=change[1])
+                    )
                     ch.orig = ch.orig or ch.text
                     ch.text = change[0]
                 kept.append(ch)

@@ -112,8 +112,9 @@ def safe_extract_zip(path: Path, dest: Path) -> tuple[list[Path], list[Quarantin
             if total > ZIP_MAX_BYTES:
                 raise BadInputError(str(path), f"zip expands to more than {ZIP_MAX_BYTES} bytes (zip bomb?)")
             if info.compress_size and info.file_size / info.compress_size > ZIP_MAX_RATIO:
-                bad.append(Quarantined(path=where, reason="compression ratio over "
-                                       f"{ZIP_MAX_RATIO}:1 (zip bomb?); refused"))
+                bad.append(
+                    Quarantined(path=where, reason=f"compression ratio over {ZIP_MAX_RATIO}:1 (zip bomb?); refused")
+                )
                 continue
             target = dest.joinpath(*parts)
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -180,8 +181,10 @@ def list_page_sources(inputs: list[Path], workdir: Path) -> tuple[list[PageSourc
 
 def _check_declared_size(path: Path, width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
-        raise BadInputError(str(path), f"declared size {width}x{height} exceeds {MAX_PIXELS} pixels "
-                            "(decompression bomb or oversized scan)")
+        raise BadInputError(
+            str(path),
+            f"declared size {width}x{height} exceeds {MAX_PIXELS} pixels (decompression bomb or oversized scan)",
+        )
 
 
 def load_page_image(src: PageSource) -> np.ndarray:

@@ -61,7 +61,9 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
     return max(0.0, min(a1, b1) - max(a0, b0))
 
 
-def order_vertical(boxes: list[Box], indices: list[int], register: int, narrow_ratio: float = 0.72) -> list[ReadingUnit]:
+def order_vertical(
+    boxes: list[Box], indices: list[int], register: int, narrow_ratio: float = 0.72
+) -> list[ReadingUnit]:
     """Reading units of one register of a vertical page."""
     if not indices:
         return []
@@ -106,8 +108,13 @@ def _merge_commentary_slots(boxes, slots, spans, narrow, full):
     last_narrow_span = None
     for s in order:
         is_narrow = all(i in narrow for i in slots[s])
-        if is_narrow and out and last_narrow_span is not None and last_narrow_span[0] - spans[s][1] < 0.35 * full \
-                and (last_narrow_span[1] - spans[s][0]) < 1.3 * full:
+        if (
+            is_narrow
+            and out
+            and last_narrow_span is not None
+            and last_narrow_span[0] - spans[s][1] < 0.35 * full
+            and (last_narrow_span[1] - spans[s][0]) < 1.3 * full
+        ):
             out[-1].extend(slots[s])
             last_narrow_span = (spans[s][0], last_narrow_span[1])
             continue
@@ -122,10 +129,15 @@ def _order_slot(boxes, slot: list[int], narrow: set[int], register: int) -> list
     for i in sorted(slot, key=lambda i: boxes[i][1]):
         if i in narrow:
             last = units[-1] if units else None
-            if last and last.kind == "commentary" and any(
-                _overlap(boxes[i][1], boxes[i][3], boxes[j][1], boxes[j][3]) > 0.3 * min(boxes[i][3] - boxes[i][1], boxes[j][3] - boxes[j][1])
-                and _overlap(boxes[i][0], boxes[i][2], boxes[j][0], boxes[j][2]) < 0.5 * (boxes[i][2] - boxes[i][0])
-                for j in last.lines
+            if (
+                last
+                and last.kind == "commentary"
+                and any(
+                    _overlap(boxes[i][1], boxes[i][3], boxes[j][1], boxes[j][3])
+                    > 0.3 * min(boxes[i][3] - boxes[i][1], boxes[j][3] - boxes[j][1])
+                    and _overlap(boxes[i][0], boxes[i][2], boxes[j][0], boxes[j][2]) < 0.5 * (boxes[i][2] - boxes[i][0])
+                    for j in last.lines
+                )
             ):
                 last.lines.append(i)
                 last.lines.sort(key=lambda j: -(boxes[j][0] + boxes[j][2]))  # right sub-column first

@@ -45,8 +45,9 @@ def resolve_device(device: str) -> str:
             import onnxruntime as ort
 
             if "CUDAExecutionProvider" not in ort.get_available_providers():
-                raise RuntimeError(f"device {device!r} requested but onnxruntime has no CUDA provider "
-                                   "(install onnxruntime-gpu)")
+                raise RuntimeError(
+                    f"device {device!r} requested but onnxruntime has no CUDA provider (install onnxruntime-gpu)"
+                )
         elif device != "cpu":
             raise ValueError(f"unknown device {device!r}: use auto, cpu, cuda or cuda:N")
         return device
@@ -56,9 +57,13 @@ def resolve_device(device: str) -> str:
 
 
 def build_engine(cfg: OcrConfig) -> PaddleOCREngine:
-    return PaddleOCREngine(device=resolve_device(cfg.device), det_limit_side=cfg.det_limit_side,
-                           det_box_thresh=cfg.det_box_thresh, det_unclip_ratio=cfg.det_unclip_ratio,
-                           rec_batch_size=cfg.rec_batch_size)
+    return PaddleOCREngine(
+        device=resolve_device(cfg.device),
+        det_limit_side=cfg.det_limit_side,
+        det_box_thresh=cfg.det_box_thresh,
+        det_unclip_ratio=cfg.det_unclip_ratio,
+        rec_batch_size=cfg.rec_batch_size,
+    )
 
 
 def order_quad(quad: np.ndarray) -> np.ndarray:
@@ -71,8 +76,8 @@ def order_quad(quad: np.ndarray) -> np.ndarray:
 def crop_quad(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Perspective-crop a quadrilateral to an upright rectangle; returns the crop and rect->image matrix."""
     q = order_quad(quad)
-    w = int(round(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[3] - q[2]))))
-    h = int(round(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2]))))
+    w = round(max(np.linalg.norm(q[0] - q[1]), np.linalg.norm(q[3] - q[2])))
+    h = round(max(np.linalg.norm(q[0] - q[3]), np.linalg.norm(q[1] - q[2])))
     w, h = max(w, 2), max(h, 2)
     rect = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
     m = cv2.getPerspectiveTransform(q, rect)
@@ -89,8 +94,12 @@ def _char_boxes(rec: Recognized, w: int, h: int, vertical: bool) -> list[np.ndar
     for k, c in enumerate(centres):
         lo = (c + centres[k - 1]) / 2 if k else max(0.0, c - across / 2)
         hi = (c + centres[k + 1]) / 2 if k + 1 < len(centres) else min(float(length), c + across / 2)
-        boxes.append(np.array([[0, lo], [w, lo], [w, hi], [0, hi]] if vertical else [[lo, 0], [hi, 0], [hi, h], [lo, h]],
-                              dtype=np.float32))
+        boxes.append(
+            np.array(
+                [[0, lo], [w, lo], [w, hi], [0, hi]] if vertical else [[lo, 0], [hi, 0], [hi, h], [lo, h]],
+                dtype=np.float32,
+            )
+        )
     return boxes
 
 
@@ -128,14 +137,31 @@ def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
                 for t, c, b in zip(rec.text, rec.confidences, _char_boxes(rec, w, h, vertical), strict=True)
             ]
             n_line += 1
-            lines.append(Line(id=f"{page.id}-l{n_line:03d}", polygon=_to_original(quads[i], None, prepared),
-                              chars=chars, confidence=round(rec.confidence, 4)))
+            lines.append(
+                Line(
+                    id=f"{page.id}-l{n_line:03d}",
+                    polygon=_to_original(quads[i], None, prepared),
+                    chars=chars,
+                    confidence=round(rec.confidence, 4),
+                )
+            )
         if lines:
             xs0, ys0, xs1, ys1 = zip(*(polygon_bounds(ln.polygon) for ln in lines), strict=True)
             bounds = (min(xs0), min(ys0), max(xs1), max(ys1))
-            regions.append(Region(id=f"{page.id}-r{len(regions) + 1:03d}", kind=unit.kind, register_index=unit.register,
-                                  polygon=[(bounds[0], bounds[1]), (bounds[2], bounds[1]), (bounds[2], bounds[3]),
-                                           (bounds[0], bounds[3])], lines=lines))
+            regions.append(
+                Region(
+                    id=f"{page.id}-r{len(regions) + 1:03d}",
+                    kind=unit.kind,
+                    register_index=unit.register,
+                    polygon=[
+                        (bounds[0], bounds[1]),
+                        (bounds[2], bounds[1]),
+                        (bounds[2], bounds[3]),
+                        (bounds[0], bounds[3]),
+                    ],
+                    lines=lines,
+                )
+            )
     page.regions = regions
     page.direction = direction  # type: ignore[assignment]
     return page

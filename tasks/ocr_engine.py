@@ -179,16 +179,27 @@ class PaddleOCREngine:
 
     name = "PaddleOCR PP-OCRv6-small (ONNX)"
 
-    def __init__(self, device: str = "cpu", det_limit_side: int = 2000, det_box_thresh: float = 0.5,
-                 det_unclip_ratio: float = 1.6, rec_batch_size: int = 16):
+    def __init__(
+        self,
+        device: str = "cpu",
+        det_limit_side: int = 2000,
+        det_box_thresh: float = 0.5,
+        det_unclip_ratio: float = 1.6,
+        rec_batch_size: int = 16,
+    ):
         configure_offline_environment()
         from paddleocr import TextDetection
 
         self.device = device
         det_device = "gpu:" + (device.split(":")[1] if ":" in device else "0") if device.startswith("cuda") else "cpu"
         self.detector = TextDetection(
-            model_name=DET_MODEL, model_dir=str(detection_model_dir()), engine="onnxruntime", device=det_device,
-            limit_side_len=det_limit_side, limit_type="max", box_thresh=det_box_thresh,
+            model_name=DET_MODEL,
+            model_dir=str(detection_model_dir()),
+            engine="onnxruntime",
+            device=det_device,
+            limit_side_len=det_limit_side,
+            limit_type="max",
+            box_thresh=det_box_thresh,
             unclip_ratio=det_unclip_ratio,
         )
         self.recognizer = CTCRecognizer(shipped_onnx("PP-OCRv6_rec_small.onnx"), device, rec_batch_size)

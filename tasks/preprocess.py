@@ -119,8 +119,12 @@ def remove_rulings(gray: np.ndarray, min_frac: float = 0.25) -> np.ndarray:
     """Paint long thin vertical and horizontal lines (rulings, frame) with the paper colour."""
     h, w = gray.shape
     ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
-    vert = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, int(h * min_frac)))))
-    horiz = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, int(w * min_frac)), 1)))
+    vert = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, max(25, int(h * min_frac))))
+    )
+    horiz = cv2.morphologyEx(
+        ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (max(25, int(w * min_frac)), 1))
+    )
     lines = cv2.dilate(cv2.bitwise_or(vert, horiz), np.ones((3, 3), np.uint8))
     out = gray.copy()
     out[lines > 0] = paper_level(gray)

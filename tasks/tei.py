@@ -17,7 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 import wenyuan
-from wenyuan.document import Book, Char, Page, Region
+from wenyuan.document import Book, Char
 from wenyuan.errors import ValidationError
 from wenyuan.io import atomic_write_bytes
 
@@ -104,7 +104,9 @@ def _header(book: Book, root) -> None:
     rev = _el(header, "revisionDesc")
     stages = ", ".join(dict.fromkeys(s.stage for s in book.steps)) or "none"
     when = max((s.at for s in book.steps), default=datetime.now(UTC))
-    _el(rev, "change", f"Processed by wenyuan {wenyuan.__version__}: {stages}.", when=when.isoformat(timespec="seconds"))
+    _el(
+        rev, "change", f"Processed by wenyuan {wenyuan.__version__}: {stages}.", when=when.isoformat(timespec="seconds")
+    )
 
 
 def _points(poly) -> str:
@@ -152,28 +154,64 @@ class _TextWriter:
             _el(self.parent, "pc", ch.punct_after, resp="#punctuator", type="editorial")
 
 
-def _region(writer: _TextWriter, region: Region) -> None:
-    parent = writer.parent
-    if region.kind == "commentary":
-        parent = _el(parent, "note", type="commentary", place="inline")
-    w = _TextWriter(parent)
-    for line in region.lines:
-        _el(parent, "lb", facs=f"#{line.id}")
-        for ch in line.chars:
-            w.char(ch)
+class _Stream:
+    """Where the next character of one text stream goes: its parent, or the sentence element open in it.
+
+    Main-text sentences are ``<s>``; sentences of a commentary block are ``<seg type="sentence">`` inside its
+    ``<note>`` (a note can sit inside a main-text sentence, and TEI does not nest ``s``).
+    """
+
+    def __init__(self, parent, tag: str):
+        self.parent = parent
+        self.tag = tag
+        self.current = None
+
+    def container(self):
+        return self.current if self.current is not None else self.parent
+
+    def open(self, sentence_id: str) -> None:
+        attrs = {XML_ID: sentence_id} | ({"type": "sentence"} if self.tag == "seg" else {})
+        self.current = _el(self.parent, self.tag, **attrs)
+
+    def close(self) -> None:
+        self.current = None
 
 
 def _body(book: Book, root) -> None:
     text = _el(root, "text")
     body = _el(text, "body")
     div = _el(body, "div", type="transcription", **{XML_LANG: "lzh"})
-    p = _el(div, "p")
-    writer = _TextWriter(p)
-    page: Page
+    main = _Stream(_el(div, "p"), "s")
+    starts = {s.start: s.id for s in book.sentences}
+    last_chars = {s.end - 1 for s in book.sentences}
+    offset = 0
     for page in book.pages:
-        _el(p, "pb", n=str(page.index + 1), facs=f"#{page.id}")
+        _el(main.container(), "pb", n=str(page.index + 1), facs=f"#{page.id}")
         for region in page.regions:
-            _region(writer, region)
+            stream = main
+            if region.kind == "commentary":
+                stream = _Stream(_el(main.container(), "note", type="commentary", place="inline"), "seg")
+            for line in region.lines:
+                _el(stream.container(), "lb", facs=f"#{line.id}")
+                for ch in line.chars:
+                    if offset in starts:
+                        stream.open(starts[offset])
+                    _TextWriter(stream.container()).char(ch)
+                    if offset in last_chars:
+                        stream.close()
+                    offset += 1
+    if any(s.translation for s in book.sentences):
+        tdiv = _el(body, "div", type="translation", resp="#translator", **{XML_LANG: "zh-Hans"})
+        tp = _el(tdiv, "p")
+        for sentence in book.sentences:
+            if sentence.translation:
+                _el(
+                    tp,
+                    "s",
+                    xml_safe(sentence.translation),
+                    corresp=f"#{sentence.id}",
+                    **({"type": "commentary"} if sentence.stream == "commentary" else {}),
+                )
 
 
 def book_to_tei(book: Book, image_base: str = "images/") -> etree._ElementTree:
@@ -187,6 +225,11 @@ def book_to_tei(book: Book, image_base: str = "images/") -> etree._ElementTree:
         rs = _el(header_resp, "respStmt")
         _el(rs, "resp", "editorial punctuation")
         _el(rs, "name", book.punctuator_resp(), **{XML_ID: "punctuator"})
+    if book.translator_resp():
+        titles = root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt")
+        rs = _el(titles, "respStmt")
+        _el(rs, "resp", "machine translation into modern Chinese")
+        _el(rs, "name", book.translator_resp(), **{XML_ID: "translator"})
     return etree.ElementTree(root)
 
 

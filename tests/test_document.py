@@ -2,11 +2,24 @@ from wenyuan.document import Book, BookMetadata, Char, Line, Page, Region, box_p
 
 
 def _book() -> Book:
-    line = Line(id="p1-l001", polygon=box_polygon(0, 0, 10, 100),
-                chars=[Char(text="學", confidence=0.9, polygon=box_polygon(0, 0, 10, 10)),
-                       Char(text="𠀀", confidence=0.4, orig="𠀁", punct_after="。")])
-    page = Page(id="p1", index=0, source="a.png", sha256="ab", width=10, height=100, image="images/a.png",
-                regions=[Region(id="p1-r001", kind="commentary", polygon=box_polygon(0, 0, 10, 100), lines=[line])])
+    line = Line(
+        id="p1-l001",
+        polygon=box_polygon(0, 0, 10, 100),
+        chars=[
+            Char(text="學", confidence=0.9, polygon=box_polygon(0, 0, 10, 10)),
+            Char(text="𠀀", confidence=0.4, orig="𠀁", punct_after="。"),
+        ],
+    )
+    page = Page(
+        id="p1",
+        index=0,
+        source="a.png",
+        sha256="ab",
+        width=10,
+        height=100,
+        image="images/a.png",
+        regions=[Region(id="p1-r001", kind="commentary", polygon=box_polygon(0, 0, 10, 100), lines=[line])],
+    )
     book = Book(id="b", metadata=BookMetadata(title="論語", extra={"x": "y"}), pages=[page])
     book.add_step("ocr", "engine", "1.0", device="cpu")
     return book

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import click
@@ -19,8 +20,9 @@ def _quiet_prefect(verbose: bool) -> None:
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "true")
 
 
-DEVICE = click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True,
-                      help="Where models run.")
+DEVICE = click.option(
+    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help="Where models run."
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -32,24 +34,41 @@ def main() -> None:
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output folder.")
-@click.option("--manifest", "-m", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Book metadata (CSV or JSON).")
+@click.option(
+    "--manifest",
+    "-m",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Book metadata (CSV or JSON).",
+)
 @click.option("--book-id", help="Identifier of the book (default: from the manifest or the first input).")
 @DEVICE
-@click.option("--no-punctuate", is_flag=True, help="Skip the punctuation model.")
+@click.option("--no-punctuate", is_flag=True, help="Skip the punctuation model (and so translation).")
+@click.option("--no-translate", is_flag=True, help="Skip the translation model.")
 @click.option("--no-validate", is_flag=True, help="Skip TEI schema validation of the output.")
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
-def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_validate, verbose):
+def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate, no_validate, verbose):
     """Digitise page scans (images, TIFF, PDF, zip or folders) into a TEI edition under OUT/<book>/.
 
     Exit status: 0 all pages done, 3 done but some inputs were quarantined, 1 failed.
     """
     _quiet_prefect(verbose)
     from flows.digitize import digitize as digitize_flow
+    from wenyuan.errors import WenyuanError
 
-    result = digitize_flow(inputs=[str(p) for p in inputs], out=str(out), manifest=str(manifest) if manifest else None,
-                           book_id=book_id, device=device, punctuate=not no_punctuate, check_tei=not no_validate,
-                           show_progress=sys.stderr.isatty())
+    try:
+        result = digitize_flow(
+            inputs=[str(p) for p in inputs],
+            out=str(out),
+            manifest=str(manifest) if manifest else None,
+            book_id=book_id,
+            device=device,
+            punctuate=not no_punctuate,
+            translate=not no_translate,
+            check_tei=not no_validate,
+            show_progress=sys.stderr.isatty(),
+        )
+    except WenyuanError as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo(f"{result['book']}: {result['pages']} page(s), {result['characters']} characters")
     click.echo(f"TEI:  {result['tei']}")
     click.echo(f"JSON: {result['json']}")
@@ -59,12 +78,21 @@ def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_validate, 
 
 
 @main.command()
-@click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text: one line per column in reading order; json: the page documents.")
+@click.argument("images", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text: one line per column in reading order; json: the page documents.",
+)
 @DEVICE
 def ocr(images, fmt, device):
-    """OCR single pages without the flow (no cleaning, no punctuation)."""
+    """OCR pages without the flow (no cleaning, no punctuation): images, TIFF, PDF, zip or folders.
+
+    Exit status: 0 all read, 3 some inputs could not be read (named on stderr).
+    """
     from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash
     from tasks.ocr import OcrConfig, build_engine, read_page
     from tasks.preprocess import preprocess
@@ -74,28 +102,36 @@ def ocr(images, fmt, device):
     cfg = OcrConfig(device=device)
     engine = build_engine(cfg)
     status = EXIT_OK
-    sources, bad, _ = list_page_sources(list(images), Path("."))
-    for q in bad:
-        click.echo(f"error: {q.path}: {q.reason}", err=True)
-        status = EXIT_PARTIAL
-    src: PageSource
-    for src in sources:
-        try:
-            image = load_page_image(src)
-        except BadInputError as exc:
-            click.echo(f"error: {exc}", err=True)
+    with tempfile.TemporaryDirectory(prefix="wenyuan-ocr-") as workdir:
+        sources, bad, _ = list_page_sources(list(images), Path(workdir))
+        for q in bad:
+            click.echo(f"error: {q.path}: {q.reason}", err=True)
             status = EXIT_PARTIAL
-            continue
-        sha = page_hash(image)
-        for k, prepared in enumerate(preprocess(image)):
-            page = Page(id=f"p{sha[:12]}{k or ''}", index=k, source=src.label, sha256=sha, width=image.shape[1],
-                        height=image.shape[0], image=str(src.path))
-            read_page(prepared, engine, page, cfg)
-            if fmt == "json":
-                click.echo(page.model_dump_json())
-            else:
-                for line in page.lines():
-                    click.echo(line.text)
+        src: PageSource
+        for src in sources:
+            try:
+                image = load_page_image(src)
+            except BadInputError as exc:
+                click.echo(f"error: {exc}", err=True)
+                status = EXIT_PARTIAL
+                continue
+            sha = page_hash(image)
+            for k, prepared in enumerate(preprocess(image)):
+                page = Page(
+                    id=f"p{sha[:12]}{k or ''}",
+                    index=k,
+                    source=src.label,
+                    sha256=sha,
+                    width=image.shape[1],
+                    height=image.shape[0],
+                    image=str(src.path),
+                )
+                read_page(prepared, engine, page, cfg)
+                if fmt == "json":
+                    click.echo(page.model_dump_json())
+                else:
+                    for line in page.lines():
+                        click.echo(line.text)
     sys.exit(status)
 
 
@@ -180,25 +216,130 @@ def eval_punctuation(data, model, device, limit_chars):
     click.echo(f"speed {chars / elapsed:.0f} characters/s")
 
 
+@main.command()
+@click.option(
+    "--model",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Any Hugging Face seq2seq folder (default: the shipped translator).",
+)
+@click.option("--beams", default=1, show_default=True, help="Beam size (1: greedy).")
+@click.option("--batch-size", default=32, show_default=True)
+@DEVICE
+def translate(model, beams, batch_size, device):
+    """Classical -> modern Chinese: one sentence or passage per stdin line -> one line on stdout."""
+    from tasks.translate import DEFAULT_MODEL, load_translator
+
+    lines = _stdin_lines()
+    t = load_translator(str(model or DEFAULT_MODEL), device, beams)
+    t.batch_size = batch_size
+    for line in t.translate(lines):
+        click.echo(line)
+
+
+@main.command("eval-translation")
+@click.option("--data", required=True, type=click.Path(exists=True, path_type=Path), help="cm_*.tsv.gz")
+@click.option("--model", type=click.Path(path_type=Path), default=None)
+@click.option("--beams", default=1, show_default=True)
+@click.option("--batch-size", default=64, show_default=True)
+@click.option("--limit", type=int, default=None, help="Score only the first N pairs.")
+@DEVICE
+def eval_translation(data, model, beams, batch_size, limit, device):
+    """BLEU and chrF of the translator and of copying the source, and sentences/s, on a corpus file."""
+    from corpora.parallel import iter_pairs
+    from models.translator import evaluate_translator
+    from tasks.translate import DEFAULT_MODEL, load_translator
+
+    src, ref = [], []
+    for pair in iter_pairs(data):
+        src.append(pair.src)
+        ref.append(pair.tgt)
+        if limit and len(src) >= limit:
+            break
+    t = load_translator(str(model or DEFAULT_MODEL), device, beams)
+    t.batch_size = batch_size
+    s = evaluate_translator(t, src, ref)
+    click.echo(f"sentences {s['sentences']}  beams {beams}")
+    click.echo(f"model        BLEU {s['bleu']:.2f}  chrF {s['chrf']:.2f}")
+    click.echo(f"copy source  BLEU {s['copy_bleu']:.2f}  chrF {s['copy_chrf']:.2f}")
+    click.echo(f"speed {s['sentences_per_s']:.1f} sentences/s")
+
+
+@main.command("train-translator")
+@click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--run-dir", type=click.Path(path_type=Path), default=Path("runs/translator"), show_default=True)
+@click.option(
+    "--init-from",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Continue from a model folder (e.g. models/translator) when run-dir has no checkpoint.",
+)
+@click.option("--budget-minutes", type=float, default=60, show_default=True)
+@click.option("--total-steps", type=int, default=40000, show_default=True)
+@click.option("--max-tokens", type=int, default=4096, show_default=True, help="Padded tokens per batch.")
+@click.option("--lr", type=float, default=7e-4, show_default=True, help="Peak learning rate.")
+@click.option("--eval-every", type=int, default=1000, show_default=True, help="Steps between dev evaluations.")
+@click.option("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
+@DEVICE
+def train_translator(
+    train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, max_tokens, lr, eval_every, threads, device
+):
+    """Train (or resume) the translator; ships it to models/translator if it beats the shipped one."""
+    _quiet_prefect(True)
+    from flows.train_translator import train_translator as flow
+
+    scores = flow(
+        train_path=train_path,
+        dev_path=dev_path,
+        run_dir=run_dir,
+        init_from=init_from,
+        budget_minutes=budget_minutes,
+        total_steps=total_steps,
+        max_tokens=max_tokens,
+        lr=lr,
+        eval_every_steps=eval_every,
+        threads=threads,
+        device=device,
+    )
+    click.echo(json.dumps(scores, indent=1))
+
+
 @main.command("train-punctuator")
 @click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--run-dir", type=click.Path(path_type=Path), default=Path("runs/punctuator"), show_default=True)
-@click.option("--init-from", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Continue from a model folder (e.g. models/punctuator) when run-dir has no checkpoint.")
+@click.option(
+    "--init-from",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Continue from a model folder (e.g. models/punctuator) when run-dir has no checkpoint.",
+)
 @click.option("--budget-minutes", type=float, default=60, show_default=True)
 @click.option("--total-steps", type=int, default=30000, show_default=True)
 @click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option("--lr", type=float, default=1e-3, show_default=True, help="Peak learning rate.")
 @click.option("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
 @DEVICE
-def train_punctuator(train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, threads, device):
+def train_punctuator(
+    train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, lr, threads, device
+):
     """Train (or resume) the punctuation model; ships it to models/punctuator if it beats the shipped one."""
     _quiet_prefect(True)
     from flows.train_punctuator import train_punctuator as flow
 
-    scores = flow(train_path=train_path, dev_path=dev_path, run_dir=run_dir, init_from=init_from,
-                  budget_minutes=budget_minutes, total_steps=total_steps, batch_size=batch_size,
-                  threads=threads, device=device)
+    scores = flow(
+        train_path=train_path,
+        dev_path=dev_path,
+        run_dir=run_dir,
+        init_from=init_from,
+        budget_minutes=budget_minutes,
+        total_steps=total_steps,
+        batch_size=batch_size,
+        lr=lr,
+        threads=threads,
+        device=device,
+    )
     click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
 
 

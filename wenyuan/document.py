@@ -190,12 +190,19 @@ class Book(BaseModel):
     def add_step(self, stage: str, tool: str, version: str = "", checksum: str = "", **settings: Any) -> None:
         self.steps.append(Step(stage=stage, tool=tool, version=version, checksum=checksum, settings=settings))
 
-    def punctuator_resp(self) -> str | None:
-        """Name of the model that inserted editorial punctuation, if any did."""
+    def _resp(self, stage: str) -> str | None:
         for step in reversed(self.steps):
-            if step.stage == "punctuate":
+            if step.stage == stage:
                 return f"{step.tool} {step.version}".strip()
         return None
+
+    def punctuator_resp(self) -> str | None:
+        """Name of the model that inserted editorial punctuation, if any did."""
+        return self._resp("punctuate")
+
+    def translator_resp(self) -> str | None:
+        """Name of the model that translated the sentences, if any did."""
+        return self._resp("translate")
 
     def save(self, path: str | Path) -> None:
         """Write the book as JSON, atomically."""

@@ -64,7 +64,8 @@ def test_rerun_reuses_finished_pages_and_skips_duplicates(prefect_server, tmp_pa
     second = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False, check_tei=False)
     assert first["pages"] == second["pages"] == 1
     assert [(Path(q["path"]).name, q["reason"]) for q in second["quarantined"]] == [
-        ("b.jpg", "duplicate of page a.jpg (same content hash)")]
+        ("b.jpg", "duplicate of page a.jpg (same content hash)")
+    ]
     assert sorted((tmp_path / "out" / "b" / "pages").iterdir()) == cache
     assert [p.stat().st_mtime_ns for p in cache] == stamps  # no page was recomputed
     assert Path(first["json"]).read_text() != "" and Book.load(second["json"]).text == Book.load(first["json"]).text

@@ -45,7 +45,7 @@ def test_folder_pages_come_in_natural_order(tmp_path):
 def test_multipage_tiff_gives_one_source_per_page(tmp_path):
     path = tmp_path / "scan.tiff"
     _img(1).save(path, save_all=True, append_images=[_img(2), _img(3)])
-    sources, bad, _ = _sources(tmp_path, path)
+    sources, _bad, _ = _sources(tmp_path, path)
     assert [s.page for s in sources] == [0, 1, 2]
     pixels = [load_page_image(s) for s in sources]
     assert np.array_equal(pixels[1][:, :, ::-1], np.asarray(_img(2)))
@@ -68,7 +68,7 @@ def test_zip_is_extracted_and_its_manifest_found(tmp_path):
         zf.writestr("b/p2.png", buf.getvalue())
         zf.writestr("b/p1.png", buf.getvalue())
         zf.writestr("b/manifest.json", json.dumps({"title": "史記"}))
-    sources, bad, manifest = _sources(tmp_path, path)
+    sources, _bad, manifest = _sources(tmp_path, path)
     assert [s.path.name for s in sources] == ["p1.png", "p2.png"]
     assert manifest is not None and read_manifest(manifest).title == "史記"
 
@@ -111,7 +111,9 @@ def _png_with_declared_size(width: int, height: int) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 100)) + chunk(b"IEND", b"")
+    )
 
 
 @pytest.mark.parametrize(
@@ -140,7 +142,7 @@ def test_truncated_jpeg_is_reported_as_corrupt(tmp_path):
     path = tmp_path / "cut.jpg"
     path.write_bytes(buf.getvalue()[: len(buf.getvalue()) // 3])
     sources, _, _ = _sources(tmp_path, path)
-    with pytest.raises(BadInputError, match="cut.jpg"):
+    with pytest.raises(BadInputError, match=r"cut\.jpg"):
         load_page_image(sources[0])
 
 

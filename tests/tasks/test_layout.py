@@ -24,7 +24,10 @@ def test_commentary_is_read_right_subcolumn_first_in_its_place():
     ]
     _, units = reading_order(boxes, 1000)
     assert [(u.kind, u.lines) for u in units] == [
-        ("main", [0]), ("commentary", [2, 1]), ("main", [3]), ("main", [4]),
+        ("main", [0]),
+        ("commentary", [2, 1]),
+        ("main", [3]),
+        ("main", [4]),
     ]
 
 

@@ -47,7 +47,7 @@ def test_landscape_spread_is_split_right_leaf_first():
     spread = np.hstack([left, np.full((left.shape[0], 30), 90, np.uint8), right])
     leaves = split_spread(spread)
     assert len(leaves) == 2
-    (r0, r1), (l0, l1) = leaves
+    (r0, _r1), (l0, _l1) = leaves
     assert r0 > l0 and abs(r0 - left.shape[1] - 15) < 40
 
 

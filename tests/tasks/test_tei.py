@@ -13,15 +13,30 @@ NS = {"t": TEI_NS}
 def _book(chars: list[Char], metadata: BookMetadata | None = None) -> Book:
     main = Line(id="p1-l001", polygon=box_polygon(10, 10, 60, 400), chars=chars)
     note = Line(id="p1-l002", polygon=box_polygon(10, 410, 30, 600), chars=[Char(text="注", confidence=0.99)])
-    page = Page(id="p1", index=0, source="a.png", sha256="x", width=100, height=700, image="images/a.png",
-                regions=[Region(id="p1-r1", polygon=main.polygon, lines=[main]),
-                         Region(id="p1-r2", kind="commentary", polygon=note.polygon, lines=[note])])
+    page = Page(
+        id="p1",
+        index=0,
+        source="a.png",
+        sha256="x",
+        width=100,
+        height=700,
+        image="images/a.png",
+        regions=[
+            Region(id="p1-r1", polygon=main.polygon, lines=[main]),
+            Region(id="p1-r2", kind="commentary", polygon=note.polygon, lines=[note]),
+        ],
+    )
     return Book(id="b1", metadata=metadata or BookMetadata(), pages=[page])
 
 
 def test_minimal_book_is_valid_tei_with_facsimile_links():
-    book = _book([Char(text="學", confidence=0.99), Char(text="為", orig="爲", confidence=0.95),
-                  Char(text="習", confidence=0.3, punct_after="。")])
+    book = _book(
+        [
+            Char(text="學", confidence=0.99),
+            Char(text="為", orig="爲", confidence=0.95),
+            Char(text="習", confidence=0.3, punct_after="。"),
+        ]
+    )
     book.add_step("punctuate", "wenyuan-punctuator", "1.2")
     tree = book_to_tei(book)
     assert validate_tei(tree) == []
@@ -37,8 +52,9 @@ def test_minimal_book_is_valid_tei_with_facsimile_links():
 
 
 def test_header_comes_from_the_manifest():
-    md = BookMetadata(title="史記", author="司馬遷", dynasty="漢", institution="某圖書館", shelfmark="善本 01",
-                      rights="CC BY 4.0")
+    md = BookMetadata(
+        title="史記", author="司馬遷", dynasty="漢", institution="某圖書館", shelfmark="善本 01", rights="CC BY 4.0"
+    )
     tree = book_to_tei(_book([Char(text="學")], md))
     assert validate_tei(tree) == []
     get = lambda xp: tree.xpath(xp, namespaces=NS)  # noqa: E731
@@ -65,3 +81,36 @@ def test_validator_rejects_invalid_tei(tmp_path):
     broken = tmp_path / "broken.xml"
     broken.write_text("<TEI><unclosed>", encoding="utf-8")
     assert validate_tei(broken)[0].startswith("not well-formed")
+
+
+def test_sentences_get_ids_and_translations_point_to_them():
+    from wenyuan.document import Sentence
+
+    book = _book(
+        [
+            Char(text="學", confidence=0.99),
+            Char(text="而", confidence=0.99, punct_after="。"),
+            Char(text="時", confidence=0.99, punct_after="。"),
+        ]
+    )
+    # Offsets: 學0 而1 時2 (main), 注3 (commentary block).
+    book.sentences = [
+        Sentence(id="s00001", start=0, end=2, translation="学习。"),
+        Sentence(id="s00002", start=2, end=3, translation="按时。"),
+        Sentence(id="s00003", start=3, end=4, stream="commentary", translation="注释。"),
+    ]
+    book.add_step("punctuate", "wenyuan-punctuator", "1.2")
+    book.add_step("translate", "wenyuan-translator", "1.9")
+    tree = book_to_tei(book)
+    assert validate_tei(tree) == []
+    get = lambda xp: tree.xpath(xp, namespaces=NS)  # noqa: E731
+    assert get("//t:div[@type='transcription']//t:s/@xml:id") == ["s00001", "s00002"]
+    assert "".join(get("//t:s[@xml:id='s00001']//text()")) == "學而。"
+    # Commentary sentences are segs inside their note, never an s nested in an s.
+    assert get("//t:note/t:seg[@type='sentence']/@xml:id") == ["s00003"]
+    assert get("//t:s//t:s") == []
+    trans = get("//t:div[@type='translation']")[0]
+    assert trans.get("{http://www.w3.org/XML/1998/namespace}lang") == "zh-Hans"
+    assert get("//t:div[@type='translation']//t:s/@corresp") == ["#s00001", "#s00002", "#s00003"]
+    assert get("//t:div[@type='translation']//t:s/text()") == ["学习。", "按时。", "注释。"]
+    assert get("//t:respStmt/t:name[@xml:id='translator']/text()") == ["wenyuan-translator 1.9"]

@@ -1,0 +1,236 @@
+"""Train the classical→modern translator as a resumable Prefect flow.
+
+prepare data (clean, build the joint character tokenizer, encode; cached) -> train on a time budget
+(checkpoints, dev BLEU/chrF at intervals, learning-curve artifact) -> score the best checkpoint on the whole
+dev set -> ship it to ``models/translator`` only if its BLEU beats the model already there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+
+from corpora.parallel import DropReport, iter_pairs
+from models.folder import read_metadata, save_fp16_folder, ship_if_better
+from models.training import TrainConfig, TrainState, select_device, train
+from models.translator import (
+    ARCHITECTURE,
+    Translator,
+    TranslatorArch,
+    build_model,
+    encode_pairs,
+    evaluate_translator,
+    make_batch,
+    plan_batches,
+)
+
+SHIPPED = Path(__file__).resolve().parent.parent / "models" / "translator"
+
+
+def _dev_pairs(path: Path, limit: int | None) -> tuple[list[str], list[str]]:
+    src, tgt = [], []
+    for pair in iter_pairs(path):
+        src.append(pair.src)
+        tgt.append(pair.tgt)
+        if limit and len(src) >= limit:
+            break
+    return src, tgt
+
+
+@task
+def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int) -> Path:
+    """Build (or reuse) the tokenizer and the encoded training pairs under ``run_dir/data``."""
+    from transformers import AutoTokenizer
+
+    from models.char_tokenizer import build_char_tokenizer, count_characters
+
+    data = run_dir / "data"
+    if (data / "pairs.npz").exists():
+        return data
+    data.mkdir(parents=True, exist_ok=True)
+    if init_from is not None:
+        tokenizer = AutoTokenizer.from_pretrained(init_from)
+    else:
+        counts = count_characters(p.src + p.tgt for p in iter_pairs(train_path))
+        tokenizer = build_char_tokenizer(counts, max_size=vocab_size, append_eos=True)
+    tokenizer.save_pretrained(data / "tokenizer")
+    report = DropReport()
+    arrays = encode_pairs(((p.src, p.tgt) for p in iter_pairs(train_path, report=report)), tokenizer)
+    (data / "cleaning.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    np.savez(data / "pairs.npz", **arrays)  # written last: its presence marks the cache complete
+    return data
+
+
+def _card(meta: dict) -> str:
+    m = meta["metrics"]
+    curve = "\n".join(
+        f"| {p['step']} | {p['seconds']} | {p['tokens']:,} | {p['bleu']:.2f} | {p['chrf']:.2f} |" for p in meta["curve"]
+    )
+    cleaning = meta.get("cleaning", {})
+    return f"""---
+license: mit
+language: [lzh, zh]
+tags: [translation, classical-chinese, marian]
+---
+# wenyuan translator ({ARCHITECTURE})
+
+Translates classical Chinese (文言) into modern Chinese (白话), simplified script. A Marian encoder-decoder
+({meta["parameters"]:,} parameters: d_model {meta["arch"]["d_model"]}, {meta["arch"]["encoder_layers"]}+\
+{meta["arch"]["decoder_layers"]} layers) over a joint character vocabulary, trained from scratch; weights in fp16.
+Loads with `AutoModelForSeq2SeqLM.from_pretrained` and `AutoTokenizer.from_pretrained`.
+
+## Data and licence
+Trained on `cm_train.tsv.gz` from the NiuTrans Classical-Modern corpus (MIT licence, copyright 2022 NiuTrans
+Open Source). Cleaning: spaces left by dropped quotation marks removed, `原文` headings stripped, pairs with
+`**` placeholders, over-long pairs and implausible length ratios dropped ({cleaning.get("kept", "?"):,} of
+{cleaning.get("read", "?"):,} pairs kept; dropped: {cleaning.get("dropped", {})}).
+
+## Training
+{meta["steps"]} steps, {meta["tokens"]:,} source tokens seen, {meta["train_seconds"] / 3600:.2f} h on
+{meta["device"]} ({date.today().isoformat()}). Retrain or continue with:
+
+    wenyuan train-translator --train ../shared/corpora/cm_train.tsv.gz \\
+        --dev ../shared/corpora/cm_dev.tsv.gz --budget-minutes 120 --init-from models/translator
+
+## Dev metrics (`cm_dev.tsv.gz`, {m["sentences"]:,} sentences, greedy)
+BLEU **{m["bleu"]:.2f}** (sacrebleu, `tokenize="zh"`), chrF **{m["chrf"]:.2f}**; copying the source scores
+BLEU {m["copy_bleu"]:.2f} / chrF {m["copy_chrf"]:.2f}. {m["sentences_per_s"]:.1f} sentences/s.
+Measured with `wenyuan eval-translation --data ../shared/corpora/cm_dev.tsv.gz`.
+
+## Learning curve (dev subset, greedy)
+| step | seconds | source tokens | BLEU | chrF |
+|---|---|---|---|---|
+{curve}
+
+## Limits
+Trained on sentence pairs from 95 books, mostly histories; expect weaker output on poetry and on genres the
+corpus lacks. Names are often paraphrased; characters outside the vocabulary are copied from the source.
+"""
+
+
+@task
+def evaluate_and_ship(
+    best: Path, dev_path: Path, ship_to: Path, state: TrainState, device: str, cleaning: dict
+) -> dict:
+    """Score the run's best model on the whole dev set; copy it to ``ship_to`` if its BLEU is higher."""
+    src, tgt = _dev_pairs(dev_path, None)
+    scores = evaluate_translator(Translator.from_pretrained(best, device=device, batch_size=64), src, tgt)
+    meta = read_metadata(best)
+    meta.update(
+        metrics=scores,
+        curve=state.curve,
+        steps=state.step,
+        tokens=state.tokens,
+        train_seconds=state.seconds,
+        cleaning=cleaning,
+    )
+    (best / "wenyuan.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    (best / "README.md").write_text(_card(meta), encoding="utf-8")
+    shipped, previous = ship_if_better(best, ship_to, "bleu")
+    summary = (
+        f"dev BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f} (copy-source BLEU "
+        f"{scores['copy_bleu']:.2f}); "
+        + (f"shipped to {ship_to}" if shipped else "not shipped")
+        + f" (shipped model had BLEU {previous:.2f})"
+    )
+    create_markdown_artifact(key="translator-result", markdown=summary)
+    return scores
+
+
+@flow(name="train-translator")
+def train_translator(
+    train_path: Path,
+    dev_path: Path,
+    run_dir: Path = Path("runs/translator"),
+    ship_to: Path = SHIPPED,
+    init_from: Path | None = None,
+    budget_minutes: float = 60.0,
+    device: str = "auto",
+    max_tokens: int = 4096,
+    lr: float = 7e-4,
+    total_steps: int = 40_000,
+    eval_every_steps: int = 1000,
+    checkpoint_minutes: float = 5.0,
+    dev_eval_sentences: int = 300,
+    vocab_size: int = 8000,
+    threads: int = 0,
+    arch: TranslatorArch | None = None,
+) -> dict:
+    """Train, resume or continue the translator, then evaluate and (if better) ship it.
+
+    Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from`` (a shipped folder, to
+    continue across sessions) or from scratch with ``arch``.
+    """
+    import torch
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    run_dir, dev_path, train_path = Path(run_dir), Path(dev_path), Path(train_path)
+    dev = select_device(device)
+    data_dir = prepare_data(train_path, run_dir, init_from, vocab_size)
+    tokenizer = AutoTokenizer.from_pretrained(data_dir / "tokenizer")
+    data = dict(np.load(data_dir / "pairs.npz"))
+    cleaning = json.loads((data_dir / "cleaning.json").read_text())
+    arch = arch or TranslatorArch()
+    pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
+    if init_from is not None:
+        model = AutoModelForSeq2SeqLM.from_pretrained(init_from, dtype=torch.float32)
+        arch = TranslatorArch(**read_metadata(init_from).get("arch", asdict(arch)))
+    else:
+        model = build_model(len(tokenizer.get_vocab()), arch, pad_id=pad, eos_id=eos)
+    cfg = TrainConfig(
+        lr=lr,
+        total_steps=total_steps,
+        budget_s=budget_minutes * 60,
+        checkpoint_every_s=checkpoint_minutes * 60,
+        eval_every_steps=eval_every_steps,
+        threads=threads,
+        warmup_steps=min(1000, total_steps // 10),
+    )
+    batches = plan_batches(data, max_tokens, cfg.seed)
+    # A fixed permutation per pass over the batches: step -> batch is a pure function, so resume is exact.
+    epoch_orders: dict[int, np.ndarray] = {}
+
+    def batch_for(step: int) -> dict:
+        epoch, k = divmod(step, len(batches))
+        if epoch not in epoch_orders:
+            epoch_orders[epoch] = np.random.default_rng(cfg.seed + epoch).permutation(len(batches))
+        return make_batch(data, batches[epoch_orders[epoch][k]], pad)
+
+    dev_src, dev_tgt = _dev_pairs(dev_path, dev_eval_sentences)
+    best_dir = run_dir / "best"
+
+    def evaluate(m) -> dict[str, float]:
+        s = evaluate_translator(Translator(m, tokenizer, dev, batch_size=64), dev_src, dev_tgt)
+        return {"bleu": s["bleu"], "chrf": s["chrf"]}
+
+    def on_best(m, state: TrainState) -> None:
+        meta = {
+            "name": "wenyuan-translator",
+            "architecture": ARCHITECTURE,
+            "version": f"1.{state.step}",
+            "source": "lzh (simplified)",
+            "target": "zh-Hans",
+            "arch": asdict(arch),
+            "parameters": sum(p.numel() for p in m.parameters()),
+            "device": dev,
+            "min_pipeline_version": "0.1.0",
+        }
+        save_fp16_folder(
+            m, tokenizer, best_dir, meta, card=f"# wenyuan translator\n\nCheckpoint at step {state.step}.\n"
+        )
+
+    def on_eval(state: TrainState) -> None:
+        create_table_artifact(
+            key="translator-learning-curve",
+            table=state.curve,
+            description="Dev-subset BLEU/chrF during training (greedy)",
+        )
+
+    state = train(model, batch_for, evaluate, on_best, run_dir, cfg, metric="bleu", device=dev, on_eval=on_eval)
+    return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, cleaning)

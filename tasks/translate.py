@@ -1,0 +1,49 @@
+"""Translation stage: a modern-Chinese rendering of every sentence the punctuation stage found.
+
+Each :class:`~wenyuan.document.Sentence` is translated on its own (with its editorial punctuation, which the
+model was trained with), so source and translation stay aligned sentence by sentence for the TEI export.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from wenyuan.document import Book
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "translator"
+
+
+@lru_cache(maxsize=2)
+def load_translator(model_dir: str, device: str = "auto", beams: int = 1):
+    """Load (once per process) the translator folder ``model_dir``."""
+    from models.translator import Translator
+
+    return Translator.from_pretrained(model_dir, device=device, beams=beams)
+
+
+def sentence_texts(book: Book) -> list[str]:
+    """The punctuated reading text of each sentence of ``book``, in order.
+
+    A main-text sentence's offsets span any commentary block printed inside it; only its own stream's
+    characters belong to it.
+    """
+    chars = [(region.kind == "main", ch) for _page, region, _line, ch in book.chars()]
+    return [
+        "".join(
+            ch.text + (ch.punct_after or "")
+            for is_main, ch in chars[s.start : s.end]
+            if is_main == (s.stream == "main")
+        )
+        for s in book.sentences
+    ]
+
+
+def translate_book(book: Book, translator) -> Book:
+    """Fill ``Sentence.translation`` for every sentence of ``book`` (in place)."""
+    if not book.sentences:
+        return book
+    for sentence, text in zip(book.sentences, translator.translate(sentence_texts(book)), strict=True):
+        sentence.translation = text
+    book.add_step("translate", translator.name, translator.version, beams=translator.beams)
+    return book

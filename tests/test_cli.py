@@ -1,0 +1,105 @@
+"""The ``wenyuan`` command line: help everywhere, meaningful exit codes, real output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from models.metrics import character_error_rate
+from tests.conftest import SAMPLE_BOOK
+from wenyuan.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, main
+
+COMMANDS = [
+    "digitize",
+    "ocr",
+    "validate",
+    "punctuate",
+    "eval-punctuation",
+    "train-punctuator",
+    "translate",
+    "eval-translation",
+    "train-translator",
+]
+
+
+@pytest.fixture()
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.mark.parametrize("command", [[], *([c] for c in COMMANDS)])
+def test_every_command_has_help(runner, command):
+    result = runner.invoke(main, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage:" in result.output
+
+
+def test_ocr_text_prints_one_line_per_column_in_reading_order(runner, sample_truth):
+    result = runner.invoke(main, ["ocr", str(SAMPLE_BOOK / "page_0003.jpg")])
+    assert result.exit_code == EXIT_OK, result.output
+    lines = result.output.splitlines()
+    truth = sample_truth[2]
+    assert len(lines) >= len([ln for ln in truth["lines"] if ln["text"]]) - 1
+    assert character_error_rate("".join(lines), truth["text"]) < 0.05
+
+
+def test_ocr_json_and_unreadable_input(runner, tmp_path):
+    bad = tmp_path / "empty.png"
+    bad.write_bytes(b"")
+    result = runner.invoke(main, ["ocr", "--format", "json", str(SAMPLE_BOOK / "page_0003.jpg"), str(bad)])
+    assert result.exit_code == EXIT_PARTIAL
+    page = json.loads(result.stdout.splitlines()[0])
+    assert page["regions"] and page["regions"][0]["lines"][0]["chars"][0]["confidence"] > 0
+    assert "empty.png" in result.stderr
+
+
+def test_validate_exit_codes(runner, digitized_sample, tmp_path):
+    ok = runner.invoke(main, ["validate", digitized_sample["tei"]])
+    assert ok.exit_code == EXIT_OK and "valid" in ok.output
+    broken = tmp_path / "broken.tei.xml"
+    broken.write_text("<TEI><text>", encoding="utf-8")
+    result = runner.invoke(main, ["validate", digitized_sample["tei"], str(broken), str(tmp_path / "missing.xml")])
+    assert result.exit_code == EXIT_FAILED
+    assert "broken.tei.xml: INVALID" in result.stderr and "missing.xml" in result.stderr
+
+
+def test_punctuate_only_inserts_marks(runner):
+    text = "學而時習之不亦說乎有朋自遠方來不亦樂乎\n\nabc 123 𠀀字"
+    result = runner.invoke(main, ["punctuate"], input=text + "\n")
+    assert result.exit_code == EXIT_OK, result.output
+    out = result.stdout.splitlines()
+    assert len(out) == 3 and out[1] == ""
+    strip = lambda s: "".join(c for c in s if c not in "，。、；：？！")  # noqa: E731
+    assert strip(out[0]) == text.splitlines()[0]
+    assert strip(out[2]) == "abc 123 𠀀字"
+
+
+def test_translate_keeps_line_count_and_empty_lines(runner):
+    result = runner.invoke(main, ["translate"], input="學而時習之，不亦說乎？\n\n子曰：溫故而知新。\n")
+    assert result.exit_code == EXIT_OK, result.output
+    out = result.stdout.splitlines()
+    assert len(out) == 3 and out[1] == ""
+    assert out[0] and out[2]
+
+
+def test_digitize_reports_quarantine_with_exit_code_3(runner, prefect_server, tmp_path):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"not an image at all")
+    result = runner.invoke(
+        main,
+        [
+            "digitize",
+            str(SAMPLE_BOOK / "page_0003.jpg"),
+            str(bad),
+            "--out",
+            str(tmp_path / "out"),
+            "--book-id",
+            "cli-test",
+        ],
+    )
+    assert result.exit_code == EXIT_PARTIAL, result.output
+    assert "broken.jpg" in result.stderr
+    assert (tmp_path / "out" / "cli-test" / "cli-test.tei.xml").exists()
+    assert (tmp_path / "out" / "cli-test" / "quarantine" / "broken.jpg").exists()
