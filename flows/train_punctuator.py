@@ -157,6 +157,7 @@ def train_punctuator(
     dev_eval_chars: int = 40_000,
     vocab_size: int = 8000,
     threads: int = 0,
+    arch: PunctuatorArch | None = None,
 ) -> dict:
     """Train, resume or continue the punctuator, then evaluate and (if better) ship it.
 
@@ -172,9 +173,10 @@ def train_punctuator(
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     ids = np.load(data / "ids.npy", mmap_mode="r")
     labels = np.load(data / "labels.npy", mmap_mode="r")
-    arch = PunctuatorArch()
+    arch = arch or PunctuatorArch()
     if init_from is not None:
         model = AutoModelForTokenClassification.from_pretrained(init_from, dtype=torch.float32)
+        arch = PunctuatorArch(**read_metadata(init_from).get("arch", asdict(arch)))
     else:
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=tokenizer.pad_token_id)
     dev_subset = _dev_paragraphs(dev_path, dev_eval_chars)

@@ -16,6 +16,7 @@ import numpy as np
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation
 from models.folder import check_model_folder, quiet_transformers, read_metadata
 from models.training import select_device
+from wenyuan.errors import ModelLoadError
 
 ARCHITECTURE = "punctuator.v1"
 
@@ -123,6 +124,10 @@ class Punctuator:
         name: str = ARCHITECTURE,
         version: str = "0",
     ):
+        # A window cannot exceed the positions the model has; the stride shrinks with it.
+        limit = getattr(model.config, "max_position_embeddings", window)
+        if window > limit:
+            stride, window = max(1, stride * limit // window), limit
         if not 0 < stride <= window:
             raise ValueError("stride must be in (0, window]")
         self.model = model.to(device).eval()
@@ -145,8 +150,11 @@ class Punctuator:
         dev = select_device(device)
         quiet_transformers()
         dtype = torch.float16 if dev.startswith("cuda") else torch.float32
-        model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype)
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        try:
+            model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype)
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except Exception as exc:  # transformers raises OSError, ValueError, safetensors errors...
+            raise ModelLoadError(f"{path}: cannot load the model ({exc})") from exc
         meta = read_metadata(path)
         return cls(
             model, tokenizer, dev, name=meta.get("name", ARCHITECTURE), version=str(meta.get("version", "0")), **kwargs

@@ -21,6 +21,8 @@ from typing import Any
 
 import numpy as np
 
+from wenyuan.errors import ModelLoadError
+
 ARCHITECTURE = "translator.v1"
 #: Sentence-final marks a long passage is split after, then clause marks if pieces are still too long.
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？；])")
@@ -113,6 +115,29 @@ def split_passage(text: str, max_chars: int) -> list[str]:
         else:
             merged.append(piece)
     return merged
+
+
+def bound_length(text: str, limit: int) -> str:
+    """Cut a runaway output to ``limit`` characters, at its last sentence or clause mark when there is one.
+
+    Generation is bounded per batch (by its longest input); this bounds each output by its own input.
+    """
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    cut = max(head.rfind(m) for m in "。！？；，")
+    return head[: cut + 1] if cut > limit // 2 else head
+
+
+def restore_unknown(text: str, missing: list[str], unk: str) -> str:
+    """Replace each ``unk`` in ``text`` by the next source character the vocabulary lacked (or drop it).
+
+    Out-of-vocabulary characters are mostly rare names and Extension B forms, which a translation keeps.
+    """
+    missing = list(missing)
+    while unk in text:
+        text = text.replace(unk, missing.pop(0) if missing else "", 1)
+    return text
 
 
 # ---------------------------------------------------------------------------------------------- training data
@@ -241,8 +266,11 @@ class Translator:
         dev = select_device(device)
         quiet_transformers()
         dtype = torch.float16 if dev.startswith("cuda") else torch.float32
-        model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype)
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        try:
+            model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype)
+            tokenizer = AutoTokenizer.from_pretrained(path)
+        except Exception as exc:  # transformers raises OSError, ValueError, safetensors errors...
+            raise ModelLoadError(f"{path}: cannot load the model ({exc})") from exc
         meta = read_metadata(path)
         kwargs.setdefault("name", meta.get("name", path.name))
         kwargs.setdefault("version", str(meta.get("version", "0")))
@@ -267,17 +295,13 @@ class Translator:
                 max_new_tokens=min(2 * longest + 10, 400),
                 no_repeat_ngram_size=4,
             )
-        unk = self.tokenizer.unk_token
         texts = self.tokenizer.batch_decode(out, skip_special_tokens=False)
         results = []
         for src, text in zip(sources, texts, strict=True):
             for special in (self.tokenizer.pad_token, self.tokenizer.eos_token):
                 text = text.replace(special, "")
-            # Characters outside the vocabulary (rare names, Extension B) are copied through in order.
-            missing = self._unknown_chars(src)
-            while unk in text:
-                text = text.replace(unk, missing.pop(0) if missing else "", 1)
-            results.append(text)
+            text = restore_unknown(text, self._unknown_chars(src), self.tokenizer.unk_token)
+            results.append(bound_length(text, 2 * len(src) + 10))
         return results
 
     def translate(self, lines: list[str]) -> list[str]:

@@ -103,3 +103,24 @@ def test_digitize_reports_quarantine_with_exit_code_3(runner, prefect_server, tm
     assert "broken.jpg" in result.stderr
     assert (tmp_path / "out" / "cli-test" / "cli-test.tei.xml").exists()
     assert (tmp_path / "out" / "cli-test" / "quarantine" / "broken.jpg").exists()
+
+
+def test_translate_passes_non_chinese_lines_and_rejects_non_utf8_naming_the_line(runner):
+    ok = runner.invoke(main, ["translate"], input="Hello, world 123\n")
+    assert ok.exit_code == EXIT_OK and len(ok.stdout.splitlines()) == 1
+    bad = runner.invoke(main, ["translate"], input="子曰\n".encode() + b"\xff\xfe\n")
+    assert bad.exit_code == EXIT_FAILED
+    assert "line 2" in bad.stderr and "UTF-8" in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["translate", "punctuate"])
+def test_missing_or_corrupt_model_folder_is_named(runner, tmp_path, command):
+    missing = runner.invoke(main, [command, "--model", str(tmp_path / "nowhere")], input="子曰\n")
+    assert missing.exit_code == EXIT_FAILED and "nowhere" in missing.stderr and "not found" in missing.stderr
+    corrupt = tmp_path / "corrupt"
+    corrupt.mkdir()
+    (corrupt / "config.json").write_text("{not json")
+    (corrupt / "model.safetensors").write_bytes(b"garbage")
+    result = runner.invoke(main, [command, "--model", str(corrupt)], input="子曰\n")
+    assert result.exit_code == EXIT_FAILED and "corrupt" in result.stderr
+    assert "Traceback" not in result.output

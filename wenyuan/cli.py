@@ -25,7 +25,19 @@ DEVICE = click.option(
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """Reports the project's own errors (bad input, missing models) as one clear line, exit status 1."""
+
+    def invoke(self, ctx: click.Context):
+        from wenyuan.errors import WenyuanError
+
+        try:
+            return super().invoke(ctx)
+        except WenyuanError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="wenyuan")
 def main() -> None:
     """wenyuan (文渊): scans of pre-modern Chinese books to scholarly digital editions."""
@@ -53,22 +65,18 @@ def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate,
     """
     _quiet_prefect(verbose)
     from flows.digitize import digitize as digitize_flow
-    from wenyuan.errors import WenyuanError
 
-    try:
-        result = digitize_flow(
-            inputs=[str(p) for p in inputs],
-            out=str(out),
-            manifest=str(manifest) if manifest else None,
-            book_id=book_id,
-            device=device,
-            punctuate=not no_punctuate,
-            translate=not no_translate,
-            check_tei=not no_validate,
-            show_progress=sys.stderr.isatty(),
-        )
-    except WenyuanError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = digitize_flow(
+        inputs=[str(p) for p in inputs],
+        out=str(out),
+        manifest=str(manifest) if manifest else None,
+        book_id=book_id,
+        device=device,
+        punctuate=not no_punctuate,
+        translate=not no_translate,
+        check_tei=not no_validate,
+        show_progress=sys.stderr.isatty(),
+    )
     click.echo(f"{result['book']}: {result['pages']} page(s), {result['characters']} characters")
     click.echo(f"TEI:  {result['tei']}")
     click.echo(f"JSON: {result['json']}")

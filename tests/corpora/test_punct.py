@@ -1,0 +1,66 @@
+"""Punctuated corpus: label extraction and re-insertion on real corpus lines."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corpora.punct import (
+    PUNCT_LABELS,
+    canonical_punctuation,
+    extract_labels,
+    insert_labels,
+    is_punctuation,
+    iter_paragraphs,
+)
+from tests.conftest import shared_file
+
+
+@pytest.fixture(scope="module")
+def dev_paragraphs() -> list[str]:
+    return [p for _b, p in itertools.islice(iter_paragraphs(shared_file("corpora/punct_dev.jsonl.gz")), 500)]
+
+
+def test_round_trip_is_exact_on_real_corpus_lines(dev_paragraphs):
+    exact = 0
+    for para in dev_paragraphs:
+        lt = extract_labels(para)
+        assert len(lt.chars) == len(lt.labels)
+        back = insert_labels(lt.chars, lt.labels)
+        assert back == canonical_punctuation(para)
+        # Characters survive in order; only marks the label set cannot express are gone.
+        assert "".join(c for c in back if c not in PUNCT_LABELS) == "".join(c for c in para if not is_punctuation(c))
+        exact += back == para
+    # Lines that use only the label set's marks (most of the corpus) come back byte for byte.
+    assert exact >= 0.5 * len(dev_paragraphs)
+
+
+@pytest.mark.parametrize(
+    ("text", "chars", "labels"),
+    [
+        ("子曰：學而時習之。", "子曰學而時習之", ["O", "：", "O", "O", "O", "O", "。"]),
+        # The strongest of adjacent marks wins; a mark before any character is dropped.
+        ("，甲，。乙", "甲乙", ["。", "O"]),
+        # Quotation and book-title marks are stripped and carry no label.
+        ("讀《史記》曰“善”", "讀史記曰善", ["O"] * 5),
+        # Half-width marks fold into the label set.
+        ("甲,乙.", "甲乙", ["，", "。"]),
+    ],
+)
+def test_extract_labels_cases(text, chars, labels):
+    lt = extract_labels(text)
+    assert lt.chars == chars and list(lt.labels) == labels
+
+
+def test_insert_labels_refuses_mismatched_lengths():
+    with pytest.raises(ValueError, match="2 characters but 1 labels"):
+        insert_labels("甲乙", ["O"])
+
+
+@given(st.text(alphabet=st.sampled_from(list("甲乙丙丁𠀀ab1 ，。、；：？！《》“”")), max_size=40))
+def test_extract_then_insert_is_idempotent(text):
+    once = canonical_punctuation(text)
+    assert canonical_punctuation(once) == once

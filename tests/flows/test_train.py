@@ -1,0 +1,103 @@
+"""Training flows (tiny configurations): train, stop, resume where they stopped, evaluate, ship only if better."""
+
+from __future__ import annotations
+
+import gzip
+import itertools
+import json
+
+import pytest
+
+from models.punctuator import PunctuatorArch
+from models.translator import TranslatorArch
+from tests.conftest import shared_file
+
+
+def _state(run_dir) -> dict:
+    return json.loads((run_dir / "last" / "state.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def tiny_punct(tmp_path_factory):
+    d = tmp_path_factory.mktemp("punct")
+    with gzip.open(shared_file("corpora/punct_dev.jsonl.gz"), "rt", encoding="utf-8") as fh:
+        lines = list(itertools.islice(fh, 40))
+    for name, part in (("train.jsonl.gz", lines[:30]), ("dev.jsonl.gz", lines[30:])):
+        with gzip.open(d / name, "wt", encoding="utf-8") as out:
+            out.writelines(part)
+    return d
+
+
+@pytest.fixture(scope="module")
+def tiny_parallel(tmp_path_factory):
+    d = tmp_path_factory.mktemp("cm")
+    with gzip.open(shared_file("corpora/cm_dev.tsv.gz"), "rt", encoding="utf-8") as fh:
+        lines = list(itertools.islice(fh, 421))
+    (d / "train.tsv").write_text("".join(lines[:401]), encoding="utf-8")
+    (d / "dev.tsv").write_text(lines[0] + "".join(lines[401:]), encoding="utf-8")
+    return d
+
+
+def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_path):
+    from flows.train_punctuator import train_punctuator
+
+    kwargs = dict(
+        train_path=tiny_punct / "train.jsonl.gz",
+        dev_path=tiny_punct / "dev.jsonl.gz",
+        run_dir=tmp_path / "run",
+        ship_to=tmp_path / "shipped",
+        batch_size=4,
+        seq_len=32,
+        eval_every_steps=3,
+        dev_eval_chars=2000,
+        vocab_size=500,
+        threads=1,
+        device="cpu",
+        arch=PunctuatorArch(hidden=32, layers=1, heads=2, intermediate=64, max_positions=64),
+    )
+    train_punctuator(total_steps=3, **kwargs)
+    assert _state(tmp_path / "run")["step"] == 3
+    scores = train_punctuator(total_steps=6, **kwargs)
+    state = _state(tmp_path / "run")
+    assert state["step"] == 6  # resumed at 3, not restarted
+    assert [p["step"] for p in state["curve"]] == [3, 6]
+    assert "segmentation" in scores
+    meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
+    assert meta["architecture"] == "punctuator.v1" and meta["metrics"]["chars"] > 0
+    from transformers import AutoModelForTokenClassification
+
+    AutoModelForTokenClassification.from_pretrained(tmp_path / "shipped")
+
+
+def test_translator_training_resumes_and_ships_only_when_better(prefect_server, tiny_parallel, tmp_path):
+    from flows.train_translator import train_translator
+
+    kwargs = dict(
+        train_path=tiny_parallel / "train.tsv",
+        dev_path=tiny_parallel / "dev.tsv",
+        run_dir=tmp_path / "run",
+        ship_to=tmp_path / "shipped",
+        max_tokens=512,
+        eval_every_steps=2,
+        dev_eval_sentences=10,
+        vocab_size=800,
+        threads=1,
+        device="cpu",
+        arch=TranslatorArch(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ffn=64),
+    )
+    train_translator(total_steps=2, **kwargs)
+    assert _state(tmp_path / "run")["step"] == 2
+    scores = train_translator(total_steps=4, **kwargs)
+    assert _state(tmp_path / "run")["step"] == 4
+    assert {"bleu", "chrf", "copy_bleu", "sentences_per_s"} <= set(scores)
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    AutoModelForSeq2SeqLM.from_pretrained(tmp_path / "shipped")
+    AutoTokenizer.from_pretrained(tmp_path / "shipped")
+    # A shipped model that scores higher is not replaced by a worse one.
+    meta_file = tmp_path / "shipped" / "wenyuan.json"
+    meta = json.loads(meta_file.read_text())
+    meta["metrics"]["bleu"] = 99.0
+    meta_file.write_text(json.dumps(meta))
+    train_translator(total_steps=4, **kwargs)
+    assert json.loads(meta_file.read_text())["metrics"]["bleu"] == 99.0

@@ -1,0 +1,75 @@
+"""The shipped punctuator: loads as a Hugging Face folder, only inserts marks, beats a trivial baseline."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from corpora.punct import PUNCT_LABELS, extract_labels, iter_paragraphs
+from models.metrics import punctuation_scores
+from tasks.punctuate import DEFAULT_MODEL, load_punctuator
+from tests.conftest import shared_file
+
+MARKS = set(PUNCT_LABELS[1:])
+
+
+@pytest.fixture(scope="module")
+def punctuator():
+    return load_punctuator(str(DEFAULT_MODEL), "cpu")
+
+
+def _strip_marks(text: str) -> str:
+    return "".join(c for c in text if c not in MARKS)
+
+
+def _is_subsequence(short: str, long: str) -> bool:
+    it = iter(long)
+    return all(any(c == o for o in it) for c in short)
+
+
+def test_shipped_folder_loads_with_auto_classes():
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    model = AutoModelForTokenClassification.from_pretrained(DEFAULT_MODEL)
+    tokenizer = AutoTokenizer.from_pretrained(DEFAULT_MODEL)
+    assert model.config.num_labels == len(PUNCT_LABELS)
+    assert tokenizer.unk_token == "[UNK]"
+    assert (DEFAULT_MODEL / "model.safetensors").stat().st_size < 30 * 2**20
+
+
+def test_beats_a_break_every_n_characters_baseline_on_dev(punctuator):
+    paragraphs = [p for _b, p in itertools.islice(iter_paragraphs(shared_file("corpora/punct_dev.jsonl.gz")), 150)]
+    gold = [extract_labels(p) for p in paragraphs]
+    n_chars = sum(len(g.chars) for g in gold)
+    n_marks = sum(lab != "O" for g in gold for lab in g.labels)
+    every = round(n_chars / n_marks)  # the baseline gets the true mean clause length for free
+    baseline = [["，" if (i + 1) % every == 0 else "O" for i in range(len(g.chars))] for g in gold]
+    base = punctuation_scores(zip(baseline, (g.labels for g in gold), strict=True), PUNCT_LABELS[1:])
+    pred = punctuator.predict_labels([g.chars for g in gold])
+    ours = punctuation_scores(zip(pred, (g.labels for g in gold), strict=True), PUNCT_LABELS[1:])
+    assert ours["segmentation"]["f1"] > base["segmentation"]["f1"] + 0.1
+    assert ours["punctuation"]["f1"] > base["punctuation"]["f1"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.sampled_from(list("子曰學而時習之不亦說乎有朋自遠方來𠀀𪚥abZ09 \t，。「」")), max_size=300))
+def test_output_never_changes_drops_or_reorders_a_character(punctuator, text):
+    (out,) = punctuator.punctuate([text])
+    # Removing the inserted marks gives the input back exactly (input marks included).
+    inserted = [c for c in out if c in MARKS]
+    assert len(out) - len(text) == len(inserted) - sum(c in MARKS for c in text)
+    assert _is_subsequence(text, out)  # input marks included
+    assert _strip_marks(out) == _strip_marks(text)
+
+
+def test_punctuated_input_keeps_its_marks_and_odd_lines_pass(punctuator):
+    lines = ["學而時習之，不亦說乎？", "", "ISBN 978-7-101 第3冊", "𠀀𠀁𠀂" * 50, "子曰" * 400]
+    out = punctuator.punctuate(lines)
+    assert out[1] == ""
+    for src, got in zip(lines, out, strict=True):
+        assert _is_subsequence(src, got)  # every input character and mark, in order
+        assert _strip_marks(got) == _strip_marks(src)
+    assert out[0].endswith("？") and out[0].count("，") >= 1

@@ -1,0 +1,79 @@
+"""The translator: passage splitting, unknown characters, and the shipped model through its public API."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corpora.parallel import iter_pairs
+from models.translator import bound_length, restore_unknown, split_passage, to_model_script
+from tasks.translate import DEFAULT_MODEL, load_translator
+from tests.conftest import shared_file
+
+
+@given(st.text(alphabet=st.sampled_from(list("甲乙丙丁。！？；，、：")), max_size=400), st.integers(5, 60))
+def test_split_passage_rejoins_exactly_and_respects_the_limit(text, limit):
+    pieces = split_passage(text, limit)
+    assert "".join(pieces) == text
+    assert all(0 < len(p) <= limit for p in pieces) or text == ""
+
+
+def test_split_passage_prefers_sentence_ends():
+    assert split_passage("甲乙丙。丁戊己。庚辛", 5) == ["甲乙丙。", "丁戊己。", "庚辛"]
+
+
+def test_unknown_characters_are_copied_from_the_source():
+    assert restore_unknown("[UNK]说：[UNK]。[UNK]", ["𠀀", "𪚥"], "[UNK]") == "𠀀说：𪚥。"
+
+
+def test_runaway_output_is_cut_at_a_mark():
+    assert bound_length("甲乙。丙丁戊己庚", 6) == "甲乙。丙丁戊"  # a mark too early would lose too much
+    assert bound_length("甲乙丙丁。戊己庚", 6) == "甲乙丙丁。"
+    assert bound_length("甲乙丙丁戊己庚", 6) == "甲乙丙丁戊己"
+    assert bound_length("甲乙", 6) == "甲乙"
+
+
+def test_traditional_input_is_converted_to_the_model_script():
+    assert to_model_script("學而時習之，不亦說乎") == "学而时习之，不亦说乎"
+
+
+@pytest.fixture(scope="module")
+def translator():
+    return load_translator(str(DEFAULT_MODEL), "cpu")
+
+
+def test_shipped_folder_loads_with_auto_classes():
+    import torch
+    from safetensors import safe_open
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    model = AutoModelForSeq2SeqLM.from_pretrained(DEFAULT_MODEL)
+    tokenizer = AutoTokenizer.from_pretrained(DEFAULT_MODEL)
+    assert tokenizer("學")["input_ids"][-1] == tokenizer.eos_token_id
+    weights = DEFAULT_MODEL / "model.safetensors"
+    assert weights.stat().st_size < 30 * 2**20
+    with safe_open(weights, "pt") as f:
+        assert {f.get_tensor(k).dtype for k in f.keys()} == {torch.float16}
+    assert model.config.is_encoder_decoder
+
+
+def test_lines_keep_count_and_order_and_output_is_bounded(translator):
+    lines = ["子曰：學而時習之，不亦說乎？", "", "  ", "天下大亂。" * 60, "𠀀", "秦王使人謂安陵君曰"]
+    out = translator.translate(lines)
+    assert len(out) == len(lines)
+    assert out[1] == "" and out[2] == ""
+    assert out[0] and out[3] and out[5]
+    for src, got in zip(lines, out, strict=True):
+        assert len(got) <= 2 * len(src.strip()) + 10 * (1 + len(src) // translator.max_source_chars)
+
+
+def test_beats_copying_the_source_on_a_dev_slice(translator):
+    from models.translator import evaluate_translator
+
+    pairs = list(itertools.islice(iter_pairs(shared_file("corpora/cm_dev.tsv.gz")), 150))
+    scores = evaluate_translator(translator, [p.src for p in pairs], [p.tgt for p in pairs])
+    assert scores["chrf"] > scores["copy_chrf"]
+    assert scores["bleu"] > scores["copy_bleu"]
