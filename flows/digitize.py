@@ -33,7 +33,7 @@ from tasks.ocr import OcrConfig, build_engine, read_page
 from tasks.preprocess import PreprocessConfig, preprocess
 from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
 from tasks.punctuate import load_punctuator, punctuate_book
-from tasks.tei import validate_tei, write_tei
+from tasks.tei import processing_change, validate_tei, write_tei
 from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR
 from tasks.translate import load_translator, translate_book
 from wenyuan.document import Book, BookMetadata, Page, Quarantined
@@ -144,6 +144,7 @@ def translate_task(book: Book, model_dir: Path, device: str) -> Book:
 
 @task(name="export-tei")
 def export_task(book: Book, book_dir: Path, validate: bool) -> Path:
+    book.changes.append(processing_change(book))
     book.save(book_dir / f"{book.id}.json")
     tei = write_tei(book, book_dir / f"{book.id}.tei.xml")
     if validate:

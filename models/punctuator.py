@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation
-from models.folder import check_model_folder, quiet_transformers, read_metadata
+from models.folder import check_model_folder, folder_checksum, quiet_transformers, read_metadata
 from models.training import select_device
 from wenyuan.errors import ModelLoadError
 
@@ -123,6 +123,7 @@ class Punctuator:
         batch_size: int = 32,
         name: str = ARCHITECTURE,
         version: str = "0",
+        checksum: str = "",
     ):
         # A window cannot exceed the positions the model has; the stride shrinks with it.
         limit = getattr(model.config, "max_position_embeddings", window)
@@ -139,6 +140,7 @@ class Punctuator:
         self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
         self.name = name
         self.version = version
+        self.checksum = checksum
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str = "auto", **kwargs: Any) -> Punctuator:
@@ -156,9 +158,10 @@ class Punctuator:
         except Exception as exc:  # transformers raises OSError, ValueError, safetensors errors...
             raise ModelLoadError(f"{path}: cannot load the model ({exc})") from exc
         meta = read_metadata(path)
-        return cls(
-            model, tokenizer, dev, name=meta.get("name", ARCHITECTURE), version=str(meta.get("version", "0")), **kwargs
-        )
+        kwargs.setdefault("name", meta.get("name", ARCHITECTURE))
+        kwargs.setdefault("version", str(meta.get("version", "0")))
+        kwargs.setdefault("checksum", folder_checksum(path))
+        return cls(model, tokenizer, dev, **kwargs)
 
     def _windows(self, n: int) -> list[tuple[int, int]]:
         if n <= self.window:

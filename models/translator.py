@@ -241,6 +241,7 @@ class Translator:
         simplify: bool = True,
         name: str = "translator",
         version: str = "0",
+        checksum: str = "",
     ):
         self.model = model.to(device).eval()
         self.tokenizer = tokenizer
@@ -251,6 +252,7 @@ class Translator:
         self.simplify = simplify
         self.name = name
         self.version = version
+        self.checksum = checksum
         self._vocab = tokenizer.get_vocab()
 
     @classmethod
@@ -259,7 +261,7 @@ class Translator:
         import torch
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-        from models.folder import check_model_folder, quiet_transformers, read_metadata
+        from models.folder import check_model_folder, folder_checksum, quiet_transformers, read_metadata
         from models.training import select_device
 
         path = check_model_folder(folder, ARCHITECTURE)
@@ -274,6 +276,7 @@ class Translator:
         meta = read_metadata(path)
         kwargs.setdefault("name", meta.get("name", path.name))
         kwargs.setdefault("version", str(meta.get("version", "0")))
+        kwargs.setdefault("checksum", folder_checksum(path))
         return cls(model, tokenizer, dev, **kwargs)
 
     def _unknown_chars(self, text: str) -> list[str]:

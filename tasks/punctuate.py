@@ -61,5 +61,7 @@ def punctuate_book(book: Book, punctuator) -> Book:
     for i, s in enumerate(sentences, 1):
         s.id = f"s{i:05d}"
     book.sentences = sentences
-    book.add_step("punctuate", punctuator.name, punctuator.version, windows=punctuator.window)
+    book.add_step(
+        "punctuate", punctuator.name, punctuator.version, getattr(punctuator, "checksum", ""), window=punctuator.window
+    )
     return book

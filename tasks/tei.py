@@ -17,11 +17,13 @@ from pathlib import Path
 from lxml import etree
 
 import wenyuan
-from wenyuan.document import Book, Char
+from wenyuan.document import Book, Change, Char
 from wenyuan.errors import ValidationError
 from wenyuan.io import atomic_write_bytes
 
 log = logging.getLogger(__name__)
+#: What ``availability`` says when the manifest gives no rights statement.
+DEFAULT_LICENCE = "Rights not stated in the batch manifest."
 
 TEI_NS = "http://www.tei-c.org/ns/1.0"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -63,8 +65,9 @@ def _header(book: Book, root) -> None:
     ps = _el(fd, "publicationStmt")
     _el(ps, "authority", md.institution or "wenyuan")
     avail = _el(ps, "availability")
-    _el(avail, "licence", md.rights or "Rights not stated in the batch manifest.")
-    _el(ps, "date", when=datetime.now(UTC).date().isoformat())
+    _el(avail, "licence", md.rights or DEFAULT_LICENCE)
+    _el(ps, "idno", book.id, type="wenyuan")
+    _el(ps, "date", when=_processed(book).date().isoformat())
     sd = _el(fd, "sourceDesc")
     ms = _el(sd, "msDesc")
     msid = _el(ms, "msIdentifier")
@@ -102,11 +105,19 @@ def _header(book: Book, root) -> None:
     prof = _el(header, "profileDesc")
     _el(_el(prof, "langUsage"), "language", "Classical Chinese", ident="lzh")
     rev = _el(header, "revisionDesc")
+    for change in book.changes or [processing_change(book)]:
+        _el(rev, "change", change.what, who=f"#{change.who}", when=change.when.isoformat(timespec="seconds"))
+
+
+def _processed(book: Book) -> datetime:
+    """When the book was last processed (the latest step), so re-exports of one state are identical."""
+    return max((s.at for s in book.steps), default=datetime.now(UTC))
+
+
+def processing_change(book: Book) -> Change:
+    """The revision entry for one processing run: which stages ran, by which pipeline version."""
     stages = ", ".join(dict.fromkeys(s.stage for s in book.steps)) or "none"
-    when = max((s.at for s in book.steps), default=datetime.now(UTC))
-    _el(
-        rev, "change", f"Processed by wenyuan {wenyuan.__version__}: {stages}.", when=when.isoformat(timespec="seconds")
-    )
+    return Change(when=_processed(book), who="wenyuan", what=f"Processed by wenyuan {wenyuan.__version__}: {stages}.")
 
 
 def _points(poly) -> str:

@@ -45,5 +45,7 @@ def translate_book(book: Book, translator) -> Book:
         return book
     for sentence, text in zip(book.sentences, translator.translate(sentence_texts(book)), strict=True):
         sentence.translation = text
-    book.add_step("translate", translator.name, translator.version, beams=translator.beams)
+    book.add_step(
+        "translate", translator.name, translator.version, getattr(translator, "checksum", ""), beams=translator.beams
+    )
     return book

@@ -21,6 +21,8 @@ COMMANDS = [
     "translate",
     "eval-translation",
     "train-translator",
+    "export",
+    "import-tei",
 ]
 
 

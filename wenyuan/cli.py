@@ -313,6 +313,92 @@ def train_translator(
     click.echo(json.dumps(scores, indent=1))
 
 
+@main.command("import-tei")
+@click.argument("tei_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--base",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="The document JSON the edition was exported from (default: the .json beside the TEI file).",
+)
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output folder.")
+def import_tei(tei_file, base, out):
+    """Read a (corrected) TEI edition back into the document model; save corrections as training data.
+
+    Writes OUT/<book>.json, OUT/<book>.tei.xml (re-exported and validated) and, with a base document,
+    OUT/corrections/{ocr_lines,punctuation,translation_pairs}.jsonl.
+    """
+    from tasks.tei import validate_tei, write_tei
+    from tasks.tei_import import corrections, tei_to_book
+    from wenyuan.document import Book
+
+    beside = tei_file.with_name(tei_file.name.removesuffix(".tei.xml").removesuffix(".xml") + ".json")
+    base = base or (beside if beside.exists() else None)
+    base_book = Book.load(base) if base else None
+    book = tei_to_book(tei_file, base=base_book)
+    out.mkdir(parents=True, exist_ok=True)
+    book.save(out / f"{book.id}.json")
+    tei = write_tei(book, out / f"{book.id}.tei.xml")
+    errors = validate_tei(tei)
+    click.echo(
+        f"{book.id}: {len(book.pages)} page(s), {sum(1 for _ in book.chars())} characters, "
+        f"{len(book.sentences)} sentences -> {out}"
+    )
+    if base_book is not None:
+        found = corrections(base_book, book)
+        (out / "corrections").mkdir(exist_ok=True)
+        for kind, rows in found.items():
+            lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+            (out / "corrections" / f"{kind}.jsonl").write_text(lines, encoding="utf-8")
+            click.echo(f"  {kind}: {len(rows)} correction(s)")
+    if errors:
+        raise click.ClickException(f"{tei}: re-exported TEI does not validate: {errors[:3]}")
+
+
+@main.command("export")
+@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    type=click.Choice(["iiif", "lido", "dc-csv"]),
+    help="Formats to write (repeatable; default: all).",
+)
+@click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="The export store.")
+@click.option(
+    "--base-url",
+    default="http://localhost:8000",
+    show_default=True,
+    help="Public URL the export store is served under.",
+)
+@click.option("--image-service", default="", help="Base URL of a IIIF Image API server for the pages.")
+@click.option("--force", is_flag=True, help="Re-export unchanged books too.")
+@click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
+def export(inputs, formats, out, base_url, image_service, force, verbose):
+    """Export digitize folders or TEI editions to IIIF, LIDO and Dublin Core CSV (incremental).
+
+    Exit status: 0 all exported or unchanged, 3 some inputs failed (named on stderr).
+    """
+    _quiet_prefect(verbose)
+    from flows.export_catalog import FORMATS, export_catalog
+
+    result = export_catalog(
+        inputs=[str(p) for p in inputs],
+        out=str(out),
+        formats=list(formats or FORMATS),
+        base_url=base_url,
+        image_service=image_service,
+        force=force,
+    )
+    click.echo(
+        f"exported {len(result['exported'])}, unchanged {len(result['unchanged'])}, "
+        f"deleted {len(result['deleted'])} -> {out}"
+    )
+    for f in result["failed"]:
+        click.echo(f"failed {f['input']}: {f['reason']}", err=True)
+    sys.exit(EXIT_PARTIAL if result["failed"] else EXIT_OK)
+
+
 @main.command("train-punctuator")
 @click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))

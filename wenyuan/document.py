@@ -140,6 +140,14 @@ class Entity(BaseModel):
     attributes: dict[str, Any] = Field(default_factory=dict)
 
 
+class Change(BaseModel):
+    """One processing run or editorial intervention, as the TEI ``revisionDesc`` records it."""
+
+    when: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    who: str = "wenyuan"
+    what: str
+
+
 class Quarantined(BaseModel):
     """An input that could not be processed, with the reason."""
 
@@ -173,6 +181,7 @@ class Book(BaseModel):
     sentences: list[Sentence] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     quarantined: list[Quarantined] = Field(default_factory=list)
+    changes: list[Change] = Field(default_factory=list)
 
     def chars(self) -> Iterator[tuple[Page, Region, Line, Char]]:
         """Every character in reading order, with where it stands."""

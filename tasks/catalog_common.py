@@ -1,0 +1,95 @@
+"""What every catalog export needs from a book: where its images live, its dates, an incipit, subjects."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from wenyuan.document import Book, Page
+
+LEXICONS = Path(__file__).resolve().parent.parent / "corpora" / "lexicons"
+
+
+@dataclass
+class CatalogConfig:
+    """Settings shared by the IIIF, LIDO and Dublin Core exports.
+
+    Attributes:
+        base_url: public URL under which the export folder is served; manifests, canvases and images get
+            absolute URLs beneath it (IIIF requires HTTP(S) identifiers).
+        image_service: base URL of a IIIF Image API 3 server that serves the pages by page id; when empty,
+            static image files under ``base_url`` are referenced instead.
+        incipit_chars: characters of the reading text quoted in descriptions.
+    """
+
+    base_url: str = "http://localhost:8000"
+    image_service: str = ""
+    incipit_chars: int = 200
+
+    def book_url(self, book: Book) -> str:
+        return f"{self.base_url.rstrip('/')}/{book.id}"
+
+    def manifest_url(self, book: Book) -> str:
+        return f"{self.book_url(book)}/manifest.json"
+
+    def image_url(self, book: Book, page: Page) -> str:
+        if self.image_service:
+            return f"{self.image_service.rstrip('/')}/{page.id}/full/max/0/default.jpg"
+        return f"{self.book_url(book)}/images/{Path(page.image).name}"
+
+
+@lru_cache(maxsize=1)
+def _dynasties() -> dict[str, tuple[int, int]]:
+    out: dict[str, tuple[int, int]] = {}
+    with open(LEXICONS / "dynasties.tsv", encoding="utf-8") as fh:
+        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+        for row in rows:
+            span = (int(row["from"]), int(row["to"]))
+            out.setdefault(row["name"], span)
+            out.setdefault(row["simplified"], span)
+    return out
+
+
+def dynasty_span(name: str | None) -> tuple[int, int] | None:
+    """Conventional first and last year of a dynasty or period (negative = BCE), or None if unknown."""
+    key = (name or "").strip()
+    for candidate in (key, key.removesuffix("朝"), key.removesuffix("代")):
+        if candidate in _dynasties():
+            return _dynasties()[candidate]
+    return None
+
+
+def iso_year(year: int) -> str:
+    """Year as ISO 8601 / xsd:gYear text: 4 digits, BCE years with a minus sign (historians' numbering)."""
+    return f"-{abs(year):04d}" if year < 0 else f"{year:04d}"
+
+
+@lru_cache(maxsize=1)
+def _t2s():
+    from opencc import OpenCC
+
+    return OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """The text in simplified characters (titles in both scripts help catalog search)."""
+    return _t2s().convert(text)
+
+
+def incipit(book: Book, limit: int) -> str:
+    """The opening of the main text, with editorial punctuation, up to ``limit`` characters."""
+    out: list[str] = []
+    for _page, region, _line, ch in book.chars():
+        if region.kind != "main":
+            continue
+        out.append(ch.text + (ch.punct_after or ""))
+        if len(out) >= limit:
+            return "".join(out) + "…"
+    return "".join(out)
+
+
+def subjects(book: Book) -> list[tuple[str, str]]:
+    """Distinct ``(kind, text)`` of the book's annotated entities, in first-seen order."""
+    return list(dict.fromkeys((e.kind, e.text) for e in book.entities))

@@ -1,0 +1,311 @@
+"""Read a wenyuan TEI edition (for example one an archivist corrected) back into the document model.
+
+The inverse of :mod:`tasks.tei` for everything the TEI carries: metadata, processing steps and revisions,
+pages and line zones, the reading with its regularisations, uncertain readings, editorial punctuation,
+sentences and their translations. What TEI does not carry (character boxes, confidences of clear readings,
+stage settings) can be taken from the document JSON the edition was made from (``base``); characters the
+archivist changed are then recorded as edits, and :func:`corrections` lists them as training examples.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from tasks.tei import DEFAULT_LICENCE, TEI_NS
+from tasks.translate import sentence_texts
+from wenyuan.document import Book, BookMetadata, Change, Char, Edit, Line, Page, Region, Sentence, Step
+from wenyuan.errors import BadInputError
+
+T = f"{{{TEI_NS}}}"
+XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+_DESC = re.compile(r"stage (?P<stage>[^,]+)(?:, version (?P<version>[^,]+))?(?:, sha256 (?P<checksum>\w+))?")
+
+
+def _local(el) -> str:
+    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+
+
+def _text(el, path: str) -> str | None:
+    found = el.find(path)
+    return found.text.strip() if found is not None and found.text and found.text.strip() else None
+
+
+def _header(root) -> tuple[str | None, BookMetadata, list[Step], list[Change]]:
+    fd = f"{T}teiHeader/{T}fileDesc"
+    book_id = _text(root, f"{fd}/{T}publicationStmt/{T}idno[@type='wenyuan']")
+    ms = f"{fd}/{T}sourceDesc/{T}msDesc"
+    title = _text(root, f"{fd}/{T}titleStmt/{T}title")
+    licence = _text(root, f"{fd}/{T}publicationStmt/{T}availability/{T}licence")
+    md = BookMetadata(
+        title=None if title == book_id else title,
+        author=_text(root, f"{fd}/{T}titleStmt/{T}author"),
+        institution=_text(root, f"{ms}/{T}msIdentifier/{T}institution"),
+        shelfmark=_text(root, f"{ms}/{T}msIdentifier/{T}idno[@type='shelfmark']"),
+        dynasty=_text(root, f"{ms}/{T}history/{T}origin/{T}origDate"),
+        edition=_text(root, f"{ms}/{T}msContents/{T}msItem/{T}note[@type='edition']"),
+        rights=None if licence == DEFAULT_LICENCE else licence,
+    )
+    published = root.find(f"{fd}/{T}publicationStmt/{T}date")
+    at = datetime.now(UTC)
+    if published is not None and published.get("when"):
+        at = datetime.combine(date.fromisoformat(published.get("when")), datetime.min.time(), UTC)
+    steps = []
+    for app in root.iterfind(f"{T}teiHeader/{T}encodingDesc/{T}appInfo/{T}application"):
+        if app.get("ident") == "wenyuan":
+            continue
+        m = _DESC.match(_text(app, f"{T}desc") or "")
+        if m:
+            steps.append(
+                Step(
+                    stage=m["stage"],
+                    tool=_text(app, f"{T}label") or app.get("ident"),
+                    version=m["version"] or "",
+                    checksum=m["checksum"] or "",
+                    at=at,
+                )
+            )
+    changes = [
+        Change(
+            when=datetime.fromisoformat(c.get("when")),
+            who=(c.get("who") or "#wenyuan").lstrip("#"),
+            what="".join(c.itertext()).strip(),
+        )
+        for c in root.iterfind(f"{T}teiHeader/{T}revisionDesc/{T}change")
+        if c.get("when")
+    ]
+    return book_id, md, steps, changes
+
+
+def _points(value: str) -> list[tuple[float, float]]:
+    return [(float(x), float(y)) for x, y in (p.split(",") for p in value.split())]
+
+
+def _bounds_polygon(lines: list[Line]) -> list[tuple[float, float]]:
+    xs = [x for ln in lines for x, _ in ln.polygon] or [0.0]
+    ys = [y for ln in lines for _, y in ln.polygon] or [0.0]
+    return [(min(xs), min(ys)), (max(xs), min(ys)), (max(xs), max(ys)), (min(xs), max(ys))]
+
+
+class _BodyReader:
+    """Walks the transcription in document order, rebuilding regions, lines, characters and sentences."""
+
+    def __init__(self, pages: dict[str, Page], zones: dict[str, list[tuple[float, float]]]):
+        self.pages = pages
+        self.zones = zones
+        self.page: Page | None = None
+        self.region: Region | None = None
+        self.line: Line | None = None
+        self.in_note = False
+        self.offset = 0
+        self.last_char: dict[bool, Char | None] = {True: None, False: None}
+        self.sentences: list[Sentence] = []
+
+    def _new_region(self, kind: str) -> None:
+        if self.page is None:
+            raise BadInputError("TEI", "text before the first <pb>: not a wenyuan edition")
+        self.region = Region(id=f"{self.page.id}-r{len(self.page.regions) + 1:03d}", kind=kind, polygon=[])
+        self.page.regions.append(self.region)
+
+    def _new_line(self, line_id: str) -> None:
+        kind = "commentary" if self.in_note else "main"
+        if self.region is None or self.region.kind != kind:
+            self._new_region(kind)
+        self.line = Line(id=line_id, polygon=self.zones.get(line_id, []))
+        self.region.lines.append(self.line)
+
+    def add_text(self, text: str | None, confidence: float | None = None, orig: str | None = None) -> None:
+        for ch in text or "":
+            if ch.isspace():  # layout whitespace of the XML, not text (the editions carry no spaces)
+                continue
+            if self.line is None:
+                raise BadInputError("TEI", f"character {ch!r} before the first <lb>: not a wenyuan edition")
+            char = Char(text=ch, confidence=confidence, orig=orig)
+            self.line.chars.append(char)
+            self.last_char[self.in_note] = char
+            self.offset += 1
+
+    def visit(self, el, confidence: float | None = None) -> None:
+        tag = _local(el)
+        if tag == "pb":
+            self.page = self.pages[el.get("facs", "").lstrip("#")]
+            self.region = None
+        elif tag == "lb":
+            self._new_line(el.get("facs", "").lstrip("#"))
+        elif tag == "pc":
+            last = self.last_char[self.in_note]
+            if last is not None:
+                last.punct_after = (last.punct_after or "") + "".join(el.itertext())
+        elif tag == "choice":
+            orig = "".join(el.find(f"{T}orig").itertext()) if el.find(f"{T}orig") is not None else None
+            reg = "".join(el.find(f"{T}reg").itertext()) if el.find(f"{T}reg") is not None else ""
+            self.add_text(reg, confidence, orig)
+        elif tag == "unclear":
+            cert = el.get("cert")
+            self._children(el, float(cert) if cert and cert.replace(".", "", 1).isdigit() else confidence)
+        elif tag == "note":
+            outer = self.in_note
+            self.in_note = True
+            self.region = None
+            self._children(el, confidence)
+            self.in_note = outer
+            self.region = None
+        elif tag in ("s", "seg") and el.get(XML_ID):
+            start = self.offset
+            self._children(el, confidence)
+            stream = "commentary" if self.in_note else "main"
+            self.sentences.append(Sentence(id=el.get(XML_ID), start=start, end=self.offset, stream=stream))
+        else:
+            self._children(el, confidence)
+
+    def _children(self, el, confidence: float | None) -> None:
+        self.add_text(el.text, confidence)
+        for child in el:
+            self.visit(child, confidence)
+            self.add_text(child.tail, confidence)
+
+
+def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = None) -> Book:
+    """Rebuild a :class:`Book` from a wenyuan TEI edition.
+
+    Args:
+        source: a TEI file or parsed tree.
+        base: the document the edition was exported from; boxes and confidences of characters the edition
+            did not change are taken from it, and every changed character is recorded as an ``Edit``.
+
+    Raises:
+        BadInputError: naming the file when it is not well-formed or not a wenyuan edition.
+    """
+    name = str(source) if isinstance(source, str | Path) else "TEI"
+    try:
+        tree = etree.parse(str(source)) if isinstance(source, str | Path) else source
+    except (OSError, etree.XMLSyntaxError) as exc:
+        raise BadInputError(name, f"not well-formed XML ({exc})") from exc
+    root = tree.getroot()
+    if root.tag != f"{T}TEI":
+        raise BadInputError(name, f"root element is {root.tag!r}, not TEI")
+    book_id, md, steps, changes = _header(root)
+    pages: dict[str, Page] = {}
+    zones: dict[str, list[tuple[float, float]]] = {}
+    for k, surf in enumerate(root.iterfind(f"{T}facsimile/{T}surface")):
+        graphic = surf.find(f"{T}graphic")
+        url = graphic.get("url") if graphic is not None else ""
+        page_id = surf.get(XML_ID)
+        pages[page_id] = Page(
+            id=page_id,
+            index=k,
+            source=Path(url).name,
+            sha256="",
+            width=int(surf.get("lrx", 0)),
+            height=int(surf.get("lry", 0)),
+            image=url,
+        )
+        for zone in surf.iterfind(f"{T}zone"):
+            zones[zone.get(XML_ID)] = _points(zone.get("points", ""))
+    reader = _BodyReader(pages, zones)
+    div = root.find(f"{T}text/{T}body/{T}div[@type='transcription']")
+    if div is None:
+        raise BadInputError(name, "no <div type='transcription'>: not a wenyuan edition")
+    try:
+        reader.visit(div)
+    except KeyError as exc:
+        raise BadInputError(name, f"<pb> points to an unknown surface {exc}") from exc
+    except BadInputError as exc:
+        raise BadInputError(name, exc.reason) from exc
+    for page in pages.values():
+        for region in page.regions:
+            region.polygon = _bounds_polygon(region.lines)
+    translations = {
+        s.get("corresp", "").lstrip("#"): "".join(s.itertext())
+        for s in root.iterfind(f"{T}text/{T}body/{T}div[@type='translation']//{T}s")
+    }
+    sentences = sorted(reader.sentences, key=lambda s: s.start)
+    for s in sentences:
+        s.translation = translations.get(s.id)
+    book = Book(
+        id=book_id or Path(name).name.split(".")[0],
+        metadata=md,
+        pages=list(pages.values()),
+        steps=steps,
+        sentences=sentences,
+        changes=changes,
+    )
+    if base is not None:
+        _merge_base(book, base)
+    return book
+
+
+def _merge_base(book: Book, base: Book) -> None:
+    """Carry over what TEI does not hold from ``base``; record the archivist's character changes as edits."""
+    base_lines = {line.id: line for page in base.pages for line in page.lines()}
+    base_pages = {page.id: page for page in base.pages}
+    book.metadata.extra = dict(base.metadata.extra)
+    book.metadata.language = base.metadata.language
+    for page in book.pages:
+        if page.id in base_pages:
+            bp = base_pages[page.id]
+            page.sha256, page.source, page.source_page = bp.sha256, bp.source, bp.source_page
+            page.preprocessing, page.direction = bp.preprocessing, bp.direction
+        for line in page.lines():
+            old = base_lines.get(line.id)
+            if old is None:
+                continue
+            line.confidence = old.confidence
+            matcher = difflib.SequenceMatcher(
+                a=[c.text for c in old.chars], b=[c.text for c in line.chars], autojunk=False
+            )
+            for op, a0, a1, b0, b1 in matcher.get_opcodes():
+                if op == "equal":
+                    for oc, nc in zip(old.chars[a0:a1], line.chars[b0:b1], strict=True):
+                        nc.polygon = oc.polygon
+                        nc.confidence = oc.confidence if nc.confidence is None else nc.confidence
+                        nc.punct_confidence = oc.punct_confidence
+                    continue
+                before = "".join(c.text for c in old.chars[a0:a1])
+                after = "".join(c.text for c in line.chars[b0:b1])
+                book.edits.append(
+                    Edit(page=page.id, line=line.id, index=b0, before=before, after=after, reason="archivist")
+                )
+                for oc, nc in zip(old.chars[a0:a1], line.chars[b0:b1], strict=False):
+                    nc.polygon = oc.polygon  # a replaced character sits where the old one was read
+    book.edits = [*base.edits, *book.edits]
+    stages = {(s.stage, s.tool) for s in book.steps}
+    book.steps = [s for s in base.steps if (s.stage, s.tool) in stages] or book.steps
+    book.quarantined = base.quarantined
+    book.entities = base.entities
+
+
+def corrections(base: Book, corrected: Book) -> dict[str, list[dict[str, Any]]]:
+    """What an archivist changed, as training examples: OCR lines, punctuated text, translation pairs."""
+    old_lines = {line.id: (page, line) for page in base.pages for line in page.lines()}
+    ocr = []
+    for page in corrected.pages:
+        for line in page.lines():
+            if line.id in old_lines and old_lines[line.id][1].text != line.text:
+                ocr.append(
+                    {
+                        "image": old_lines[line.id][0].image,
+                        "line": line.id,
+                        "polygon": line.polygon,
+                        "read": old_lines[line.id][1].text,
+                        "text": line.text,
+                    }
+                )
+
+    def punctuated(book: Book) -> dict[str, str]:
+        return {s.id: text for s, text in zip(book.sentences, sentence_texts(book), strict=True)}
+
+    old_sent, new_sent = punctuated(base), punctuated(corrected)
+    old_trans = {s.id: s.translation for s in base.sentences}
+    punct = [{"sentence": k, "text": v} for k, v in new_sent.items() if old_sent.get(k) != v]
+    trans = [
+        {"sentence": s.id, "src": new_sent[s.id], "tgt": s.translation}
+        for s in corrected.sentences
+        if s.translation and old_trans.get(s.id) != s.translation
+    ]
+    return {"ocr_lines": ocr, "punctuation": punct, "translation_pairs": trans}

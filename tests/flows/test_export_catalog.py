@@ -1,0 +1,159 @@
+"""Catalog exports: IIIF (checked with iiif-prezi3), LIDO (checked with the LIDO 1.1 XSD), Dublin Core,
+incremental re-export, deletions, and corrections flowing from TEI into every format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+
+import pytest
+from lxml import etree
+
+from tasks.catalog_common import CatalogConfig, dynasty_span
+from tasks.export_dc import DC_NS, book_to_oai_dc, books_to_csv
+from tasks.export_iiif import book_to_iiif
+from tasks.export_lido import LIDO_NS, book_to_lido, validate_lido
+from tasks.tei import TEI_NS
+from tests.conftest import shared_file
+from wenyuan.document import Book, BookMetadata, Entity
+
+LIDO = {"l": LIDO_NS}
+
+
+@pytest.fixture(scope="module")
+def lido_xsd():
+    return shared_file("schemas/lido/lido-v1.1.xsd")
+
+
+@pytest.fixture()
+def book(digitized_sample) -> Book:
+    return Book.load(digitized_sample["json"])
+
+
+def test_iiif_manifest_is_valid_presentation_3(book):
+    from iiif_prezi3 import Manifest
+
+    data = book_to_iiif(book, CatalogConfig(base_url="https://example.org/iiif"))
+    Manifest(**data)  # raises on anything the Presentation 3 models reject
+    assert data["id"] == "https://example.org/iiif/lunyu-sample/manifest.json"
+    assert len(data["items"]) == len(book.pages)
+    for canvas, page in zip(data["items"], book.pages, strict=True):
+        assert (canvas["width"], canvas["height"]) == (page.width, page.height)
+        image = canvas["items"][0]["items"][0]
+        assert image["motivation"] == "painting" and image["body"]["id"].endswith(".jpg")
+        annos = canvas["annotations"][0]["items"]
+        assert all(a["motivation"] == "supplementing" for a in annos)
+        assert all(a["target"]["selector"]["value"].startswith("xywh=") for a in annos)
+    texts = [a["body"]["value"] for c in data["items"] for a in c["annotations"][0]["items"]
+             if a["body"]["language"] == "lzh"]
+    assert any(t.startswith("學而時習之") for t in texts)
+    assert any(a["body"]["language"] == "zh-Hans" for c in data["items"] for a in c["annotations"][0]["items"])
+    assert data["requiredStatement"]["value"]["none"][0].startswith("wenyuan project")
+
+
+def test_iiif_uses_an_image_service_when_configured(book):
+    data = book_to_iiif(book, CatalogConfig(base_url="https://x.org", image_service="https://img.x.org/iiif/3"))
+    body = data["items"][0]["items"][0]["items"][0]["body"]
+    assert body["service"][0]["type"] == "ImageService3"
+    assert body["id"].startswith("https://img.x.org/iiif/3/")
+
+
+def test_lido_record_is_valid_and_carries_the_catalog_fields(book, lido_xsd):
+    book.entities = [Entity(id="e1", kind="person", start=0, end=2, text="孔子"),
+                     Entity(id="e2", kind="place", start=0, end=1, text="魯")]
+    tree = book_to_lido(book)
+    assert validate_lido(tree, lido_xsd) == []
+    get = lambda xp: tree.xpath(xp, namespaces=LIDO)  # noqa: E731
+    assert get("//l:titleSet/l:appellationValue[@l:pref='preferred']/text()") == ["論語（樣本）"]
+    assert get("//l:titleSet/l:appellationValue[@l:pref='alternate']/text()") == ["论语（样本）"]
+    assert get("//l:repositorySet/l:workID[@l:type='shelfmark']/text()") == ["WY-SAMPLE-001"]
+    assert get("//l:eventDate/l:date/l:earliestDate/text()") == ["-0770"]
+    assert get("//l:subjectActor//l:appellationValue/text()") == ["孔子"]
+    assert len(get("//l:resourceSet")) == len(book.pages)
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        BookMetadata(),  # nothing known: still a valid record
+        BookMetadata(title="<b>&" + "長" * 3000, author="a\x07b", dynasty="不明朝", rights="CC BY 4.0"),
+    ],
+)
+def test_lido_stays_valid_with_missing_or_hostile_metadata(book, lido_xsd, metadata):
+    book.metadata = metadata
+    tree = book_to_lido(book)
+    etree.fromstring(etree.tostring(tree))  # well-formed
+    assert validate_lido(tree, lido_xsd) == []
+
+
+def test_lido_validator_rejects_an_invalid_record(lido_xsd):
+    bad = etree.ElementTree(etree.fromstring(f'<lidoWrap xmlns="{LIDO_NS}"><lido/></lidoWrap>'))
+    assert validate_lido(bad, lido_xsd) != []
+
+
+def test_dublin_core_csv_and_oai_dc(book):
+    rows = list(csv.DictReader(io.StringIO(books_to_csv([book, book]))))
+    assert len(rows) == 2
+    row = rows[0]
+    assert row["dcterms:title"] == "論語（樣本）" and row["dcterms:date"] == "-0770/-0476"
+    assert row["dcterms:identifier"].split("|") == ["lunyu-sample", "WY-SAMPLE-001"]
+    assert len(row["media"].split("|")) == len(book.pages)
+    dc = book_to_oai_dc(book)
+    assert dc.findtext(f"{{{DC_NS}}}title") == "論語（樣本）"
+    assert dc.findtext(f"{{{DC_NS}}}description").startswith("wenyuan synthetic")
+
+
+def test_dynasty_spans():
+    assert dynasty_span("唐") == (618, 907) and dynasty_span("唐朝") == (618, 907)
+    assert dynasty_span("汉") == (-206, 220) and dynasty_span("火星朝") is None and dynasty_span(None) is None
+
+
+def test_export_flow_is_incremental_and_reports_deletions(digitized_sample, prefect_server, tmp_path):
+    from flows.export_catalog import export_catalog
+
+    folder = tmp_path / "lunyu-sample"
+    shutil.copytree(digitized_sample["out"] / "lunyu-sample", folder)
+    store = tmp_path / "store"
+    first = export_catalog(inputs=[str(folder)], out=str(store))
+    assert first["exported"] == ["lunyu-sample"]
+    assert {p.name for p in (store / "lunyu-sample").iterdir()} >= {
+        "manifest.json", "lunyu-sample.lido.xml", "lunyu-sample.oai_dc.xml", "images", "lunyu-sample.tei.xml"}
+    again = export_catalog(inputs=[str(folder)], out=str(store))
+    assert again["exported"] == [] and again["unchanged"] == ["lunyu-sample"]
+
+    # An archivist corrects the first character in the TEI: every format shows it after the re-export.
+    tei = folder / "lunyu-sample.tei.xml"
+    tree = etree.parse(str(tei))
+    s = tree.xpath("//t:s[1]", namespaces={"t": TEI_NS})[0]
+    s.text = "斆" + s.text[1:]
+    tree.write(str(tei), encoding="UTF-8", xml_declaration=True)
+    third = export_catalog(inputs=[str(folder)], out=str(store))
+    assert third["exported"] == ["lunyu-sample"]
+    manifest = json.loads((store / "lunyu-sample" / "manifest.json").read_text(encoding="utf-8"))
+    lines = [a["body"]["value"] for c in manifest["items"] for a in c["annotations"][0]["items"]]
+    assert any(t.startswith("斆而時習之") for t in lines)
+    lido = etree.parse(str(store / "lunyu-sample" / "lunyu-sample.lido.xml"))
+    assert "斆而時習之" in "".join(lido.xpath("//l:descriptiveNoteValue/text()", namespaces=LIDO))
+    assert "斆而時習之" in (store / "catalog.csv").read_text(encoding="utf-8")
+
+    shutil.rmtree(folder)  # the book leaves the store
+    fourth = export_catalog(inputs=[], out=str(store))
+    assert fourth["deleted"] == ["lunyu-sample"]
+    assert json.loads((store / "export-state.json").read_text())["lunyu-sample"]["deleted"] is True
+    assert "lunyu-sample" not in (store / "catalog.csv").read_text(encoding="utf-8")
+
+
+def test_export_reports_bad_inputs_and_goes_on(digitized_sample, prefect_server, tmp_path):
+    from flows.export_catalog import export_catalog
+
+    junk = tmp_path / "junk"
+    junk.mkdir()
+    broken = tmp_path / "broken.tei.xml"
+    broken.write_text("<TEI><unclosed>", encoding="utf-8")
+    result = export_catalog(inputs=[str(junk), str(broken), str(digitized_sample["out"] / "lunyu-sample")],
+                            out=str(tmp_path / "store"), formats=["lido"])
+    assert result["exported"] == ["lunyu-sample"]
+    assert {f["input"] for f in result["failed"]} == {str(junk), str(broken)}
+    assert all(f["reason"] for f in result["failed"])
