@@ -23,6 +23,7 @@ COMMANDS = [
     "train-translator",
     "export",
     "import-tei",
+    "serve-oai",
 ]
 
 

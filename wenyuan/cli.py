@@ -399,6 +399,27 @@ def export(inputs, formats, out, base_url, image_service, force, verbose):
     sys.exit(EXIT_PARTIAL if result["failed"] else EXIT_OK)
 
 
+@main.command("serve-oai")
+@click.argument("store", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--base-url", default=None, help="Public URL of the endpoint (default: http://HOST:PORT/oai).")
+@click.option("--page-size", default=50, show_default=True, help="Records per response before a resumption token.")
+def serve_oai(store, host, port, base_url, page_size):
+    """Serve an export store (from `wenyuan export`) as an OAI-PMH 2.0 data provider (oai_dc, lido)."""
+    from wsgiref.simple_server import make_server
+
+    from tasks.oai import OaiProvider
+
+    app = OaiProvider(store, base_url or f"http://{host}:{port}/oai", page_size=page_size)
+    with make_server(host, port, app) as server:
+        click.echo(f"OAI-PMH at {app.base_url} (Ctrl-C to stop)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
 @main.command("train-punctuator")
 @click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))

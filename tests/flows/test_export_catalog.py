@@ -46,8 +46,12 @@ def test_iiif_manifest_is_valid_presentation_3(book):
         annos = canvas["annotations"][0]["items"]
         assert all(a["motivation"] == "supplementing" for a in annos)
         assert all(a["target"]["selector"]["value"].startswith("xywh=") for a in annos)
-    texts = [a["body"]["value"] for c in data["items"] for a in c["annotations"][0]["items"]
-             if a["body"]["language"] == "lzh"]
+    texts = [
+        a["body"]["value"]
+        for c in data["items"]
+        for a in c["annotations"][0]["items"]
+        if a["body"]["language"] == "lzh"
+    ]
     assert any(t.startswith("學而時習之") for t in texts)
     assert any(a["body"]["language"] == "zh-Hans" for c in data["items"] for a in c["annotations"][0]["items"])
     assert data["requiredStatement"]["value"]["none"][0].startswith("wenyuan project")
@@ -61,8 +65,10 @@ def test_iiif_uses_an_image_service_when_configured(book):
 
 
 def test_lido_record_is_valid_and_carries_the_catalog_fields(book, lido_xsd):
-    book.entities = [Entity(id="e1", kind="person", start=0, end=2, text="孔子"),
-                     Entity(id="e2", kind="place", start=0, end=1, text="魯")]
+    book.entities = [
+        Entity(id="e1", kind="person", start=0, end=2, text="孔子"),
+        Entity(id="e2", kind="place", start=0, end=1, text="魯"),
+    ]
     tree = book_to_lido(book)
     assert validate_lido(tree, lido_xsd) == []
     get = lambda xp: tree.xpath(xp, namespaces=LIDO)  # noqa: E731
@@ -119,7 +125,12 @@ def test_export_flow_is_incremental_and_reports_deletions(digitized_sample, pref
     first = export_catalog(inputs=[str(folder)], out=str(store))
     assert first["exported"] == ["lunyu-sample"]
     assert {p.name for p in (store / "lunyu-sample").iterdir()} >= {
-        "manifest.json", "lunyu-sample.lido.xml", "lunyu-sample.oai_dc.xml", "images", "lunyu-sample.tei.xml"}
+        "manifest.json",
+        "lunyu-sample.lido.xml",
+        "lunyu-sample.oai_dc.xml",
+        "images",
+        "lunyu-sample.tei.xml",
+    }
     again = export_catalog(inputs=[str(folder)], out=str(store))
     assert again["exported"] == [] and again["unchanged"] == ["lunyu-sample"]
 
@@ -152,8 +163,11 @@ def test_export_reports_bad_inputs_and_goes_on(digitized_sample, prefect_server,
     junk.mkdir()
     broken = tmp_path / "broken.tei.xml"
     broken.write_text("<TEI><unclosed>", encoding="utf-8")
-    result = export_catalog(inputs=[str(junk), str(broken), str(digitized_sample["out"] / "lunyu-sample")],
-                            out=str(tmp_path / "store"), formats=["lido"])
+    result = export_catalog(
+        inputs=[str(junk), str(broken), str(digitized_sample["out"] / "lunyu-sample")],
+        out=str(tmp_path / "store"),
+        formats=["lido"],
+    )
     assert result["exported"] == ["lunyu-sample"]
     assert {f["input"] for f in result["failed"]} == {str(junk), str(broken)}
     assert all(f["reason"] for f in result["failed"])
