@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from typing import Any
 import cv2
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.concurrency.sync import concurrency
 
 import wenyuan
 from models.folder import check_model_folder
@@ -49,6 +51,17 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return get_run_logger()
     except Exception:  # outside a flow run (a task's .fn() called directly)
         return logging.getLogger("wenyuan")
+
+
+def model_slot(device: str) -> AbstractContextManager:
+    """Hold a slot of the ``gpu`` global concurrency limit around a model call on a GPU.
+
+    With ``prefect gcl create gpu --limit 1`` one GPU is never shared by two batches' model calls; CPU runs
+    need no slot (the OS schedules them) and take none.
+    """
+    if device.startswith("cuda"):
+        return concurrency("gpu", occupy=1)
+    return nullcontext()
 
 
 def get_engine(cfg: OcrConfig):
@@ -122,7 +135,8 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
             image=f"images/{facsimile.name}",
             preprocessing=prepared.steps,
         )
-        pages.append(read_page(prepared, engine, page, ocr))
+        with model_slot(engine.device):
+            pages.append(read_page(prepared, engine, page, ocr))
     atomic_write_text(cached, json.dumps([p.model_dump(mode="json") for p in pages], ensure_ascii=False))
     return pages
 
@@ -134,12 +148,16 @@ def clean_task(book: Book, cfg: CleanConfig) -> Book:
 
 @task(name="punctuate")
 def punctuate_task(book: Book, model_dir: Path, device: str) -> Book:
-    return punctuate_book(book, load_punctuator(str(model_dir), device))
+    punctuator = load_punctuator(str(model_dir), device)
+    with model_slot(punctuator.device):
+        return punctuate_book(book, punctuator)
 
 
 @task(name="translate")
 def translate_task(book: Book, model_dir: Path, device: str) -> Book:
-    return translate_book(book, load_translator(str(model_dir), device))
+    translator = load_translator(str(model_dir), device)
+    with model_slot(translator.device):
+        return translate_book(book, translator)
 
 
 @task(name="export-tei")

@@ -114,6 +114,7 @@ def export_catalog(
     base_url: str = "http://localhost:8000",
     image_service: str = "",
     force: bool = False,
+    source_dir: str | None = None,
 ) -> dict:
     """Export books to IIIF, LIDO and Dublin Core, incrementally.
 
@@ -124,6 +125,8 @@ def export_catalog(
         base_url: public URL the export store is served under.
         image_service: base URL of a IIIF Image API server, if pages are served by one.
         force: re-export books even when unchanged.
+        source_dir: a folder of ``wenyuan digitize`` outputs; every book folder in it is an input too (what
+            the nightly deployment exports).
 
     Returns:
         Counts of exported, unchanged, failed and deleted books, and the failures with reasons.
@@ -133,6 +136,8 @@ def export_catalog(
     if unknown:
         raise ValueError(f"unknown export formats {sorted(unknown)}; choose from {list(FORMATS)}")
     cfg = CatalogConfig(base_url=base_url, image_service=image_service)
+    if source_dir and Path(source_dir).is_dir():
+        inputs = [*inputs, *(str(p) for p in sorted(Path(source_dir).iterdir()) if p.is_dir())]
     store = Path(out)
     store.mkdir(parents=True, exist_ok=True)
     state_path = store / STATE_FILE

@@ -1,0 +1,167 @@
+"""Against a real Prefect server: deploy from prefect.yaml, run a process worker, trigger runs through the API.
+
+Starts ``prefect server start`` (SQLite) on a free localhost port, creates the work pool, runs
+``prefect deploy --all``, starts a worker, triggers ``digitize-batch`` and ``digitize-inbox`` and waits for
+them to complete, then checks the TEI outputs, the inbox filing and the artifacts. Stops what it started.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+import urllib.request
+
+import pytest
+
+from tests.conftest import ROOT, SAMPLE_BOOK
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _prefect(env: dict, *args: str, timeout: int = 180) -> str:
+    out = subprocess.run(
+        [sys.executable, "-m", "prefect", *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+    assert out.returncode == 0, f"prefect {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}"
+    return out.stdout
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    home = tmp_path_factory.mktemp("prefect-home")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(
+        PREFECT_HOME=str(home),
+        PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+        WENYUAN_HOME=str(ROOT),
+        PREFECT_SERVER_API_HOST="127.0.0.1",
+        PREFECT_SERVER_API_PORT=str(port),
+    )
+    log = open(home / "server.log", "w")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    procs = [proc]
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                pytest.fail(f"Prefect server did not start: {(home / 'server.log').read_text()[-2000:]}")
+            time.sleep(1)
+        _prefect(env, "work-pool", "create", "wenyuan-process", "--type", "process")
+        _prefect(env, "--no-prompt", "deploy", "--all")
+        worker_log = open(home / "worker.log", "w")
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "worker", "start", "--pool", "wenyuan-process"],
+            env=env,
+            cwd=ROOT,
+            stdout=worker_log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        procs.append(worker)
+        yield env, home
+    finally:
+        for p in reversed(procs):
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(p.pid, signal.SIGKILL)
+        log.close()
+
+
+def _run_deployment(env: dict, name: str, parameters: dict) -> dict:
+    """Trigger a deployment through the API, wait for its final state, and read the run's artifacts."""
+    script = textwrap.dedent(f"""
+        import asyncio, json
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+        from prefect.deployments import run_deployment
+        run = run_deployment({name!r}, parameters=json.loads({json.dumps(parameters)!r}), timeout=900)
+        async def artifacts():
+            async with get_client() as client:
+                found = await client.read_artifacts(
+                    artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
+                return [a.key for a in found]
+        print(json.dumps({{"state": run.state.type.value, "message": run.state.message,
+                          "artifacts": asyncio.run(artifacts())}}))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=960)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_deployments_exist(server):
+    env, _ = server
+    listing = _prefect(env, "deployment", "ls")
+    for name in ("digitize-batch", "digitize-inbox", "export-catalog", "train-translator", "train-punctuator"):
+        assert name in listing
+
+
+def test_digitize_batch_runs_on_the_worker(server, tmp_path):
+    env, home = server
+    out = tmp_path / "out"
+    result = _run_deployment(
+        env,
+        "digitize/digitize-batch",
+        {
+            "inputs": [str(SAMPLE_BOOK / "page_0003.jpg")],
+            "out": str(out),
+            "book_id": "api-batch",
+            "device": "cpu",
+            "translate": False,
+        },
+    )
+    assert result["state"] == "COMPLETED", (result, (home / "worker.log").read_text()[-3000:])
+    assert (out / "api-batch" / "api-batch.tei.xml").exists()
+    assert any(k.startswith("digitize-") for k in result["artifacts"])
+
+
+def test_digitize_inbox_files_complete_batches_and_leaves_incomplete_ones(server, tmp_path):
+    env, home = server
+    inbox, out = tmp_path / "inbox", tmp_path / "out"
+    ready = inbox / "batch-ready"
+    ready.mkdir(parents=True)
+    shutil.copy(SAMPLE_BOOK / "page_0003.jpg", ready)
+    (ready / "READY").write_text("")
+    uploading = inbox / "batch-uploading"  # no marker yet: must not be touched
+    uploading.mkdir()
+    shutil.copy(SAMPLE_BOOK / "page_0002.jpg", uploading)
+    result = _run_deployment(
+        env,
+        "digitize-inbox/digitize-inbox",
+        {"inbox": str(inbox), "out": str(out), "device": "cpu", "translate": False},
+    )
+    assert result["state"] == "COMPLETED", (result, (home / "worker.log").read_text()[-3000:])
+    assert (out / "batch-ready" / "batch-ready.tei.xml").exists()
+    assert (inbox / "done" / "batch-ready").is_dir()
+    assert "done" in (inbox / "done" / "batch-ready.report.md").read_text()
+    assert uploading.is_dir() and not (out / "batch-uploading").exists()
