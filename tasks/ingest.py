@@ -143,22 +143,30 @@ def list_page_sources(inputs: list[Path], workdir: Path) -> tuple[list[PageSourc
     files: list[Path] = []
     bad: list[Quarantined] = []
     manifest: Path | None = None
-    for i, item in enumerate(inputs):
-        item = Path(item)
+    given: list[Path] = []
+    for item in map(Path, inputs):
         if not item.exists():
             bad.append(Quarantined(path=str(item), reason="no such file or folder"))
         elif item.is_dir():
-            files.extend(sorted((p for p in item.rglob("*") if p.is_file() and not p.is_symlink()), key=natural_key))
-        elif item.suffix.lower() == ".zip":
-            try:
-                extracted, refused = safe_extract_zip(item, workdir / f"zip{i}_{item.stem}")
-            except BadInputError as exc:
-                bad.append(Quarantined(path=exc.path, reason=exc.reason))
-                continue
-            bad.extend(refused)
-            files.extend(sorted(extracted, key=natural_key))
+            given.extend(sorted((p for p in item.rglob("*") if p.is_file() and not p.is_symlink()), key=natural_key))
         else:
+            given.append(item)
+    for i, item in enumerate(given):
+        if item.suffix.lower() != ".zip":
             files.append(item)
+            continue
+        # Zips given directly or found in a folder are opened; zips inside zips are not (no nesting bombs).
+        try:
+            extracted, refused = safe_extract_zip(item, workdir / f"zip{i}_{item.stem}")
+        except BadInputError as exc:
+            bad.append(Quarantined(path=exc.path, reason=exc.reason))
+            continue
+        bad.extend(refused)
+        for member in sorted(extracted, key=natural_key):
+            if member.suffix.lower() == ".zip":
+                bad.append(Quarantined(path=str(member), reason="zip inside a zip; refused"))
+            else:
+                files.append(member)
     sources: list[PageSource] = []
     for f in files:
         suffix = f.suffix.lower()
