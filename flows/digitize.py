@@ -17,6 +17,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import deque
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
@@ -24,7 +25,7 @@ from typing import Any
 
 import cv2
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
 from prefect.concurrency.sync import concurrency
 
 import wenyuan
@@ -51,6 +52,33 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return get_run_logger()
     except Exception:  # outside a flow run (a task's .fn() called directly)
         return logging.getLogger("wenyuan")
+
+
+class _Progress:
+    """A batch's progress, as a Prefect progress artifact (seen in the UI) and optionally a terminal bar."""
+
+    def __init__(self, book_id: str, total: int, terminal: bool):
+        self.total, self.done = max(total, 1), 0
+        self.bar = None
+        if terminal:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="page", desc=book_id)
+        try:
+            self.artifact = create_progress_artifact(progress=0.0, description=f"{book_id}: pages read")
+        except Exception:  # no API to report to (a task's .fn() called directly): the bar is enough
+            self.artifact = None
+
+    def advance(self) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(1)
+        if self.artifact is not None:
+            update_progress_artifact(self.artifact, progress=100.0 * self.done / self.total)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
 
 
 def model_slot(device: str) -> AbstractContextManager:
@@ -102,7 +130,20 @@ def manifest_task(path: Path | None) -> tuple[BookMetadata, list[Quarantined]]:
         return BookMetadata(), [Quarantined(path=str(path), reason=str(exc), stage="manifest")]
 
 
-@task(name="process-page")
+def transient_failure(task, task_run, state) -> bool:
+    """Retry only what may pass on a second try (I/O hiccups); bad input goes to quarantine at once."""
+    try:
+        state.result()
+    except BadInputError:
+        return False
+    except (OSError, TimeoutError):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="process-page", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_failure)
 def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, ocr: OcrConfig) -> list[Page]:
     """Decode, preprocess and OCR one source page (or reuse its saved result); raises BadInputError."""
     image = load_page_image(src)
@@ -221,6 +262,7 @@ def digitize(
     preprocess_config: dict | None = None,
     ocr_config: dict | None = None,
     show_progress: bool = False,
+    page_parallelism: int = 2,
 ) -> dict:
     """Digitise one book from page scans to a TEI edition.
 
@@ -238,6 +280,7 @@ def digitize(
         preprocess_config: overrides of :class:`PreprocessConfig` fields.
         ocr_config: overrides of :class:`OcrConfig` fields.
         show_progress: draw a progress bar on the terminal.
+        page_parallelism: pages in flight at once on the task runner.
 
     Returns:
         Paths of the outputs and counts (pages, characters, quarantined).
@@ -265,22 +308,27 @@ def digitize(
         log.info("%d page(s) to read, %d input(s) quarantined", len(sources), len(bad))
         t1 = time.monotonic()
         seen: dict[str, str] = {}
-        progress = None
-        if show_progress:
-            from tqdm import tqdm
+        tracker = _Progress(book.id, len(sources), show_progress)
+        # Pages go to the task runner a few at a time (threads by default, Dask workers when configured);
+        # the window bounds memory: a 2,000-page batch never holds more than a few decoded pages.
+        window: deque = deque()
+        pending = iter(sources)
 
-            progress = tqdm(total=len(sources), unit="page", desc=book.id)
-        for src in sources:
+        def refill() -> None:
+            while len(window) < max(1, page_parallelism):
+                src = next(pending, None)
+                if src is None:
+                    return
+                window.append((src, process_page_task.submit(src, book_dir, pre, ocr)))
+
+        refill()
+        while window:
+            src, future = window.popleft()
             try:
-                for page in process_page_task(src, book_dir, pre, ocr):
+                for page in future.result():
                     if page.id in seen:
-                        bad.append(
-                            Quarantined(
-                                path=src.label,
-                                stage="ocr",
-                                reason=f"duplicate of page {seen[page.id]} (same content hash)",
-                            )
-                        )
+                        reason = f"duplicate of page {seen[page.id]} (same content hash)"
+                        bad.append(Quarantined(path=src.label, stage="ocr", reason=reason))
                         continue
                     seen[page.id] = src.label
                     page.index = len(book.pages)
@@ -288,10 +336,9 @@ def digitize(
             except BadInputError as exc:
                 log.warning("quarantined %s: %s", exc.path, exc.reason)
                 bad.append(Quarantined(path=str(src.path), reason=exc.reason, stage="decode"))
-            if progress:
-                progress.update(1)
-        if progress:
-            progress.close()
+            tracker.advance()
+            refill()
+        tracker.close()
         seconds["preprocess+ocr"] = time.monotonic() - t1
         engine = get_engine(ocr) if book.pages else None
         if engine is not None:

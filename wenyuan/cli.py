@@ -57,8 +57,9 @@ def main() -> None:
 @click.option("--no-punctuate", is_flag=True, help="Skip the punctuation model (and so translation).")
 @click.option("--no-translate", is_flag=True, help="Skip the translation model.")
 @click.option("--no-validate", is_flag=True, help="Skip TEI schema validation of the output.")
+@click.option("--dask-address", default=None, help="Run page tasks on this Dask scheduler (tcp://host:port).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
-def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate, no_validate, verbose):
+def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate, no_validate, dask_address, verbose):
     """Digitise page scans (images, TIFF, PDF, zip or folders) into a TEI edition under OUT/<book>/.
 
     Exit status: 0 all pages done, 3 done but some inputs were quarantined, 1 failed.
@@ -66,6 +67,10 @@ def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate,
     _quiet_prefect(verbose)
     from flows.digitize import digitize as digitize_flow
 
+    if dask_address:
+        from prefect_dask import DaskTaskRunner
+
+        digitize_flow = digitize_flow.with_options(task_runner=DaskTaskRunner(address=dask_address))
     result = digitize_flow(
         inputs=[str(p) for p in inputs],
         out=str(out),

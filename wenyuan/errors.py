@@ -15,6 +15,10 @@ class BadInputError(WenyuanError):
         self.path = path
         self.reason = reason
 
+    def __reduce__(self):
+        # Rebuilt from (path, reason) when it crosses a process boundary (Dask workers, Prefect results).
+        return (type(self), (self.path, self.reason))
+
 
 class ManifestError(WenyuanError):
     """A batch manifest cannot be read or has the wrong shape."""
