@@ -30,6 +30,7 @@ from prefect.concurrency.sync import concurrency
 
 import wenyuan
 from models.folder import check_model_folder
+from tasks.annotate import annotate_book
 from tasks.clean import CleanConfig, clean_book
 from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
 from tasks.ocr import OcrConfig, build_engine, read_page
@@ -194,6 +195,11 @@ def punctuate_task(book: Book, model_dir: Path, device: str) -> Book:
         return punctuate_book(book, punctuator)
 
 
+@task(name="annotate")
+def annotate_task(book: Book) -> Book:
+    return annotate_book(book)
+
+
 @task(name="translate")
 def translate_task(book: Book, model_dir: Path, device: str) -> Book:
     translator = load_translator(str(model_dir), device)
@@ -256,6 +262,7 @@ def digitize(
     device: str = "auto",
     punctuate: bool = True,
     punctuator_model: str | None = None,
+    annotate: bool = True,
     translate: bool = True,
     translator_model: str | None = None,
     check_tei: bool = True,
@@ -274,6 +281,7 @@ def digitize(
         device: ``auto``, ``cpu`` or ``cuda`` for OCR and models.
         punctuate: run the punctuation model.
         punctuator_model: a punctuator folder other than the shipped one.
+        annotate: find reign-era dates (resolved to calendar dates) and record them as entities.
         translate: translate each sentence into modern Chinese (needs the punctuation stage's sentences).
         translator_model: a translator folder (any Hugging Face seq2seq model) other than the shipped one.
         check_tei: validate the TEI against ``tei_all`` after writing it.
@@ -353,6 +361,10 @@ def digitize(
             model_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
             book = punctuate_task(book, model_dir, device)
             seconds["punctuate"] = time.monotonic() - t3
+            if annotate:
+                t6 = time.monotonic()
+                book = annotate_task(book)
+                seconds["annotate"] = time.monotonic() - t6
             if translate:
                 t5 = time.monotonic()
                 model_dir = Path(translator_model) if translator_model else TRANSLATOR_DIR

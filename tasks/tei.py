@@ -17,7 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 import wenyuan
-from wenyuan.document import Book, Change, Char
+from wenyuan.document import Book, Change, Char, Entity
 from wenyuan.errors import ValidationError
 from wenyuan.io import atomic_write_bytes
 
@@ -104,6 +104,13 @@ def _header(book: Book, root) -> None:
         _el(a, "desc", desc)
     prof = _el(header, "profileDesc")
     _el(_el(prof, "langUsage"), "language", "Classical Chinese", ident="lzh")
+    if any(e.kind == "date" for e in book.entities):
+        cal = _el(prof, "calendarDesc")
+        for ident, text in (
+            ("julian", "Julian calendar, proleptic before 8 CE; used for dates before 1582-10-15."),
+            ("gregorian", "Gregorian calendar; used for dates from 1582-10-15."),
+        ):
+            _el(_el(cal, "calendar", **{XML_ID: ident}), "p", text)
     rev = _el(header, "revisionDesc")
     for change in book.changes or [processing_change(book)]:
         _el(rev, "change", change.what, who=f"#{change.who}", when=change.when.isoformat(timespec="seconds"))
@@ -166,18 +173,23 @@ class _TextWriter:
 
 
 class _Stream:
-    """Where the next character of one text stream goes: its parent, or the sentence element open in it.
+    """Where the next character of one text stream goes: its parent, the sentence open in it, or the entity
+    open in that sentence.
 
     Main-text sentences are ``<s>``; sentences of a commentary block are ``<seg type="sentence">`` inside its
-    ``<note>`` (a note can sit inside a main-text sentence, and TEI does not nest ``s``).
+    ``<note>`` (a note can sit inside a main-text sentence, and TEI does not nest ``s``). Entities lie inside
+    one sentence (the annotation stage guarantees it).
     """
 
     def __init__(self, parent, tag: str):
         self.parent = parent
         self.tag = tag
         self.current = None
+        self.entity = None
 
     def container(self):
+        if self.entity is not None:
+            return self.entity
         return self.current if self.current is not None else self.parent
 
     def open(self, sentence_id: str) -> None:
@@ -187,6 +199,23 @@ class _Stream:
     def close(self) -> None:
         self.current = None
 
+    def open_entity(self, entity: Entity) -> None:
+        tag, attrs = _ENTITY_TAGS[entity.kind], {}
+        if entity.kind == "date" and entity.attributes.get("valid"):
+            start, end = entity.attributes.get("from"), entity.attributes.get("to")
+            attrs = {"when": start} if start == end else {"from": start, "to": end}
+            attrs["calendar"] = f"#{entity.attributes.get('calendar', 'julian')}"
+        elif entity.kind == "office":
+            attrs = {"type": "office"}
+        self.entity = _el(self.container(), tag, **attrs)
+
+    def close_entity(self) -> None:
+        self.entity = None
+
+
+#: TEI element for each entity kind of the document model.
+_ENTITY_TAGS = {"person": "persName", "place": "placeName", "title": "title", "date": "date", "office": "roleName"}
+
 
 def _body(book: Book, root) -> None:
     text = _el(root, "text")
@@ -195,6 +224,8 @@ def _body(book: Book, root) -> None:
     main = _Stream(_el(div, "p"), "s")
     starts = {s.start: s.id for s in book.sentences}
     last_chars = {s.end - 1 for s in book.sentences}
+    entity_starts = {e.start: e for e in book.entities}
+    entity_ends: dict[int, Entity] = {}
     offset = 0
     for page in book.pages:
         _el(main.container(), "pb", n=str(page.index + 1), facs=f"#{page.id}")
@@ -207,7 +238,14 @@ def _body(book: Book, root) -> None:
                 for ch in line.chars:
                     if offset in starts:
                         stream.open(starts[offset])
+                    if offset in entity_starts and stream.entity is None:
+                        entity = entity_starts[offset]
+                        stream.open_entity(entity)
+                        entity_ends[entity.end - 1] = entity
                     _TextWriter(stream.container()).char(ch)
+                    if offset in entity_ends and stream.entity is not None:
+                        del entity_ends[offset]
+                        stream.close_entity()
                     if offset in last_chars:
                         stream.close()
                     offset += 1

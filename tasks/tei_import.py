@@ -19,11 +19,12 @@ from lxml import etree
 
 from tasks.tei import DEFAULT_LICENCE, TEI_NS
 from tasks.translate import sentence_texts
-from wenyuan.document import Book, BookMetadata, Change, Char, Edit, Line, Page, Region, Sentence, Step
+from wenyuan.document import Book, BookMetadata, Change, Char, Edit, Entity, Line, Page, Region, Sentence, Step
 from wenyuan.errors import BadInputError
 
 T = f"{{{TEI_NS}}}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
+_ENTITY_KINDS = {"persName": "person", "placeName": "place", "title": "title", "date": "date", "roleName": "office"}
 _DESC = re.compile(r"stage (?P<stage>[^,]+)(?:, version (?P<version>[^,]+))?(?:, sha256 (?P<checksum>\w+))?")
 
 
@@ -105,6 +106,7 @@ class _BodyReader:
         self.offset = 0
         self.last_char: dict[bool, Char | None] = {True: None, False: None}
         self.sentences: list[Sentence] = []
+        self.entities: list[Entity] = []
 
     def _new_region(self, kind: str) -> None:
         if self.page is None:
@@ -155,6 +157,28 @@ class _BodyReader:
             self._children(el, confidence)
             self.in_note = outer
             self.region = None
+        elif tag in _ENTITY_KINDS and self.line is not None:
+            start = self.offset
+            self._children(el, confidence)
+            attrs = {k: el.get(k) for k in ("when", "from", "to") if el.get(k)}
+            if attrs:
+                attrs = {
+                    "valid": True,
+                    "from": attrs.get("when", attrs.get("from")),
+                    "to": attrs.get("when", attrs.get("to")),
+                    "calendar": (el.get("calendar") or "#julian").lstrip("#"),
+                }
+            self.entities.append(
+                Entity(
+                    id=f"e{len(self.entities) + 1:05d}",
+                    kind=_ENTITY_KINDS[tag],
+                    start=start,
+                    end=self.offset,
+                    text="".join(el.itertext()).strip(),
+                    method="tei",
+                    attributes=attrs,
+                )
+            )
         elif tag in ("s", "seg") and el.get(XML_ID):
             start = self.offset
             self._children(el, confidence)
@@ -234,6 +258,7 @@ def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = Non
         steps=steps,
         sentences=sentences,
         changes=changes,
+        entities=reader.entities,
     )
     if base is not None:
         _merge_base(book, base)
@@ -277,7 +302,8 @@ def _merge_base(book: Book, base: Book) -> None:
     stages = {(s.stage, s.tool) for s in book.steps}
     book.steps = [s for s in base.steps if (s.stage, s.tool) in stages] or book.steps
     book.quarantined = base.quarantined
-    book.entities = base.entities
+    if [(e.kind, e.start, e.end) for e in book.entities] == [(e.kind, e.start, e.end) for e in base.entities]:
+        book.entities = base.entities  # unchanged: keep the annotation's confidence, method and alternatives
 
 
 def corrections(base: Book, corrected: Book) -> dict[str, list[dict[str, Any]]]:

@@ -24,6 +24,8 @@ COMMANDS = [
     "export",
     "import-tei",
     "serve-oai",
+    "dates",
+    "annotate",
 ]
 
 

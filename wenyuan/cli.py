@@ -425,6 +425,31 @@ def serve_oai(store, host, port, base_url, page_size):
             pass
 
 
+@main.command()
+@click.option("--regime", default=None, help="Regime or dynasty of the text (e.g. 唐), to choose among eras.")
+def dates(regime):
+    """Reign-era dates in text on stdin: one JSON object per date found (line, offsets, ISO from/to)."""
+    _echo_dates(regime, {})
+
+
+def _echo_dates(regime: str | None, extra: dict) -> None:
+    from tasks.dates import find_dates
+
+    for n, line in enumerate(_stdin_lines(), 1):
+        for match in find_dates(line, regime=regime):
+            click.echo(json.dumps({**extra, **match.as_dict(line=n)}, ensure_ascii=False))
+
+
+@main.command()
+@click.option("--regime", default=None, help="Regime or dynasty of the text (e.g. 唐), to choose among eras.")
+def annotate(regime):
+    """Annotate text on stdin (one passage per line): one JSON line per entity, with its kind and span.
+
+    Entities found so far: reign-era dates (persons, places, offices and titles are not annotated yet).
+    """
+    _echo_dates(regime, {"kind": "date"})
+
+
 @main.command("train-punctuator")
 @click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))

@@ -1,0 +1,196 @@
+"""Reign-era dates: recognition, resolution against DILA, ambiguity, invalid dates, and the annotate stage."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import random
+
+import pytest
+
+from tasks.dates import DILA, day_ganzhi, find_dates, iso_date, parse_number
+from tests.conftest import shared_file
+
+
+def _one(text: str, regime: str | None = None):
+    (match,) = find_dates(text, regime=regime)
+    return match
+
+
+def test_julian_day_conversion_agrees_with_every_dila_month_start():
+    path = shared_file("lexicons/dila-time/dila_months.csv")
+    with open(path, encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            y, m, d = row["first_date"].rsplit("-", 2)
+            expected = f"{'-' if y.startswith('-') else ''}{abs(int(y)):04d}-{int(m):02d}-{int(d):02d}"
+            assert iso_date(int(row["first_jdn"]))[0] == expected, row
+
+
+@pytest.mark.parametrize(
+    ("text", "regime", "start", "end", "era_regime"),
+    [
+        ("貞觀元年正月", None, "0627-01-23", "0627-02-20", "唐"),  # the issue's example, Julian
+        ("天寶十四載十一月", None, "0755-12-08", "0756-01-06", "唐"),  # 載 for 年; An Lushan's rising
+        ("天宝十四载十一月", None, "0755-12-08", "0756-01-06", "唐"),  # simplified forms
+        ("獻帝建安十八年二月", None, "0213-03-10", "0213-04-07", "東漢"),  # ruler prefix
+        ("崇禎十七年三月十九日", None, "1644-04-25", "1644-04-25", "明"),  # fall of Beijing, Gregorian
+        ("永和九年歲在癸丑", None, "0353-02-20", "0354-02-08", "東晉"),  # Lanting preface; year ganzhi checked
+        ("開元廿三年", "唐", "0735-01-29", "0736-02-15", "唐"),  # 廿
+    ],
+)
+def test_known_dates(text, regime, start, end, era_regime):
+    match = _one(text, regime)
+    d = match.as_dict()
+    assert (d["valid"], d["from"], d["to"], d["regime"]) == (True, start, end, era_regime)
+    assert d["calendar"] == ("gregorian" if start >= "1582-10-15" else "julian")
+
+
+def test_dila_months_resolve_to_their_own_days():
+    """Random months from the shipped tables, written out as text, resolve to the table's first day."""
+    rows = list(csv.DictReader(gzip.open(DILA / "months.tsv.gz", "rt", encoding="utf-8"), delimiter="\t"))
+    eras = {r["era_id"]: r for r in csv.DictReader(open(DILA / "eras.tsv", encoding="utf-8"), delimiter="\t")}
+    numerals = "〇一二三四五六七八九"
+    # A month DILA splits at a change of reign starts on its first half's first day.
+    month_start: dict[tuple, int] = {}
+    for r in rows:
+        key = (r["era_id"], r["year"], r["month"], r["leap"])
+        month_start[key] = min(month_start.get(key, 10**9), int(r["first_jdn"]))
+
+    def chinese(n: int) -> str:
+        tens, ones = divmod(n, 10)
+        return ("" if tens == 0 else ("十" if tens == 1 else numerals[tens] + "十")) + (numerals[ones] if ones else "")
+
+    checked = 0
+    for row in random.Random(7).sample(rows, 400):
+        era = eras.get(row["era_id"])
+        if era is None or era["era_name"].startswith("（") or not era["first_jdn"] or int(row["year"]) >= 100:
+            continue
+        year = "元" if row["year"] == "1" else chinese(int(row["year"]))
+        leap = "閏" if row["leap"] == "1" else ""
+        month = "正" if row["month"] == "1" else chinese(int(row["month"]))
+        text = f"{era['ruler']}{era['era_name']}{year}年{leap}{month}月朔"
+        match = _one(text, era["regime"])
+        resolutions = [match.chosen, *match.alternatives]
+        ours = [r for r in resolutions if r.regime == era["regime"].split("|")[0] and r.ruler == era["ruler"]]
+        first = month_start[(row["era_id"], row["year"], row["month"], row["leap"])]
+        assert ours and ours[0].start == iso_date(first)[0], text
+        checked += 1
+    assert checked > 300
+
+
+def test_ambiguous_era_returns_every_candidate_and_context_chooses():
+    match = _one("太和三年")
+    regimes = {match.chosen.regime, *(a.regime for a in match.alternatives)}
+    assert {"曹魏", "北魏", "唐"} <= regimes
+    assert _one("太和三年", regime="北魏").chosen.regime == "北魏"
+    assert _one("太和三年", regime="唐").chosen.start.startswith("0829")
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("貞觀十三年十三月", "month 13"),
+        ("貞觀二年正月三十日", "29-day month"),  # 貞觀二年正月 had 29 days
+        ("貞觀九十年", "no year 90"),
+        ("永和九年歲在甲子", "not 甲子"),
+    ],
+)
+def test_invalid_dates_are_reported_not_guessed(text, error):
+    match = _one(text, "東晉" if "永和" in text else "唐")
+    assert not match.chosen.valid and error in match.chosen.error
+    assert "from" not in match.as_dict()
+
+
+def test_numerals_and_sexagenary_days():
+    cases = {"三": 3, "十": 10, "十三": 13, "二十三": 23, "廿三": 23, "卅": 30, "一百": 100, "一〇三": 103}
+    assert {x: parse_number(x) for x in cases} == cases
+    assert day_ganzhi(2451545) == "戊午"  # 2000-01-01
+    match = _one("貞觀元年正月甲子", "唐")
+    assert match.chosen.valid and day_ganzhi(2451545 + (int(match.chosen.start[-2:]) - 1)) is not None
+    assert match.chosen.start == match.chosen.end
+
+
+def test_offsets_point_into_the_line():
+    line = "臣聞貞觀元年正月，太宗即位。"
+    match = _one(line)
+    assert line[match.start : match.end] == match.text == "貞觀元年正月"
+
+
+def test_annotate_stage_spans_stay_inside_sentences_and_leave_text_alone():
+    from tasks.annotate import annotate_book
+    from wenyuan.document import Book, BookMetadata, Char, Line, Page, Region, Sentence, box_polygon
+
+    text = "貞觀元年正月太宗即位天寶十四載十一月"
+    line = Line(id="l1", polygon=box_polygon(0, 0, 10, 10), chars=[Char(text=c) for c in text])
+    page = Page(
+        id="p1",
+        index=0,
+        source="a",
+        sha256="x",
+        width=10,
+        height=10,
+        image="a.png",
+        regions=[Region(id="r1", polygon=line.polygon, lines=[line])],
+    )
+    book = Book(
+        id="b",
+        metadata=BookMetadata(dynasty="唐"),
+        pages=[page],
+        sentences=[Sentence(id="s1", start=0, end=10), Sentence(id="s2", start=10, end=len(text))],
+    )
+    annotate_book(book)
+    assert book.text == text
+    spans = [(e.start, e.end, e.text) for e in book.entities]
+    assert spans == [(0, 6, "貞觀元年正月"), (10, 18, "天寶十四載十一月")]
+    for e in book.entities:
+        assert any(s.start <= e.start and e.end <= s.end for s in book.sentences)
+        assert text[e.start : e.end] == e.text
+
+
+def test_annotated_dates_export_as_valid_tei_and_round_trip():
+    from lxml import etree
+
+    from tasks.annotate import annotate_book
+    from tasks.tei import TEI_NS, book_to_tei, validate_tei
+    from tasks.tei_import import tei_to_book
+    from wenyuan.document import Book, Char, Line, Page, Region, Sentence, box_polygon
+
+    text = "貞觀元年正月太宗即位"
+    chars = [Char(text=c) for c in text]
+    chars[-1].punct_after = "。"
+    line = Line(id="p1-l1", polygon=box_polygon(0, 0, 10, 10), chars=chars)
+    page = Page(
+        id="p1",
+        index=0,
+        source="a",
+        sha256="x",
+        width=10,
+        height=10,
+        image="a.png",
+        regions=[Region(id="r1", polygon=line.polygon, lines=[line])],
+    )
+    book = Book(id="b", pages=[page], sentences=[Sentence(id="s00001", start=0, end=len(text))])
+    annotate_book(book)
+    tree = book_to_tei(book)
+    assert validate_tei(tree) == []
+    dates = tree.xpath("//t:s//t:date", namespaces={"t": TEI_NS})
+    assert [(d.text, d.get("from"), d.get("to")) for d in dates] == [("貞觀元年正月", "0627-01-23", "0627-02-20")]
+    again = book_to_tei(tei_to_book(tree))
+    assert etree.tostring(again) == etree.tostring(tree)
+
+
+def test_cli_prints_one_json_object_per_date():
+    import json
+
+    from click.testing import CliRunner
+
+    from wenyuan.cli import main
+
+    out = CliRunner().invoke(main, ["dates"], input="無日期\n貞觀元年正月，天寶十四載\n")
+    rows = [json.loads(x) for x in out.stdout.splitlines()]
+    assert [(r["line"], r["text"], r["start"], r["end"]) for r in rows] == [
+        (2, "貞觀元年正月", 0, 6),
+        (2, "天寶十四載", 7, 12),
+    ]
+    assert rows[0]["from"] == "0627-01-23" and rows[0]["calendar"] == "julian"
+    assert isinstance(rows[0]["alternatives"], list)
