@@ -62,3 +62,26 @@ def test_bad_tei_is_refused_naming_the_file(tmp_path, content, reason):
     with pytest.raises(BadInputError, match=reason) as info:
         tei_to_book(path)
     assert "bad.tei.xml" in str(info.value)
+
+
+def test_astral_private_use_and_control_characters_survive_or_are_replaced_round_trip():
+    from wenyuan.document import BookMetadata, Char, Line, Page, Region, box_polygon
+
+    chars = [Char(text=c) for c in "𠀀\ue000學\x01"]
+    line = Line(id="p1-l1", polygon=box_polygon(0, 0, 10, 10), chars=chars)
+    page = Page(
+        id="p1",
+        index=0,
+        source="a",
+        sha256="x",
+        width=10,
+        height=10,
+        image="a.png",
+        regions=[Region(id="r1", polygon=line.polygon, lines=[line])],
+    )
+    book = Book(id="b", metadata=BookMetadata(title="𠀀<&>"), pages=[page])
+    tree = book_to_tei(book)
+    back = tei_to_book(etree.ElementTree(etree.fromstring(etree.tostring(tree))))
+    assert back.text == "𠀀\ue000學\ufffd"  # the control character became U+FFFD, with a warning
+    assert back.metadata.title == "𠀀<&>"
+    assert _canonical(book_to_tei(back)) == _canonical(tree)
