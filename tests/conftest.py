@@ -60,3 +60,25 @@ def normalized(text: str) -> str:
 
     cfg = CleanConfig()
     return "".join((normalize_char(c, cfg) or (c,))[0] for c in text)
+
+
+def one_line_book(chars, sentences=(), metadata=None, book_id: str = "b"):
+    """A one-page, one-line book built by hand: for stage tests where OCR is not the point.
+
+    ``chars`` is a string or a list of :class:`~wenyuan.document.Char`.
+    """
+    from wenyuan.document import Book, BookMetadata, Char, Line, Page, Region, box_polygon
+
+    chars = [Char(text=c) for c in chars] if isinstance(chars, str) else list(chars)
+    line = Line(id="p1-l1", polygon=box_polygon(0, 0, 10, 10), chars=chars)
+    page = Page(
+        id="p1",
+        index=0,
+        source="a",
+        sha256="x",
+        width=10,
+        height=10,
+        image="a.png",
+        regions=[Region(id="r1", polygon=line.polygon, lines=[line])],
+    )
+    return Book(id=book_id, metadata=metadata or BookMetadata(), pages=[page], sentences=list(sentences))

@@ -278,23 +278,37 @@ def eval_translation(data, model, beams, batch_size, limit, device):
     click.echo(f"speed {s['sentences_per_s']:.1f} sentences/s")
 
 
+def _training_options(model: str, total_steps: int, lr: float):
+    """The options both training commands share (names match the training flows' parameters)."""
+    options = [
+        click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path)),
+        click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path)),
+        click.option("--run-dir", type=click.Path(path_type=Path), default=Path(f"runs/{model}"), show_default=True),
+        click.option(
+            "--init-from",
+            type=click.Path(exists=True, path_type=Path),
+            default=None,
+            help=f"Continue from a model folder (e.g. models/{model}) when run-dir has no checkpoint.",
+        ),
+        click.option("--budget-minutes", type=float, default=60, show_default=True),
+        click.option("--total-steps", type=int, default=total_steps, show_default=True),
+        click.option("--lr", type=float, default=lr, show_default=True, help="Peak learning rate."),
+        click.option("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)."),
+        DEVICE,
+    ]
+
+    def apply(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return apply
+
+
 @main.command("train-translator")
-@click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--run-dir", type=click.Path(path_type=Path), default=Path("runs/translator"), show_default=True)
-@click.option(
-    "--init-from",
-    type=click.Path(exists=True, path_type=Path),
-    default=None,
-    help="Continue from a model folder (e.g. models/translator) when run-dir has no checkpoint.",
-)
-@click.option("--budget-minutes", type=float, default=60, show_default=True)
-@click.option("--total-steps", type=int, default=40000, show_default=True)
+@_training_options("translator", total_steps=40000, lr=7e-4)
 @click.option("--max-tokens", type=int, default=4096, show_default=True, help="Padded tokens per batch.")
-@click.option("--lr", type=float, default=7e-4, show_default=True, help="Peak learning rate.")
 @click.option("--eval-every", type=int, default=1000, show_default=True, help="Steps between dev evaluations.")
-@click.option("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
-@DEVICE
 def train_translator(
     train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, max_tokens, lr, eval_every, threads, device
 ):
@@ -451,21 +465,8 @@ def annotate(regime):
 
 
 @main.command("train-punctuator")
-@click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--run-dir", type=click.Path(path_type=Path), default=Path("runs/punctuator"), show_default=True)
-@click.option(
-    "--init-from",
-    type=click.Path(exists=True, path_type=Path),
-    default=None,
-    help="Continue from a model folder (e.g. models/punctuator) when run-dir has no checkpoint.",
-)
-@click.option("--budget-minutes", type=float, default=60, show_default=True)
-@click.option("--total-steps", type=int, default=30000, show_default=True)
+@_training_options("punctuator", total_steps=30000, lr=1e-3)
 @click.option("--batch-size", type=int, default=64, show_default=True)
-@click.option("--lr", type=float, default=1e-3, show_default=True, help="Peak learning rate.")
-@click.option("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default).")
-@DEVICE
 def train_punctuator(
     train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, lr, threads, device
 ):

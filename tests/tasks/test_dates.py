@@ -9,7 +9,7 @@ import random
 import pytest
 
 from tasks.dates import DILA, day_ganzhi, find_dates, iso_date, parse_number
-from tests.conftest import shared_file
+from tests.conftest import one_line_book, shared_file
 
 
 def _one(text: str, regime: str | None = None):
@@ -118,25 +118,13 @@ def test_offsets_point_into_the_line():
 
 def test_annotate_stage_spans_stay_inside_sentences_and_leave_text_alone():
     from tasks.annotate import annotate_book
-    from wenyuan.document import Book, BookMetadata, Char, Line, Page, Region, Sentence, box_polygon
+    from wenyuan.document import BookMetadata, Sentence
 
     text = "貞觀元年正月太宗即位天寶十四載十一月"
-    line = Line(id="l1", polygon=box_polygon(0, 0, 10, 10), chars=[Char(text=c) for c in text])
-    page = Page(
-        id="p1",
-        index=0,
-        source="a",
-        sha256="x",
-        width=10,
-        height=10,
-        image="a.png",
-        regions=[Region(id="r1", polygon=line.polygon, lines=[line])],
-    )
-    book = Book(
-        id="b",
-        metadata=BookMetadata(dynasty="唐"),
-        pages=[page],
-        sentences=[Sentence(id="s1", start=0, end=10), Sentence(id="s2", start=10, end=len(text))],
+    book = one_line_book(
+        text,
+        [Sentence(id="s1", start=0, end=10), Sentence(id="s2", start=10, end=len(text))],
+        BookMetadata(dynasty="唐"),
     )
     annotate_book(book)
     assert book.text == text
@@ -153,23 +141,12 @@ def test_annotated_dates_export_as_valid_tei_and_round_trip():
     from tasks.annotate import annotate_book
     from tasks.tei import TEI_NS, book_to_tei, validate_tei
     from tasks.tei_import import tei_to_book
-    from wenyuan.document import Book, Char, Line, Page, Region, Sentence, box_polygon
+    from wenyuan.document import Char, Sentence
 
     text = "貞觀元年正月太宗即位"
     chars = [Char(text=c) for c in text]
     chars[-1].punct_after = "。"
-    line = Line(id="p1-l1", polygon=box_polygon(0, 0, 10, 10), chars=chars)
-    page = Page(
-        id="p1",
-        index=0,
-        source="a",
-        sha256="x",
-        width=10,
-        height=10,
-        image="a.png",
-        regions=[Region(id="r1", polygon=line.polygon, lines=[line])],
-    )
-    book = Book(id="b", pages=[page], sentences=[Sentence(id="s00001", start=0, end=len(text))])
+    book = one_line_book(chars, [Sentence(id="s00001", start=0, end=len(text))])
     annotate_book(book)
     tree = book_to_tei(book)
     assert validate_tei(tree) == []

@@ -7,6 +7,7 @@ from lxml import etree
 
 from tasks.tei import TEI_NS, book_to_tei
 from tasks.tei_import import corrections, tei_to_book
+from tests.conftest import one_line_book
 from wenyuan.document import Book
 from wenyuan.errors import BadInputError
 
@@ -65,21 +66,9 @@ def test_bad_tei_is_refused_naming_the_file(tmp_path, content, reason):
 
 
 def test_astral_private_use_and_control_characters_survive_or_are_replaced_round_trip():
-    from wenyuan.document import BookMetadata, Char, Line, Page, Region, box_polygon
+    from wenyuan.document import BookMetadata
 
-    chars = [Char(text=c) for c in "𠀀\ue000學\x01"]
-    line = Line(id="p1-l1", polygon=box_polygon(0, 0, 10, 10), chars=chars)
-    page = Page(
-        id="p1",
-        index=0,
-        source="a",
-        sha256="x",
-        width=10,
-        height=10,
-        image="a.png",
-        regions=[Region(id="r1", polygon=line.polygon, lines=[line])],
-    )
-    book = Book(id="b", metadata=BookMetadata(title="𠀀<&>"), pages=[page])
+    book = one_line_book("𠀀\ue000學\x01", metadata=BookMetadata(title="𠀀<&>"))
     tree = book_to_tei(book)
     back = tei_to_book(etree.ElementTree(etree.fromstring(etree.tostring(tree))))
     assert back.text == "𠀀\ue000學\ufffd"  # the control character became U+FFFD, with a warning
