@@ -99,3 +99,41 @@ def quiet_transformers() -> None:
 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
+
+
+def load_model_folder(folder: str | Path, architecture: str, auto_class: str, device: str = "auto"):
+    """Check and load a model folder with its tokenizer: fp16 on CUDA, fp32 on CPU.
+
+    Args:
+        folder: the model folder.
+        architecture: the wenyuan architecture it must declare (if it has ``wenyuan.json`` at all).
+        auto_class: the ``transformers`` auto class to load with, e.g. ``AutoModelForSeq2SeqLM``.
+        device: ``auto``, ``cpu`` or ``cuda``.
+
+    Returns:
+        ``(model, tokenizer, device, provenance)`` where provenance holds ``name``, ``version``, ``checksum``.
+
+    Raises:
+        ModelLoadError: naming the folder when it is missing, incomplete or unreadable.
+    """
+    import torch
+    import transformers
+
+    from models.training import select_device
+
+    path = check_model_folder(folder, architecture)
+    dev = select_device(device)
+    quiet_transformers()
+    dtype = torch.float16 if dev.startswith("cuda") else torch.float32
+    try:
+        model = getattr(transformers, auto_class).from_pretrained(path, dtype=dtype)
+        tokenizer = transformers.AutoTokenizer.from_pretrained(path)
+    except Exception as exc:  # transformers raises OSError, ValueError, safetensors errors...
+        raise ModelLoadError(f"{path}: cannot load the model ({exc})") from exc
+    meta = read_metadata(path)
+    provenance = {
+        "name": meta.get("name", path.name),
+        "version": str(meta.get("version", "0")),
+        "checksum": folder_checksum(path),
+    }
+    return model, tokenizer, dev, provenance

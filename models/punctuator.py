@@ -14,9 +14,7 @@ from typing import Any
 import numpy as np
 
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation
-from models.folder import check_model_folder, folder_checksum, quiet_transformers, read_metadata
-from models.training import select_device
-from wenyuan.errors import ModelLoadError
+from models.folder import load_model_folder
 
 ARCHITECTURE = "punctuator.v1"
 
@@ -145,23 +143,10 @@ class Punctuator:
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str = "auto", **kwargs: Any) -> Punctuator:
         """Load a punctuator folder; fp16 weights are used on CUDA and widened to fp32 on CPU."""
-        import torch
-        from transformers import AutoModelForTokenClassification, AutoTokenizer
-
-        path = check_model_folder(folder, ARCHITECTURE)
-        dev = select_device(device)
-        quiet_transformers()
-        dtype = torch.float16 if dev.startswith("cuda") else torch.float32
-        try:
-            model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype)
-            tokenizer = AutoTokenizer.from_pretrained(path)
-        except Exception as exc:  # transformers raises OSError, ValueError, safetensors errors...
-            raise ModelLoadError(f"{path}: cannot load the model ({exc})") from exc
-        meta = read_metadata(path)
-        kwargs.setdefault("name", meta.get("name", ARCHITECTURE))
-        kwargs.setdefault("version", str(meta.get("version", "0")))
-        kwargs.setdefault("checksum", folder_checksum(path))
-        return cls(model, tokenizer, dev, **kwargs)
+        model, tokenizer, dev, provenance = load_model_folder(
+            folder, ARCHITECTURE, "AutoModelForTokenClassification", device
+        )
+        return cls(model, tokenizer, dev, **{**provenance, **kwargs})
 
     def _windows(self, n: int) -> list[tuple[int, int]]:
         if n <= self.window:

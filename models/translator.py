@@ -21,8 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from wenyuan.errors import ModelLoadError
-
 ARCHITECTURE = "translator.v1"
 #: Sentence-final marks a long passage is split after, then clause marks if pieces are still too long.
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？；])")
@@ -258,26 +256,10 @@ class Translator:
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str = "auto", **kwargs: Any) -> Translator:
         """Load a model folder, checking it first; fp16 on CUDA, fp32 on CPU."""
-        import torch
-        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        from models.folder import load_model_folder
 
-        from models.folder import check_model_folder, folder_checksum, quiet_transformers, read_metadata
-        from models.training import select_device
-
-        path = check_model_folder(folder, ARCHITECTURE)
-        dev = select_device(device)
-        quiet_transformers()
-        dtype = torch.float16 if dev.startswith("cuda") else torch.float32
-        try:
-            model = AutoModelForSeq2SeqLM.from_pretrained(path, dtype=dtype)
-            tokenizer = AutoTokenizer.from_pretrained(path)
-        except Exception as exc:  # transformers raises OSError, ValueError, safetensors errors...
-            raise ModelLoadError(f"{path}: cannot load the model ({exc})") from exc
-        meta = read_metadata(path)
-        kwargs.setdefault("name", meta.get("name", path.name))
-        kwargs.setdefault("version", str(meta.get("version", "0")))
-        kwargs.setdefault("checksum", folder_checksum(path))
-        return cls(model, tokenizer, dev, **kwargs)
+        model, tokenizer, dev, provenance = load_model_folder(folder, ARCHITECTURE, "AutoModelForSeq2SeqLM", device)
+        return cls(model, tokenizer, dev, **{**provenance, **kwargs})
 
     def _unknown_chars(self, text: str) -> list[str]:
         return [c for c in text if not c.isspace() and c not in self._vocab]
