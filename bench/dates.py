@@ -27,8 +27,12 @@ sys.path.insert(0, str(ROOT))
 from tasks.dates import DILA, find_dates, iso_date  # noqa: E402
 
 NUMERALS = "〇一二三四五六七八九"
-KNOWN = [("貞觀元年正月", "唐", "0627-01-23"), ("天寶十四載十一月", "唐", "0755-12-08"),
-         ("崇禎十七年三月十九日", "明", "1644-04-25"), ("建安十八年二月", "東漢", "0213-03-10")]
+KNOWN = [
+    ("貞觀元年正月", "唐", "0627-01-23"),
+    ("天寶十四載十一月", "唐", "0755-12-08"),
+    ("崇禎十七年三月十九日", "明", "1644-04-25"),
+    ("建安十八年二月", "東漢", "0213-03-10"),
+]
 
 
 def _chinese(n: int) -> str:
@@ -70,8 +74,11 @@ def run_wenyuan(items) -> dict:
         any_ok += any(r.valid and r.start == day for r in readings)
         chosen_ok += found[0].chosen.valid and found[0].chosen.start == day
     seconds = time.perf_counter() - t
-    return {"any_reading_right": round(any_ok / len(items), 4), "chosen_right": round(chosen_ok / len(items), 4),
-            "strings_per_s": round(len(items) / seconds, 1)}
+    return {
+        "any_reading_right": round(any_ok / len(items), 4),
+        "chosen_right": round(chosen_ok / len(items), 4),
+        "strings_per_s": round(len(items) / seconds, 1),
+    }
 
 
 def run_sanmiao(items) -> dict | None:

@@ -1,6 +1,7 @@
-"""Annotation stage: reign-era dates (resolved with the DILA tables) as entities over the reading text.
+"""Annotation stage: reign-era dates (resolved with the DILA tables), book titles and official titles (from
+lexicons) as entities over the reading text.
 
-Dates are searched sentence by sentence, in each sentence's own characters (a main-text sentence skips the
+Entities are searched sentence by sentence, in each sentence's own characters (a main-text sentence skips the
 commentary printed inside it), so an entity never crosses a sentence boundary and never alters the text.
 The book's dynasty from the manifest chooses among eras that several regimes used.
 """
@@ -8,9 +9,11 @@ The book's dynasty from the manifest chooses among eras that several regimes use
 from __future__ import annotations
 
 from tasks.dates import find_dates
+from tasks.entities import find_entities
 from wenyuan.document import Book, Entity
 
 METHOD = "dila-era-pattern"
+LEXICON_METHODS = {"title-lexicon", "office-lexicon"}
 
 
 def _units(book: Book) -> list[list[int]]:
@@ -22,30 +25,42 @@ def _units(book: Book) -> list[list[int]]:
 
 
 def annotate_book(book: Book) -> Book:
-    """Add a date entity for every resolvable reign-era date in ``book`` (in place; replaces earlier dates)."""
+    """Add date, book-title and office entities to ``book`` (in place; replaces what earlier runs added)."""
     chars = [ch.text for *_, ch in book.chars()]
     regime = book.metadata.dynasty
-    entities = [e for e in book.entities if e.method != METHOD]
-    n = 0
+    entities = [e for e in book.entities if e.method != METHOD and e.method not in LEXICON_METHODS]
     for offsets in _units(book):
-        text = "".join(chars[k] for k in offsets)
-        for match in find_dates(text, regime=regime):
-            n += 1
-            attrs = match.as_dict()
-            for key in ("text", "start", "end"):
-                attrs.pop(key)
+        for found in annotate_text("".join(chars[k] for k in offsets), regime):
+            kind, text, start, end = found.pop("kind"), found.pop("text"), found.pop("start"), found.pop("end")
+            if kind == "date":
+                certain = found["valid"] and not found["alternatives"]
+                confidence, method, attributes = (1.0 if certain else 0.6), METHOD, found
+            else:
+                confidence, method, attributes = 0.8, found["method"], {}
             entities.append(
                 Entity(
-                    id=f"d{n:05d}",
-                    kind="date",
-                    start=offsets[match.start],
-                    end=offsets[match.end - 1] + 1,
-                    text=match.text,
-                    confidence=1.0 if match.chosen.valid and not match.alternatives else 0.6,
-                    method=METHOD,
-                    attributes=attrs,
+                    id=f"e{len(entities) + 1:05d}",
+                    kind=kind,
+                    start=offsets[start],
+                    end=offsets[end - 1] + 1,
+                    text=text,
+                    confidence=confidence,
+                    method=method,
+                    attributes=attributes,
                 )
             )
     book.entities = sorted(entities, key=lambda e: e.start)
-    book.add_step("annotate", "wenyuan.dates", "1", regime=regime or "")
+    book.add_step("annotate", "wenyuan.annotate", "1", regime=regime or "")
     return book
+
+
+def annotate_text(text: str, regime: str | None = None) -> list[dict]:
+    """Entities of one passage as JSON-ready dicts (``kind``, ``text``, ``start``, ``end``, details), in order."""
+    found = [{"kind": "date", **m.as_dict()} for m in find_dates(text, regime=regime)]
+    taken = {k for d in found for k in range(d["start"], d["end"])}
+    found += [
+        {"kind": s.kind, "text": s.text, "start": s.start, "end": s.end, "method": s.method}
+        for s in find_entities(text)
+        if not taken.intersection(range(s.start, s.end))
+    ]
+    return sorted(found, key=lambda d: d["start"])

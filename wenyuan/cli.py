@@ -459,9 +459,14 @@ def _echo_dates(regime: str | None, extra: dict) -> None:
 def annotate(regime):
     """Annotate text on stdin (one passage per line): one JSON line per entity, with its kind and span.
 
-    Entities found so far: reign-era dates (persons, places, offices and titles are not annotated yet).
+    Kinds found: reign-era dates (resolved), book titles and official titles (lexicons); persons and places
+    are not annotated yet.
     """
-    _echo_dates(regime, {"kind": "date"})
+    from tasks.annotate import annotate_text
+
+    for n, line in enumerate(_stdin_lines(), 1):
+        for entity in annotate_text(line, regime):
+            click.echo(json.dumps({"line": n, **entity}, ensure_ascii=False))
 
 
 @main.command("train-punctuator")
