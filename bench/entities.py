@@ -51,8 +51,14 @@ def main() -> None:
         gold_n, pred_n, tp = gold_n + len(gold), pred_n + len(pred), tp + len(gold & pred)
         disagreements += [f"+{text[a:b]}" for a, b in pred - gold] + [f"-{text[a:b]}" for a, b in gold - pred]
     p, r = tp / max(pred_n, 1), tp / max(gold_n, 1)
-    result = {"gold": gold_n, "predicted": pred_n, "precision_lower_bound": round(p, 3), "recall": round(r, 3),
-              "f1": round(2 * p * r / max(p + r, 1e-9), 3), "sample": disagreements[:40]}
+    result = {
+        "gold": gold_n,
+        "predicted": pred_n,
+        "precision_lower_bound": round(p, 3),
+        "recall": round(r, 3),
+        "f1": round(2 * p * r / max(p + r, 1e-9), 3),
+        "sample": disagreements[:40],
+    }
     print(json.dumps(result, ensure_ascii=False, indent=1))
 
 
