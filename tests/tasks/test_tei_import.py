@@ -33,7 +33,7 @@ def test_archivist_corrections_become_edits_and_training_examples(digitized_samp
     tree = etree.parse(digitized_sample["tei"])
     first = tree.xpath("//t:div[@type='transcription']//t:s[1]", namespaces=NS)[0]
     first.text = "斆" + first.text[1:]  # a corrected reading
-    first.find(f"{{{TEI_NS}}}pc").text = "！"  # a corrected mark
+    first.findall(f"{{{TEI_NS}}}pc")[-1].text = "！"  # a corrected sentence-final mark
     trans = tree.xpath("//t:div[@type='translation']//t:s[1]", namespaces=NS)[0]
     trans.text = "学习并且按时温习，不也很愉快吗？"
     path = tmp_path / "corrected.tei.xml"
