@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,12 +78,23 @@ def detection_model_dir() -> Path:
     """A PaddleOCR model folder for the PP-OCRv6-small detector, written on first use."""
     folder = cache_dir() / "paddle-models" / DET_MODEL
     folder.mkdir(parents=True, exist_ok=True)
+    # Several worker processes may build engines at once (Dask, process pools): every
+    # write goes through a private temporary name and an atomic rename, so no reader
+    # ever sees a half-written config or a missing model link.
+    tag = f".{os.getpid()}.{threading.get_ident()}.tmp"
     onnx = folder / "inference.onnx"
     source = shipped_onnx("PP-OCRv6_det_small.onnx")
     if not onnx.exists() or onnx.resolve() != source.resolve():
-        onnx.unlink(missing_ok=True)
-        onnx.symlink_to(source)
-    (folder / "inference.yml").write_text(_DET_YML.format(name=DET_MODEL))
+        link = folder / ("inference.onnx" + tag)
+        link.unlink(missing_ok=True)
+        link.symlink_to(source)
+        os.replace(link, onnx)
+    config = folder / "inference.yml"
+    text = _DET_YML.format(name=DET_MODEL)
+    if not config.exists() or config.read_text() != text:
+        scratch = folder / ("inference.yml" + tag)
+        scratch.write_text(text)
+        os.replace(scratch, config)
     return folder
 
 

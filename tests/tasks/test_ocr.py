@@ -70,3 +70,32 @@ def test_every_character_has_a_confidence_and_a_box_inside_its_line(ocr_engine, 
 def test_blank_page_reads_as_empty(ocr_engine):
     blank = np.full((1200, 900, 3), 235, np.uint8)
     assert _read(ocr_engine, blank).regions == []
+
+
+def _build_and_read_detector_folder(rounds: int) -> int:
+    """Build the detector folder repeatedly and read it back as PaddleX does; count bad reads."""
+    from paddlex.inference.models.utils.model_config import load_model_config
+
+    from tasks.ocr_engine import DET_MODEL, detection_model_dir
+
+    bad = 0
+    for _ in range(rounds):
+        folder = detection_model_dir()
+        config = load_model_config(folder)
+        if not config or config.get("Global", {}).get("model_name") != DET_MODEL:
+            bad += 1
+        if not (folder / "inference.onnx").exists():
+            bad += 1
+    return bad
+
+
+def test_detector_folder_is_safe_to_build_from_several_processes(tmp_path, monkeypatch):
+    # Dask and process-pool workers build their engines at the same moment; one of them
+    # must never read a config another is still writing.
+    from concurrent.futures import ProcessPoolExecutor
+
+    monkeypatch.setenv("WENYUAN_CACHE", str(tmp_path))
+    with ProcessPoolExecutor(max_workers=4) as pool:
+        bad = sum(pool.map(_build_and_read_detector_folder, [200] * 4))
+    assert bad == 0
+    assert not list((tmp_path / "paddle-models").rglob("*.tmp"))
