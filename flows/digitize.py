@@ -20,6 +20,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
 from pathlib import Path
@@ -28,6 +29,7 @@ from typing import Any
 import cv2
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.concurrency.sync import concurrency
 
 import wenyuan
@@ -38,13 +40,14 @@ from tasks.ingest import PageSource, list_page_sources, load_page_image, page_ha
 from tasks.ocr import OcrConfig, build_engine, read_page
 from tasks.preprocess import PreprocessConfig, preprocess
 from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
-from tasks.punctuate import load_punctuator, punctuate_book
-from tasks.tei import processing_change, validate_tei, write_tei
+from tasks.punctuate import SENTENCE_END, load_punctuator, punctuate_book
+from tasks.tei import processing_change, validate_tei, write_tei_stream
 from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR
 from tasks.translate import load_translator, translate_book
+from wenyuan.book_store import BookStats, PageRef, SectionStore
 from wenyuan.document import Book, BookMetadata, Page, Quarantined
 from wenyuan.errors import BadInputError, ManifestError
-from wenyuan.io import atomic_write_text
+from wenyuan.io import atomic_write_text, atomic_writer
 
 _ENGINES: dict[str, Any] = {}
 _ENGINE_LOCK = threading.Lock()
@@ -147,15 +150,20 @@ def transient_failure(task, task_run, state) -> bool:
 
 
 @task(name="process-page", retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=transient_failure)
-def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, ocr: OcrConfig) -> list[Page]:
-    """Decode, preprocess and OCR one source page (or reuse its saved result); raises BadInputError."""
+def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, ocr: OcrConfig) -> list[PageRef]:
+    """Decode, preprocess and OCR one source page (or reuse its saved result); raises BadInputError.
+
+    The pages are saved under ``pages/`` and only references to them travel back to the flow, so neither
+    the flow nor a Dask scheduler ever holds a batch's OCR results.
+    """
     image = load_page_image(src)
     sha = page_hash(image)
     engine = get_engine(ocr)
     key = settings_key(pre, ocr, engine.version)
     cached = book_dir / "pages" / f"{sha}-{key}.json"
     if cached.exists():
-        return [Page.model_validate(p) for p in json.loads(cached.read_text(encoding="utf-8"))]
+        leaves = json.loads(cached.read_text(encoding="utf-8"))
+        return [PageRef(id=p["id"], file=str(cached), leaf=k) for k, p in enumerate(leaves)]
     leaves = preprocess(image, pre)
     pages = []
     facsimile = book_dir / "images" / f"p{sha[:12]}.png"
@@ -182,43 +190,99 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
         with model_slot(engine.device):
             pages.append(read_page(prepared, engine, page, ocr))
     atomic_write_text(cached, json.dumps([p.model_dump(mode="json") for p in pages], ensure_ascii=False))
-    return pages
+    return [PageRef(id=p.id, file=str(cached), leaf=k) for k, p in enumerate(pages)]
 
 
-@task(name="clean")
+@task(name="clean", cache_policy=NO_CACHE)
 def clean_task(book: Book, cfg: CleanConfig) -> Book:
     return clean_book(book, cfg)
 
 
-@task(name="punctuate")
+@task(name="punctuate", cache_policy=NO_CACHE)
 def punctuate_task(book: Book, model_dir: Path, device: str) -> Book:
     punctuator = load_punctuator(str(model_dir), device)
     with model_slot(punctuator.device):
         return punctuate_book(book, punctuator)
 
 
-@task(name="annotate")
+@task(name="annotate", cache_policy=NO_CACHE)
 def annotate_task(book: Book) -> Book:
     return annotate_book(book)
 
 
-@task(name="translate")
+@task(name="translate", cache_policy=NO_CACHE)
 def translate_task(book: Book, model_dir: Path, device: str) -> Book:
     translator = load_translator(str(model_dir), device)
     with model_slot(translator.device):
         return translate_book(book, translator)
 
 
-@task(name="export-tei")
-def export_task(book: Book, book_dir: Path, validate: bool) -> Path:
-    book.changes.append(processing_change(book))
-    book.save(book_dir / f"{book.id}.json")
-    tei = write_tei(book, book_dir / f"{book.id}.tei.xml")
+@task(name="export-tei", cache_policy=NO_CACHE)
+def export_task(store: SectionStore, book_dir: Path, validate: bool) -> Path:
+    """Write the document JSON and the TEI edition from the saved sections, one section in memory at a time."""
+    book_id = store.header.id
+    store.header.changes.append(processing_change(store.header))
+    store.write_json(book_dir / f"{book_id}.json")
+    tei = book_dir / f"{book_id}.tei.xml"
+    with atomic_writer(tei) as fh:
+        write_tei_stream(
+            fh,
+            store.header,
+            store.sections,
+            has_dates=store.stats.dates > 0,
+            has_translation=store.stats.translations > 0,
+        )
     if validate:
         errors = validate_tei(tei)
         if errors:
             raise RuntimeError(f"{tei}: generated TEI does not validate: {errors[:5]}")
     return tei
+
+
+def section_cut(section: Book) -> int:
+    """How many leading pages of ``section`` hold only whole sentences of the main text.
+
+    All pages when the section's last main-text sentence is finished (ends on a sentence-final mark), else
+    the last page boundary before that sentence at which a main-text sentence begins (0 when there is none:
+    the section must grow).
+    """
+    main = [s for s in section.sentences if s.stream == "main"]
+    if not main:
+        return len(section.pages)
+    kinds = [
+        (k, region.kind == "main", ch)
+        for k, page in enumerate(section.pages)
+        for region in page.regions
+        for line in region.lines
+        for ch in line.chars
+    ]
+    last = main[-1]
+    if kinds[last.end - 1][2].punct_after in SENTENCE_END:
+        return len(section.pages)
+    starts = {s.start for s in main}
+    page_start = [0]
+    for page in section.pages:
+        page_start.append(page_start[-1] + sum(len(line.chars) for line in page.lines()))
+    for k in range(kinds[last.start][0], 0, -1):
+        first_main = next((o for o in range(page_start[k], len(kinds)) if kinds[o][1]), None)
+        if first_main is None or first_main in starts:
+            return k
+    return 0
+
+
+def trim_section(section: Book, keep: int) -> Book:
+    """The first ``keep`` pages of ``section`` with the layers that lie on them."""
+    kept = section.pages[:keep]
+    ids = {p.id for p in kept}
+    n = sum(len(line.chars) for p in kept for line in p.lines())
+    return section.model_copy(
+        update={
+            "pages": kept,
+            "edits": [e for e in section.edits if e.page in ids],
+            "sentences": [s for s in section.sentences if s.end <= n],
+            "entities": [e for e in section.entities if e.end <= n],
+        }
+    )
 
 
 def quarantine(items: list[Quarantined], book_dir: Path) -> None:
@@ -236,21 +300,44 @@ def quarantine(items: list[Quarantined], book_dir: Path) -> None:
     )
 
 
-def report_markdown(book: Book, seconds: dict[str, float]) -> str:
-    chars = [c for *_, c in book.chars()]
-    confs = [c.confidence for c in chars if c.confidence is not None]
-    low = sum(c < 0.6 for c in confs)
+def text_sections(
+    refs: list[PageRef], template: Book, section_pages: int, text_layers: Callable[[Book], Book]
+) -> Iterator[Book]:
+    """Sections of about ``section_pages`` pages with their text layers computed, in reading order.
+
+    A section ends where a sentence ends: when its last sentence runs on past it, the pages from where that
+    sentence begins go to the next section (and are read again there), so the book's sentences do not
+    depend on how it was cut.
+    """
+    start = 0
+    while start < len(refs):
+        size = max(1, section_pages)
+        while True:
+            chunk = refs[start : start + size]
+            pages = [ref.load() for ref in chunk]
+            section = text_layers(template.model_copy(update={"pages": pages}, deep=True))
+            at_end = start + len(chunk) >= len(refs)
+            keep = len(chunk) if at_end else section_cut(section)
+            if keep > 0:
+                break
+            size += max(1, section_pages)  # one sentence fills the whole section: read further
+        yield trim_section(section, keep) if keep < len(chunk) else section
+        start += keep
+
+
+def report_markdown(header: Book, stats: BookStats, seconds: dict[str, float]) -> str:
+    mean = f"{stats.confidence_sum / stats.confident:.3f}" if stats.confident else "n/a"
     lines = [
-        f"# {book.metadata.title or book.id}",
+        f"# {header.metadata.title or header.id}",
         "",
-        f"- pages: {len(book.pages)}",
-        f"- characters: {len(chars)}",
-        f"- mean confidence: {sum(confs) / len(confs):.3f}" if confs else "- mean confidence: n/a",
-        f"- low-confidence characters (<0.6): {low}",
-        f"- sentences: {len(book.sentences)}",
-        f"- quarantined: {len(book.quarantined)}",
+        f"- pages: {stats.pages}",
+        f"- characters: {stats.characters}",
+        f"- mean confidence: {mean}",
+        f"- low-confidence characters (<0.6): {stats.low_confidence}",
+        f"- sentences: {stats.sentences}",
+        f"- quarantined: {len(header.quarantined)}",
     ]
-    lines += [f"  - `{q.path}`: {q.reason}" for q in book.quarantined]
+    lines += [f"  - `{q.path}`: {q.reason}" for q in header.quarantined]
     lines += ["", "| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in seconds.items()]
     return "\n".join(lines) + "\n"
 
@@ -272,6 +359,7 @@ def digitize(
     ocr_config: dict | None = None,
     show_progress: bool = False,
     page_parallelism: int = 2,
+    section_pages: int = 50,
 ) -> dict:
     """Digitise one book from page scans to a TEI edition.
 
@@ -291,6 +379,8 @@ def digitize(
         ocr_config: overrides of :class:`OcrConfig` fields.
         show_progress: draw a progress bar on the terminal.
         page_parallelism: pages in flight at once on the task runner.
+        section_pages: pages cleaned, punctuated, annotated and translated together (memory is bounded by
+            it, not by the batch); a section grows past it only to finish a sentence.
 
     Returns:
         Paths of the outputs and counts (pages, characters, quarantined).
@@ -300,25 +390,29 @@ def digitize(
     ocr = OcrConfig(device=device, **(ocr_config or {}))
     paths = [Path(p) for p in inputs]
     # Fail before any page is read when a requested model folder is missing or broken.
+    punctuator_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
+    translator_dir = Path(translator_model) if translator_model else TRANSLATOR_DIR
     if punctuate:
-        check_model_folder(punctuator_model or PUNCTUATOR_DIR)
+        check_model_folder(punctuator_dir)
         if translate:
-            check_model_folder(translator_model or TRANSLATOR_DIR)
+            check_model_folder(translator_dir)
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="wenyuan-ingest-"))
+    sections_dir: Path | None = None
     try:
         sources, bad, found_manifest = ingest_task(paths, workdir)
         metadata, manifest_bad = manifest_task(Path(manifest) if manifest else found_manifest)
         bad = bad + manifest_bad
-        book = Book(id=book_id_for(paths, metadata, book_id), metadata=metadata)
-        book_dir = Path(out) / book.id
+        book_id = book_id_for(paths, metadata, book_id)
+        book_dir = Path(out) / book_id
         book_dir.mkdir(parents=True, exist_ok=True)
         seconds["ingest"] = time.monotonic() - t0
         log.info("%d page(s) to read, %d input(s) quarantined", len(sources), len(bad))
         t1 = time.monotonic()
         seen: dict[str, str] = {}
-        tracker = _Progress(book.id, len(sources), show_progress)
+        refs: list[PageRef] = []
+        tracker = _Progress(book_id, len(sources), show_progress)
         # Pages go to the task runner a few at a time (threads by default, Dask workers when configured);
         # the window bounds memory: a 2,000-page batch never holds more than a few decoded pages.
         window: deque = deque()
@@ -335,14 +429,13 @@ def digitize(
         while window:
             src, future = window.popleft()
             try:
-                for page in future.result():
-                    if page.id in seen:
-                        reason = f"duplicate of page {seen[page.id]} (same content hash)"
+                for ref in future.result():
+                    if ref.id in seen:
+                        reason = f"duplicate of page {seen[ref.id]} (same content hash)"
                         bad.append(Quarantined(path=src.label, stage="ocr", reason=reason))
                         continue
-                    seen[page.id] = src.label
-                    page.index = len(book.pages)
-                    book.pages.append(page)
+                    seen[ref.id] = src.label
+                    refs.append(ref)
             except BadInputError as exc:
                 log.warning("quarantined %s: %s", exc.path, exc.reason)
                 bad.append(Quarantined(path=str(src.path), reason=exc.reason, stage="decode"))
@@ -350,48 +443,53 @@ def digitize(
             refill()
         tracker.close()
         seconds["preprocess+ocr"] = time.monotonic() - t1
-        engine = get_engine(ocr) if book.pages else None
-        if engine is not None:
-            book.add_step("ocr", engine.name, engine.version, **{k: v for k, v in asdict(ocr).items()})
-        book.quarantined = bad
+        sections_dir = Path(tempfile.mkdtemp(dir=book_dir, prefix=".sections-"))
+        store = SectionStore(sections_dir, Book(id=book_id, metadata=metadata))
+        if refs:
+            engine = get_engine(ocr)
+            store.header.add_step("ocr", engine.name, engine.version, **{k: v for k, v in asdict(ocr).items()})
+        store.header.quarantined = bad
         quarantine(bad, book_dir)
-        t2 = time.monotonic()
-        book = clean_task(book, CleanConfig())
-        seconds["clean"] = time.monotonic() - t2
-        if punctuate and book.pages:
-            t3 = time.monotonic()
-            model_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
-            book = punctuate_task(book, model_dir, device)
-            seconds["punctuate"] = time.monotonic() - t3
-            if annotate:
-                t6 = time.monotonic()
-                book = annotate_task(book)
-                seconds["annotate"] = time.monotonic() - t6
-            if translate:
-                t5 = time.monotonic()
-                model_dir = Path(translator_model) if translator_model else TRANSLATOR_DIR
-                book = translate_task(book, model_dir, device)
-                seconds["translate"] = time.monotonic() - t5
+
+        def text_layers(section: Book) -> Book:
+            """Clean, punctuate, annotate and translate one section, timing each stage."""
+            stages = [("clean", lambda b: clean_task(b, CleanConfig()))]
+            if punctuate:
+                stages.append(("punctuate", lambda b: punctuate_task(b, punctuator_dir, device)))
+                if annotate:
+                    stages.append(("annotate", annotate_task))
+                if translate:
+                    stages.append(("translate", lambda b: translate_task(b, translator_dir, device)))
+            for name, stage in stages:
+                started = time.monotonic()
+                section = stage(section)
+                seconds[name] = seconds.get(name, 0.0) + time.monotonic() - started
+            return section
+
+        for section in text_sections(refs, Book(id=book_id, metadata=metadata), section_pages, text_layers):
+            store.add(section)
         t4 = time.monotonic()
-        tei = export_task(book, book_dir, check_tei)
+        tei = export_task(store, book_dir, check_tei)
         seconds["export"] = time.monotonic() - t4
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report = report_markdown(book, seconds)
+        if sections_dir is not None:
+            shutil.rmtree(sections_dir, ignore_errors=True)
+    report = report_markdown(store.header, store.stats, seconds)
     atomic_write_text(book_dir / "report.md", report)
     try:
         create_markdown_artifact(
-            key=f"digitize-{book.id.lower().replace('_', '-').replace('.', '-')}"[:60],
+            key=f"digitize-{book_id.lower().replace('_', '-').replace('.', '-')}"[:60],
             markdown=report,
             description=f"wenyuan {wenyuan.__version__} batch report",
         )
     except Exception as exc:  # artifacts are a courtesy; never fail a finished batch over one
         log.warning("could not create the report artifact: %s", exc)
     return {
-        "book": book.id,
+        "book": book_id,
         "tei": str(tei),
-        "json": str(book_dir / f"{book.id}.json"),
-        "pages": len(book.pages),
-        "characters": sum(1 for _ in book.chars()),
+        "json": str(book_dir / f"{book_id}.json"),
+        "pages": store.stats.pages,
+        "characters": store.stats.characters,
         "quarantined": [q.model_dump() for q in bad],
     }

@@ -8,18 +8,22 @@ running text with ``pb``/``lb`` pointing at them, commentary as inline ``note``,
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import BinaryIO
+from xml.sax.saxutils import escape as xml_escape
 
 from lxml import etree
 
 import wenyuan
-from wenyuan.document import Book, Change, Char, Entity
+from wenyuan.document import Book, Change, Char, Entity, Page
 from wenyuan.errors import ValidationError
-from wenyuan.io import atomic_write_bytes
+from wenyuan.io import atomic_writer
 
 log = logging.getLogger(__name__)
 #: What ``availability`` says when the manifest gives no rights statement.
@@ -51,7 +55,7 @@ def _el(parent, tag: str, text: str | None = None, **attrs: str):
     return el
 
 
-def _header(book: Book, root) -> None:
+def _header(book: Book, root, has_dates: bool) -> None:
     md = book.metadata
     header = _el(root, "teiHeader")
     fd = _el(header, "fileDesc")
@@ -104,7 +108,7 @@ def _header(book: Book, root) -> None:
         _el(a, "desc", desc)
     prof = _el(header, "profileDesc")
     _el(_el(prof, "langUsage"), "language", "Classical Chinese", ident="lzh")
-    if any(e.kind == "date" for e in book.entities):
+    if has_dates:
         cal = _el(prof, "calendarDesc")
         for ident, text in (
             ("julian", "Julian calendar, proleptic before 8 CE; used for dates before 1582-10-15."),
@@ -131,13 +135,13 @@ def _points(poly) -> str:
     return " ".join(f"{round(x)},{round(y)}" for x, y in poly)
 
 
-def _facsimile(book: Book, root, image_base: str) -> None:
-    fac = _el(root, "facsimile")
-    for page in book.pages:
-        surf = _el(fac, "surface", ulx="0", uly="0", lrx=str(page.width), lry=str(page.height), **{XML_ID: page.id})
-        _el(surf, "graphic", url=image_base + Path(page.image).name, width=f"{page.width}px", height=f"{page.height}px")
-        for line in page.lines():
-            _el(surf, "zone", points=_points(line.polygon), type="line", **{XML_ID: line.id})
+def _surface(page: Page, image_base: str):
+    surf = etree.Element(T + "surface", nsmap=_NSMAP, ulx="0", uly="0", lrx=str(page.width), lry=str(page.height))
+    surf.set(XML_ID, page.id)
+    _el(surf, "graphic", url=image_base + Path(page.image).name, width=f"{page.width}px", height=f"{page.height}px")
+    for line in page.lines():
+        _el(surf, "zone", points=_points(line.polygon), type="line", **{XML_ID: line.id})
+    return surf
 
 
 class _TextWriter:
@@ -217,16 +221,16 @@ class _Stream:
 _ENTITY_TAGS = {"person": "persName", "place": "placeName", "title": "title", "date": "date", "office": "roleName"}
 
 
-def _body(book: Book, root) -> None:
-    text = _el(root, "text")
-    body = _el(text, "body")
-    div = _el(body, "div", type="transcription", **{XML_LANG: "lzh"})
-    main = _Stream(_el(div, "p"), "s")
+def _transcription(book: Book, p, offset: int) -> int:
+    """Write the pages of ``book`` (a whole book or one section of it) into ``p``; returns the next offset.
+
+    ``offset`` is the global offset of the section's first character: sentence and entity offsets are global.
+    """
+    main = _Stream(p, "s")
     starts = {s.start: s.id for s in book.sentences}
     last_chars = {s.end - 1 for s in book.sentences}
     entity_starts = {e.start: e for e in book.entities}
     entity_ends: dict[int, Entity] = {}
-    offset = 0
     for page in book.pages:
         _el(main.container(), "pb", n=str(page.index + 1), facs=f"#{page.id}")
         for region in page.regions:
@@ -249,43 +253,116 @@ def _body(book: Book, root) -> None:
                     if offset in last_chars:
                         stream.close()
                     offset += 1
-    if any(s.translation for s in book.sentences):
-        tdiv = _el(body, "div", type="translation", resp="#translator", **{XML_LANG: "zh-Hans"})
-        tp = _el(tdiv, "p")
-        for sentence in book.sentences:
-            if sentence.translation:
-                _el(
-                    tp,
-                    "s",
-                    xml_safe(sentence.translation),
-                    corresp=f"#{sentence.id}",
-                    **({"type": "commentary"} if sentence.stream == "commentary" else {}),
-                )
+    return offset
+
+
+def _translations(book: Book, p) -> None:
+    for sentence in book.sentences:
+        if sentence.translation:
+            _el(
+                p,
+                "s",
+                xml_safe(sentence.translation),
+                corresp=f"#{sentence.id}",
+                **({"type": "commentary"} if sentence.stream == "commentary" else {}),
+            )
+
+
+_NSMAP = {None: TEI_NS}
+_DEFAULT_NS_DECL = f' xmlns="{TEI_NS}"'.encode()
+
+
+def _fragment(el, pretty: bool = False) -> bytes:
+    """``el`` serialised for a place inside the TEI root: its own copy of the namespace declaration dropped."""
+    data = etree.tostring(el, encoding="UTF-8", pretty_print=pretty)
+    head_end = data.index(b">")
+    return data[:head_end].replace(_DEFAULT_NS_DECL, b"", 1) + data[head_end:]
+
+
+def _children(p) -> bytes:
+    """The content of a wrapper element (its text and children), serialised."""
+    parts = [xml_escape(p.text or "").encode()]
+    parts += [_fragment(child) for child in p]
+    return b"".join(parts)
+
+
+def write_tei_stream(
+    out: BinaryIO,
+    header: Book,
+    sections: Callable[[], Iterable[Book]],
+    *,
+    has_dates: bool,
+    has_translation: bool,
+    image_base: str = "images/",
+) -> None:
+    """Write the TEI edition of a book given as consecutive sections, holding one section at a time.
+
+    Args:
+        out: binary file to write to.
+        header: the book's metadata, steps and changes (its pages are not read).
+        sections: called once per pass (facsimile, transcription, translation) for the sections in order;
+            their sentence and entity offsets are global to the book.
+        has_dates: some entity is a date (the header then declares the calendars).
+        has_translation: some sentence has a translation (a translation ``div`` is written).
+        image_base: prefix of each page image's file name.
+    """
+    root = etree.Element(T + "TEI", nsmap=_NSMAP, **{XML_LANG: "lzh"})
+    _header(header, root, has_dates)
+    titles = root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt")
+    for resp, name, ident in (
+        ("editorial punctuation", header.punctuator_resp(), "punctuator"),
+        ("machine translation into modern Chinese", header.translator_resp(), "translator"),
+    ):
+        if name:
+            rs = _el(titles, "respStmt")
+            _el(rs, "resp", resp)
+            _el(rs, "name", name, **{XML_ID: ident})
+    out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n")
+    out.write(f'<TEI xmlns="{TEI_NS}" xml:lang="lzh">\n'.encode())
+    out.write(_fragment(root[0], pretty=True))
+    out.write(b"<facsimile>\n")
+    for section in sections():
+        for page in section.pages:
+            out.write(_fragment(_surface(page, image_base), pretty=True))
+    out.write(b'</facsimile>\n<text>\n<body>\n<div type="transcription" xml:lang="lzh">\n<p>')
+    offset = 0
+    for section in sections():
+        p = etree.Element(T + "p", nsmap=_NSMAP)
+        offset = _transcription(section, p, offset)
+        out.write(_children(p))
+    out.write(b"</p>\n</div>\n")
+    if has_translation:
+        out.write(b'<div type="translation" resp="#translator" xml:lang="zh-Hans">\n<p>')
+        for section in sections():
+            p = etree.Element(T + "p", nsmap=_NSMAP)
+            _translations(section, p)
+            out.write(_children(p))
+        out.write(b"</p>\n</div>\n")
+    out.write(b"</body>\n</text>\n</TEI>\n")
+
+
+def _write_book(book: Book, out: BinaryIO, image_base: str) -> None:
+    write_tei_stream(
+        out,
+        book,
+        lambda: [book],
+        has_dates=any(e.kind == "date" for e in book.entities),
+        has_translation=any(s.translation for s in book.sentences),
+        image_base=image_base,
+    )
 
 
 def book_to_tei(book: Book, image_base: str = "images/") -> etree._ElementTree:
-    """Build the TEI document of ``book``; ``image_base`` prefixes each page image's file name."""
-    root = etree.Element(T + "TEI", nsmap={None: TEI_NS}, **{XML_LANG: "lzh"})
-    _header(book, root)
-    _facsimile(book, root, image_base)
-    _body(book, root)
-    if book.punctuator_resp():
-        header_resp = root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt")
-        rs = _el(header_resp, "respStmt")
-        _el(rs, "resp", "editorial punctuation")
-        _el(rs, "name", book.punctuator_resp(), **{XML_ID: "punctuator"})
-    if book.translator_resp():
-        titles = root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt")
-        rs = _el(titles, "respStmt")
-        _el(rs, "resp", "machine translation into modern Chinese")
-        _el(rs, "name", book.translator_resp(), **{XML_ID: "translator"})
-    return etree.ElementTree(root)
+    """Build the TEI document of ``book`` (the same encoding :func:`write_tei` writes)."""
+    buffer = io.BytesIO()
+    _write_book(book, buffer, image_base)
+    return etree.ElementTree(etree.fromstring(buffer.getvalue()))
 
 
 def write_tei(book: Book, path: Path, image_base: str = "images/") -> Path:
     """Serialise ``book`` as TEI to ``path`` atomically."""
-    data = etree.tostring(book_to_tei(book, image_base), xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    atomic_write_bytes(Path(path), data)
+    with atomic_writer(Path(path)) as fh:
+        _write_book(book, fh, image_base)
     return Path(path)
 
 
