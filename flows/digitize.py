@@ -23,17 +23,18 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import cv2
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
-from prefect.cache_policies import NO_CACHE
+from prefect.cache_policies import INPUTS, NO_CACHE
 from prefect.concurrency.sync import concurrency
 
 import wenyuan
-from models.folder import check_model_folder
+from models.folder import check_model_folder, folder_checksum
 from tasks.annotate import annotate_book
 from tasks.clean import CleanConfig, clean_book
 from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
@@ -161,9 +162,10 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
     engine = get_engine(ocr)
     key = settings_key(pre, ocr, engine.version)
     cached = book_dir / "pages" / f"{sha}-{key}.json"
+    origin = {"source": src.label, "source_page": src.page}
     if cached.exists():
         leaves = json.loads(cached.read_text(encoding="utf-8"))
-        return [PageRef(id=p["id"], file=str(cached), leaf=k) for k, p in enumerate(leaves)]
+        return [PageRef(id=p["id"], file=str(cached), leaf=k, **origin) for k, p in enumerate(leaves)]
     leaves = preprocess(image, pre)
     pages = []
     facsimile = book_dir / "images" / f"p{sha[:12]}.png"
@@ -190,31 +192,43 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
         with model_slot(engine.device):
             pages.append(read_page(prepared, engine, page, ocr))
     atomic_write_text(cached, json.dumps([p.model_dump(mode="json") for p in pages], ensure_ascii=False))
-    return [PageRef(id=p.id, file=str(cached), leaf=k) for k, p in enumerate(pages)]
+    return [PageRef(id=p.id, file=str(cached), leaf=k, **origin) for k, p in enumerate(pages)]
 
 
-@task(name="clean", cache_policy=NO_CACHE)
-def clean_task(book: Book, cfg: CleanConfig) -> Book:
-    return clean_book(book, cfg)
+#: Text stages are cached per section under a fingerprint of what determines their result (the section's
+#: saved pages, each earlier stage, the stage's settings or model checksum), with persisted results: a re-run
+#: skips them, and a new model version re-runs its stage and the ones after it. Hashing the section itself
+#: would cost more than some stages; the device does not change a result.
+SECTION_CACHE = INPUTS - "section" - "device"
 
 
-@task(name="punctuate", cache_policy=NO_CACHE)
-def punctuate_task(book: Book, model_dir: Path, device: str) -> Book:
+def fingerprint(*parts: str) -> str:
+    """A short stable hash of ``parts`` (in order)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+@task(name="clean", cache_policy=SECTION_CACHE, persist_result=True)
+def clean_task(section: Book, key: str, cfg: CleanConfig) -> Book:
+    return clean_book(section, cfg)
+
+
+@task(name="punctuate", cache_policy=SECTION_CACHE, persist_result=True)
+def punctuate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
     punctuator = load_punctuator(str(model_dir), device)
     with model_slot(punctuator.device):
-        return punctuate_book(book, punctuator)
+        return punctuate_book(section, punctuator)
 
 
-@task(name="annotate", cache_policy=NO_CACHE)
-def annotate_task(book: Book) -> Book:
-    return annotate_book(book)
+@task(name="annotate", cache_policy=SECTION_CACHE, persist_result=True)
+def annotate_task(section: Book, key: str) -> Book:
+    return annotate_book(section)
 
 
-@task(name="translate", cache_policy=NO_CACHE)
-def translate_task(book: Book, model_dir: Path, device: str) -> Book:
+@task(name="translate", cache_policy=SECTION_CACHE, persist_result=True)
+def translate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
     translator = load_translator(str(model_dir), device)
     with model_slot(translator.device):
-        return translate_book(book, translator)
+        return translate_book(section, translator)
 
 
 @task(name="export-tei", cache_policy=NO_CACHE)
@@ -301,7 +315,7 @@ def quarantine(items: list[Quarantined], book_dir: Path) -> None:
 
 
 def text_sections(
-    refs: list[PageRef], template: Book, section_pages: int, text_layers: Callable[[Book], Book]
+    refs: list[PageRef], template: Book, section_pages: int, text_layers: Callable[[Book, list[PageRef]], Book]
 ) -> Iterator[Book]:
     """Sections of about ``section_pages`` pages with their text layers computed, in reading order.
 
@@ -315,7 +329,7 @@ def text_sections(
         while True:
             chunk = refs[start : start + size]
             pages = [ref.load() for ref in chunk]
-            section = text_layers(template.model_copy(update={"pages": pages}, deep=True))
+            section = text_layers(template.model_copy(update={"pages": pages}, deep=True), chunk)
             at_end = start + len(chunk) >= len(refs)
             keep = len(chunk) if at_end else section_cut(section)
             if keep > 0:
@@ -451,18 +465,26 @@ def digitize(
         store.header.quarantined = bad
         quarantine(bad, book_dir)
 
-        def text_layers(section: Book) -> Book:
-            """Clean, punctuate, annotate and translate one section, timing each stage."""
-            stages = [("clean", lambda b: clean_task(b, CleanConfig()))]
-            if punctuate:
-                stages.append(("punctuate", lambda b: punctuate_task(b, punctuator_dir, device)))
-                if annotate:
-                    stages.append(("annotate", annotate_task))
-                if translate:
-                    stages.append(("translate", lambda b: translate_task(b, translator_dir, device)))
-            for name, stage in stages:
+        clean_cfg = CleanConfig()
+        stages: list[tuple[str, Any, str]] = [
+            ("clean", partial(clean_task, cfg=clean_cfg), json.dumps(asdict(clean_cfg), sort_keys=True, default=str))
+        ]
+        if punctuate:
+            punct = partial(punctuate_task, model_dir=punctuator_dir, device=device)
+            stages.append(("punctuate", punct, folder_checksum(punctuator_dir)))
+            if annotate:
+                stages.append(("annotate", annotate_task, metadata.dynasty or ""))
+            if translate:
+                trans = partial(translate_task, model_dir=translator_dir, device=device)
+                stages.append(("translate", trans, folder_checksum(translator_dir)))
+
+        def text_layers(section: Book, chunk: list[PageRef]) -> Book:
+            """Clean, punctuate, annotate and translate one section (or take them from the cache), timed."""
+            key = fingerprint(wenyuan.__version__, *(f"{Path(r.file).resolve()}#{r.leaf}" for r in chunk))
+            for name, stage, identity in stages:
                 started = time.monotonic()
-                section = stage(section)
+                key = fingerprint(key, name, identity)
+                section = stage(section, key)
                 seconds[name] = seconds.get(name, 0.0) + time.monotonic() - started
             return section
 

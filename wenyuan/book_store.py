@@ -21,14 +21,20 @@ from wenyuan.io import atomic_writer
 
 
 class PageRef(BaseModel):
-    """Where a page read by OCR is saved: one leaf (``leaf``) of the page list in ``file``."""
+    """Where a page read by OCR is saved (one ``leaf`` of the page list in ``file``) and which input it
+    came from in this batch (the saved page may have been read from another file with the same content)."""
 
     id: str
     file: str
     leaf: int = 0
+    source: str | None = None
+    source_page: int = 0
 
     def load(self) -> Page:
-        return Page.model_validate(json.loads(Path(self.file).read_text(encoding="utf-8"))[self.leaf])
+        page = Page.model_validate(json.loads(Path(self.file).read_text(encoding="utf-8"))[self.leaf])
+        if self.source is not None:
+            page.source, page.source_page = self.source, self.source_page
+        return page
 
 
 class BookStats(BaseModel):

@@ -69,3 +69,43 @@ def test_rerun_reuses_finished_pages_and_skips_duplicates(prefect_server, tmp_pa
     assert sorted((tmp_path / "out" / "b" / "pages").iterdir()) == cache
     assert [p.stat().st_mtime_ns for p in cache] == stamps  # no page was recomputed
     assert Path(first["json"]).read_text() != "" and Book.load(second["json"]).text == Book.load(first["json"]).text
+
+
+def _task_states(flow_state) -> dict[str, set[str]]:
+    """State names of each task of a finished flow run, by task name."""
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    run_id = flow_state.state_details.flow_run_id
+    with get_client(sync_client=True) as client:
+        runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[run_id])))
+    states: dict[str, set[str]] = {}
+    for run in runs:
+        states.setdefault(run.name.rsplit("-", 1)[0], set()).add(run.state.name)
+    return states
+
+
+def test_rerun_takes_text_stages_from_the_cache_and_a_new_model_reruns_only_its_stage(prefect_server, tmp_path):
+    from transformers import AutoModelForSeq2SeqLM
+
+    from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    shutil.copy(SAMPLE_BOOK / "page_0002.jpg", batch)
+    args = {"inputs": [str(batch)], "out": str(tmp_path / "out"), "device": "cpu"}
+    first = digitize(**args, return_state=True)
+    assert _task_states(first)["translate"] == {"Completed"}
+    again = digitize(**args, return_state=True)
+    states = _task_states(again)
+    assert [states[s] for s in ("clean", "punctuate", "annotate", "translate")] == [{"Cached"}] * 4
+    assert states["process-page"] == {"Completed"}  # read from the page cache, not OCR'd again
+    assert again.result()["characters"] == first.result()["characters"]
+
+    # A retrained translator (other weights, so another checksum) re-runs translation only.
+    other = tmp_path / "translator-v2"
+    shutil.copytree(TRANSLATOR_DIR, other)
+    AutoModelForSeq2SeqLM.from_pretrained(TRANSLATOR_DIR).float().save_pretrained(other)
+    third = _task_states(digitize(**args, translator_model=str(other), return_state=True))
+    assert [third[s] for s in ("clean", "punctuate", "annotate")] == [{"Cached"}] * 3
+    assert third["translate"] == {"Completed"}

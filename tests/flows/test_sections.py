@@ -40,7 +40,7 @@ def _page_refs(digitized_sample, folder: Path) -> list[PageRef]:
     return refs
 
 
-def _layers(book: Book) -> Book:
+def _layers(book: Book, _chunk: list[PageRef] | None = None) -> Book:
     return annotate_book(punctuate_book(clean_book(book), load_punctuator(str(PUNCTUATOR_DIR), "cpu")))
 
 
