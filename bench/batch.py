@@ -23,6 +23,7 @@ import importlib.util
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,7 +69,13 @@ def run_flow(batch: Path, out: Path, book_id: str) -> dict:
         " 'rss_mib': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,"
         " 'server_rss_mib': resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))\n"
     )
-    env = {**os.environ, "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PYTHONPATH": str(ROOT),
+        # Its own result store: no text stage may come from an earlier run's cache.
+        "PREFECT_LOCAL_STORAGE_PATH": tempfile.mkdtemp(prefix="wenyuan-bench-results-"),
+    }
     proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
     line = next((ln for ln in proc.stdout.splitlines() if ln.startswith("BENCH ")), None)
     if proc.returncode != 0 or line is None:
@@ -80,7 +87,9 @@ def run_flow(batch: Path, out: Path, book_id: str) -> dict:
 
 def throughput(args) -> dict:
     batch = synthetic_batch(args.pages, args.corpus)
-    return run_flow(batch, OUT / "batch-throughput", f"bench{args.pages}")
+    out = OUT / "batch-throughput"
+    shutil.rmtree(out, ignore_errors=True)  # a cold run: no page read from an earlier run's cache
+    return run_flow(batch, out, f"bench{args.pages}")
 
 
 def _marked_copies(base: Path, n: int, folder: Path) -> list[tuple[Path, Path]]:

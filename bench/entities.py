@@ -1,9 +1,11 @@
-"""Book-title recognition against the 《》 marks of ``punct_dev.jsonl.gz`` (an automatic, partial gold).
+"""Entity recognition: persons and places against a hand-checked dev set, book titles against 《》 marks.
 
     python bench/entities.py --paragraphs 3000
 
-The dev text marks many titles with 《》 but not all, so unmarked true titles count as false positives:
-precision here is a lower bound. Prints precision/recall/F1 and a sample of the disagreements to check by hand.
+Persons and places: ``corpora/eval/entities_dev.jsonl`` (160 sentences of ``cm_dev.tsv.gz``, annotated by
+hand; see ``corpora/eval/README.md``), exact span match, precision/recall/F1 per type.
+Titles: the dev text marks many titles with 《》 but not all, so unmarked true titles count as false
+positives: precision there is a lower bound. Prints the scores and samples of the disagreements.
 """
 
 from __future__ import annotations
@@ -38,11 +40,40 @@ def gold_titles(paragraph: str) -> tuple[str, set[tuple[int, int]]]:
     return "".join(chars), spans
 
 
+def hand_checked(path: Path) -> dict:
+    """Per-type precision/recall/F1 of persons and places on the hand-annotated sentences."""
+    from models.punctuator import to_model_script  # noqa: F401  (the matcher's script conversion)
+
+    kinds = ("person", "place")
+    counts = {k: {"gold": 0, "predicted": 0, "right": 0, "missed": [], "wrong": []} for k in kinds}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        text = row["text"]
+        for kind in kinds:
+            gold = {(e["start"], e["end"]) for e in row["entities"] if e["kind"] == kind}
+            pred = {(s.start, s.end) for s in find_entities(text) if s.kind == kind}
+            c = counts[kind]
+            c["gold"], c["predicted"], c["right"] = (
+                c["gold"] + len(gold),
+                c["predicted"] + len(pred),
+                c["right"] + len(gold & pred),
+            )
+            c["missed"] += [text[a:b] for a, b in sorted(gold - pred)]
+            c["wrong"] += [text[a:b] for a, b in sorted(pred - gold)]
+    for c in counts.values():
+        p, r = c["right"] / max(c["predicted"], 1), c["right"] / max(c["gold"], 1)
+        c.update(precision=round(p, 3), recall=round(r, 3), f1=round(2 * p * r / max(p + r, 1e-9), 3))
+        c["missed"], c["wrong"] = c["missed"][:30], c["wrong"][:30]
+    return counts
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "corpora" / "punct_dev.jsonl.gz")
     ap.add_argument("--paragraphs", type=int, default=3000)
+    ap.add_argument("--hand", type=Path, default=ROOT / "corpora" / "eval" / "entities_dev.jsonl")
     args = ap.parse_args()
+    print(json.dumps(hand_checked(args.hand), ensure_ascii=False, indent=1))
     gold_n = pred_n = tp = 0
     disagreements = []
     for _book, para in itertools.islice(iter_paragraphs(args.data), args.paragraphs):

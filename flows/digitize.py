@@ -426,6 +426,7 @@ def digitize(
         t1 = time.monotonic()
         seen: dict[str, str] = {}
         refs: list[PageRef] = []
+        failures: list[Exception] = []
         tracker = _Progress(book_id, len(sources), show_progress)
         # Pages go to the task runner a few at a time (threads by default, Dask workers when configured);
         # the window bounds memory: a 2,000-page batch never holds more than a few decoded pages.
@@ -453,9 +454,16 @@ def digitize(
             except BadInputError as exc:
                 log.warning("quarantined %s: %s", exc.path, exc.reason)
                 bad.append(Quarantined(path=str(src.path), reason=exc.reason, stage="decode"))
+            except Exception as exc:  # a fault on one page must not sink the batch; it is set aside, named
+                log.exception("page %s failed; quarantined", src.label)
+                failures.append(exc)
+                reason = f"page could not be read ({type(exc).__name__}: {exc})"
+                bad.append(Quarantined(path=str(src.path), reason=reason, stage="ocr"))
             tracker.advance()
             refill()
         tracker.close()
+        if failures and not refs:
+            raise failures[0]  # nothing could be read at all: a broken installation, not a bad page
         seconds["preprocess+ocr"] = time.monotonic() - t1
         sections_dir = Path(tempfile.mkdtemp(dir=book_dir, prefix=".sections-"))
         store = SectionStore(sections_dir, Book(id=book_id, metadata=metadata))

@@ -1,5 +1,5 @@
-"""Annotation stage: reign-era dates (resolved with the DILA tables), book titles and official titles (from
-lexicons) as entities over the reading text.
+"""Annotation stage: reign-era dates (resolved with the DILA tables), persons, places, book titles and
+official titles (from mined lexicons and patterns of classical prose) as entities over the reading text.
 
 Entities are searched sentence by sentence, in each sentence's own characters (a main-text sentence skips the
 commentary printed inside it), so an entity never crosses a sentence boundary and never alters the text.
@@ -9,11 +9,11 @@ The book's dynasty from the manifest chooses among eras that several regimes use
 from __future__ import annotations
 
 from tasks.dates import find_dates
+from tasks.entities import METHODS as ENTITY_METHODS
 from tasks.entities import find_entities
 from wenyuan.document import Book, Entity
 
 METHOD = "dila-era-pattern"
-LEXICON_METHODS = {"title-lexicon", "office-lexicon"}
 
 
 def _units(book: Book) -> list[list[int]]:
@@ -28,7 +28,7 @@ def annotate_book(book: Book) -> Book:
     """Add date, book-title and office entities to ``book`` (in place; replaces what earlier runs added)."""
     chars = [ch.text for *_, ch in book.chars()]
     regime = book.metadata.dynasty
-    entities = [e for e in book.entities if e.method != METHOD and e.method not in LEXICON_METHODS]
+    entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]
     for offsets in _units(book):
         for found in annotate_text("".join(chars[k] for k in offsets), regime):
             kind, text, start, end = found.pop("kind"), found.pop("text"), found.pop("start"), found.pop("end")

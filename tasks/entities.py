@@ -1,17 +1,36 @@
-"""Lexicon entities: book titles (mined from the corpus's 《》 marks) and official titles (a hand list).
+"""Lexicon and pattern entities: book titles (mined from the corpus's 《》 marks), official titles (a hand
+list), persons and places (mined by ``corpora/mine_names.py`` from biographical patterns and place suffixes).
 
-Matching runs on a per-character simplified form of the text, so offsets stay those of the original, and
-prefers the longest entry at each position. Persons and places are not found yet.
+Matching runs on a per-character simplified form of the text, so offsets stay those of the original. The
+courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) is applied first, so unseen
+people in biographies are found too; lexicon matches fill the rest, longest entry first at each position.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 LEXICONS = Path(__file__).resolve().parent.parent / "corpora" / "lexicons"
+
+
+#: How the spans of this module were found (recorded as each entity's ``method``).
+METHODS = frozenset(
+    {
+        "title-lexicon",
+        "office-lexicon",
+        "person-lexicon",
+        "place-lexicon",
+        "style-pattern",
+        "ruler-pattern",
+        "state-pattern",
+        "suffix-pattern",
+        "speaker-pattern",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -32,28 +51,92 @@ def _read(name: str, column: str) -> set[str]:
 @lru_cache(maxsize=1)
 def lexicon() -> dict[str, tuple[str, str]]:
     """Simplified entry -> (kind, method)."""
-    entries = {t: ("title", "title-lexicon") for t in _read("titles.tsv", "title")}
+    entries = {p: ("place", "place-lexicon") for p in _read("places.tsv", "place")}
+    entries.update({p: ("person", "person-lexicon") for p in _read("persons.tsv", "person")})
+    entries.update({t: ("title", "title-lexicon") for t in _read("titles.tsv", "title")})
     entries.update({o: ("office", "office-lexicon") for o in _read("offices.tsv", "office")})
     return entries
 
 
+_STYLE = re.compile("([\u4e00-\u9fff]{2,3})字([\u4e00-\u9fff]{2})")
+
+
+def style_pattern(simple: str) -> list[Span]:
+    """Persons named with their courtesy name (诸葛亮字孔明): both names, when the first has a surname."""
+    from corpora.mine_names import has_surname
+
+    spans = []
+    for m in _STYLE.finditer(simple):
+        name = m.group(1)
+        # The match may have taken a character before the name (曰张飞字益德): the longest tail that
+        # begins with a surname is the name.
+        k = next((k for k in range(len(name) - 1) if has_surname(name[k:])), None)
+        if k is not None:
+            spans.append(Span("person", m.start(1) + k, m.end(1), "", "style-pattern"))
+            spans.append(Span("person", m.start(2), m.end(2), "", "style-pattern"))
+    return spans
+
+
+#: States of the Spring and Autumn and Warring States periods, named by one character.
+STATES = set("秦齐楚燕韩赵魏宋卫郑鲁晋吴越陈蔡曹许邾莒滕薛")
+_STATE_CLASS = f"[{''.join(sorted(STATES))}]"
+#: A state's ruler by rank (宋公, 郑伯, 秦王) is a person.
+_RULER = re.compile(f"({_STATE_CLASS})[公侯伯子男王]")
+#: A state named after a verb of going or fighting (伐宋, 告于晋) or before 人, 国, 军 ... (宋人, 秦军).
+_STATE = re.compile(f"(?<=[伐攻于入至如奔侵救围灭适聘讨过])({_STATE_CLASS})|({_STATE_CLASS})(?=[人国军兵师地境])")
+_SPEAKER = re.compile("([\u4e00-\u9fff]{2})(?=对曰|曰|谓)")
+
+
+def rule_spans(simple: str) -> list[Span]:
+    """Entities that patterns of classical prose mark without a lexicon, in order of trust."""
+    from corpora.mine_names import _DETERMINERS, _NOT_NAME_END, _NOT_NAMES, has_surname
+
+    spans = style_pattern(simple)
+    spans += [Span("person", m.start(), m.end(), "", "ruler-pattern") for m in _RULER.finditer(simple)]
+    for m in _STATE.finditer(simple):
+        start = m.start(1) if m.group(1) else m.start(2)
+        spans.append(Span("place", start, start + 1, "", "state-pattern"))
+    for m in re.finditer("[州郡县]", simple):
+        before = simple[m.start() - 1] if m.start() > 0 else ""
+        if "\u4e00" <= before <= "\u9fff" and before not in _DETERMINERS:
+            spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
+    for m in _SPEAKER.finditer(simple):
+        name = m.group(1)
+        if has_surname(name) and name[-1] not in _NOT_NAME_END and name not in _NOT_NAMES:
+            spans.append(Span("person", m.start(1), m.end(1), "", "speaker-pattern"))
+    return spans
+
+
 def find_entities(text: str) -> list[Span]:
-    """Non-overlapping lexicon matches in ``text``, longest first at each position."""
+    """Non-overlapping entities in ``text``: pattern matches first, then lexicon matches, longest first."""
     from models.punctuator import to_model_script
 
     simple = "".join(to_model_script(c) for c in text)
+    taken: set[int] = set()
+    spans: list[Span] = []
+
+    def add(span: Span) -> bool:
+        if taken.intersection(range(span.start, span.end)):
+            return False
+        spans.append(Span(span.kind, span.start, span.end, text[span.start : span.end], span.method))
+        taken.update(range(span.start, span.end))
+        return True
+
+    rules = rule_spans(simple)
+    for span in rules:  # the courtesy-name pattern is the surest evidence there is
+        if span.method == "style-pattern":
+            add(span)
     entries = lexicon()
     lengths = sorted({len(k) for k in entries}, reverse=True)
-    spans, i = [], 0
+    i = 0
     while i < len(simple):
         for n in lengths:
-            if i + n > len(simple):
-                continue
-            hit = entries.get(simple[i : i + n])
-            if hit:
-                spans.append(Span(hit[0], i, i + n, text[i : i + n], hit[1]))
+            hit = entries.get(simple[i : i + n]) if i + n <= len(simple) else None
+            if hit and add(Span(hit[0], i, i + n, "", hit[1])):
                 i += n
                 break
         else:
             i += 1
-    return spans
+    for span in rules:  # then the weaker patterns, where the lexicon found nothing
+        add(span)
+    return sorted(spans, key=lambda s: s.start)

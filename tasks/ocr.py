@@ -67,10 +67,21 @@ def build_engine(cfg: OcrConfig) -> PaddleOCREngine:
 
 
 def order_quad(quad: np.ndarray) -> np.ndarray:
-    """Points as top-left, top-right, bottom-right, bottom-left."""
-    s = quad.sum(axis=1)
-    d = np.diff(quad, axis=1).ravel()
-    return np.array([quad[np.argmin(s)], quad[np.argmin(d)], quad[np.argmax(s)], quad[np.argmax(d)]], dtype=np.float32)
+    """Points as top-left, top-right, bottom-right, bottom-left.
+
+    Sorted by angle around the centre, so no point is ever taken twice (picking corners by coordinate sums
+    does that for boxes near 45 degrees, and the crop's transform is then singular).
+    """
+    quad = np.asarray(quad, dtype=np.float32).reshape(4, 2)
+    centre = quad.mean(axis=0)
+    ordered = quad[np.argsort(np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0]))]
+    return np.roll(ordered, -int(np.argmin(ordered.sum(axis=1))), axis=0)
+
+
+def usable_quad(quad: np.ndarray, min_area: float = 4.0) -> bool:
+    """A detection worth cropping: four distinct corners enclosing some area (detectors emit slivers)."""
+    q = np.asarray(quad, dtype=np.float32).reshape(-1, 2)
+    return len(q) == 4 and abs(cv2.contourArea(order_quad(q))) >= min_area
 
 
 def crop_quad(image: np.ndarray, quad: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,7 +124,7 @@ def _to_original(points: np.ndarray, rect_to_img: np.ndarray | None, prepared: P
 
 def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
     """Detect, order and recognise the text of one prepared leaf; fills ``page.regions`` and direction."""
-    quads = engine.detect(prepared.image)
+    quads = [q for q in engine.detect(prepared.image) if usable_quad(q)]
     boxes = [tuple(map(float, (q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()))) for q in quads]
     direction, units = reading_order(boxes, prepared.image.shape[0])
     vertical = direction == "vertical-rl"

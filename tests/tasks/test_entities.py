@@ -47,3 +47,51 @@ def test_rerunning_annotation_does_not_duplicate_entities():
     annotate_book(book)
     annotate_book(book)
     assert [(e.kind, e.text) for e in book.entities] == [("title", "孝經")]
+
+
+def test_courtesy_name_pattern_finds_people_no_lexicon_knows():
+    # 韋叔裕 is in no lexicon of ours under this made-up style; the pattern X字Y names both.
+    text = "曰韋叔裕字孝寬京兆杜陵人也"
+    spans = [(s.kind, s.text, s.method) for s in find_entities(text)]
+    assert ("person", "韋叔裕", "style-pattern") in spans
+    assert ("person", "孝寬", "style-pattern") in spans
+    assert all(s.kind != "person" or not s.text.startswith("曰") for s in find_entities(text))
+
+
+def test_rulers_by_rank_are_persons_and_states_after_verbs_are_places():
+    text = "宋公楚子會于盂晉人伐鄭"
+    spans = [(s.kind, s.text) for s in find_entities(text)]
+    assert ("person", "宋公") in spans and ("person", "楚子") in spans
+    assert ("place", "晉") in spans and ("place", "鄭") in spans
+    assert ("place", "宋") not in spans  # inside the ruler's name, not a place of its own
+
+
+def test_prefectures_are_places_but_not_determiner_phrases():
+    spans = [(s.kind, s.text) for s in find_entities("貶信州司馬諸州皆震")]
+    assert ("place", "信州") in spans
+    assert not any(text.endswith("州") and text != "信州" for _kind, text in spans)
+
+
+def test_person_and_place_lexicons_say_where_each_entry_came_from():
+    from tasks.entities import LEXICONS
+
+    for name, kind in (("persons.tsv", "person"), ("places.tsv", "place")):
+        lines = (LEXICONS / name).read_text(encoding="utf-8").splitlines()
+        assert lines[0].startswith("#") and "NiuTrans" in lines[0]
+        rows = [line.split("\t") for line in lines if not line.startswith("#")]
+        assert rows[0] == [kind, "count", "method"]
+        assert len(rows) > 1000
+        known = {"style-pattern", "courtesy-name", "origin-pattern", "speaker-pattern", "suffix-pattern"}
+        assert all(int(count) > 0 and set(method.split("+")) <= known for _, count, method in rows[1:])
+
+
+def test_hand_checked_set_spans_point_at_their_text():
+    import json
+
+    from tests.conftest import ROOT
+
+    rows = [json.loads(line) for line in (ROOT / "corpora" / "eval" / "entities_dev.jsonl").read_text().splitlines()]
+    assert len(rows) >= 150
+    for row in rows:
+        for e in row["entities"]:
+            assert row["text"][e["start"] : e["end"]] == e["text"] and e["kind"] in {"person", "place"}

@@ -72,6 +72,32 @@ def test_blank_page_reads_as_empty(ocr_engine):
     assert _read(ocr_engine, blank).regions == []
 
 
+@pytest.mark.parametrize("angle", [0, 30, 45, 60, 90, 135])
+def test_any_rotated_box_crops_to_an_upright_rectangle(angle):
+    # Boxes near 45 degrees once had a corner taken twice, a singular transform, and a failed page.
+    import cv2
+
+    from tasks.ocr import crop_quad, order_quad
+
+    box = cv2.boxPoints(((100.0, 100.0), (60.0, 20.0), float(angle)))
+    image = np.zeros((200, 200), np.uint8)
+    cv2.fillPoly(image, [box.astype(np.int32)], 255)
+    q = order_quad(box)
+    assert len({tuple(p) for p in q.tolist()}) == 4
+    assert q.sum(axis=1).argmin() == 0  # starts at the top-left corner
+    crop, back = crop_quad(image, box)
+    assert crop.mean() > 200  # the crop is the filled box, not a smear of its surroundings
+    assert np.allclose(cv2.perspectiveTransform(np.float32([[[0, 0]]]), back)[0, 0], q[0], atol=1.5)
+
+
+def test_slivers_the_detector_may_emit_are_not_cropped():
+    from tasks.ocr import usable_quad
+
+    assert not usable_quad(np.float32([[0, 0], [10, 0], [20, 0], [30, 0]]))  # collinear
+    assert not usable_quad(np.float32([[5, 5], [5, 5], [5, 5], [5, 5]]))  # one point
+    assert usable_quad(np.float32([[0, 0], [10, 0], [10, 20], [0, 20]]))
+
+
 def _build_and_read_detector_folder(rounds: int) -> int:
     """Build the detector folder repeatedly and read it back as PaddleX does; count bad reads."""
     from paddlex.inference.models.utils.model_config import load_model_config
