@@ -207,24 +207,24 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
-@task(name="clean", cache_policy=SECTION_CACHE, persist_result=True)
+@task(name="clean", cache_policy=SECTION_CACHE, persist_result=True, result_serializer="compressed/pickle")
 def clean_task(section: Book, key: str, cfg: CleanConfig) -> Book:
     return clean_book(section, cfg)
 
 
-@task(name="punctuate", cache_policy=SECTION_CACHE, persist_result=True)
+@task(name="punctuate", cache_policy=SECTION_CACHE, persist_result=True, result_serializer="compressed/pickle")
 def punctuate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
     punctuator = load_punctuator(str(model_dir), device)
     with model_slot(punctuator.device):
         return punctuate_book(section, punctuator)
 
 
-@task(name="annotate", cache_policy=SECTION_CACHE, persist_result=True)
+@task(name="annotate", cache_policy=SECTION_CACHE, persist_result=True, result_serializer="compressed/pickle")
 def annotate_task(section: Book, key: str) -> Book:
     return annotate_book(section)
 
 
-@task(name="translate", cache_policy=SECTION_CACHE, persist_result=True)
+@task(name="translate", cache_policy=SECTION_CACHE, persist_result=True, result_serializer="compressed/pickle")
 def translate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
     translator = load_translator(str(model_dir), device)
     with model_slot(translator.device):
