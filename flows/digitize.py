@@ -41,7 +41,7 @@ from tasks.ingest import PageSource, list_page_sources, load_page_image, page_ha
 from tasks.ocr import OcrConfig, build_engine, read_page
 from tasks.preprocess import PreprocessConfig, preprocess
 from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
-from tasks.punctuate import SENTENCE_END, load_punctuator, punctuate_book
+from tasks.punctuate import load_punctuator, punctuate_book
 from tasks.tei import processing_change, validate_tei, write_tei_stream
 from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR
 from tasks.translate import load_translator, translate_book
@@ -253,52 +253,6 @@ def export_task(store: SectionStore, book_dir: Path, validate: bool) -> Path:
     return tei
 
 
-def section_cut(section: Book) -> int:
-    """How many leading pages of ``section`` hold only whole sentences of the main text.
-
-    All pages when the section's last main-text sentence is finished (ends on a sentence-final mark), else
-    the last page boundary before that sentence at which a main-text sentence begins (0 when there is none:
-    the section must grow).
-    """
-    main = [s for s in section.sentences if s.stream == "main"]
-    if not main:
-        return len(section.pages)
-    kinds = [
-        (k, region.kind == "main", ch)
-        for k, page in enumerate(section.pages)
-        for region in page.regions
-        for line in region.lines
-        for ch in line.chars
-    ]
-    last = main[-1]
-    if kinds[last.end - 1][2].punct_after in SENTENCE_END:
-        return len(section.pages)
-    starts = {s.start for s in main}
-    page_start = [0]
-    for page in section.pages:
-        page_start.append(page_start[-1] + sum(len(line.chars) for line in page.lines()))
-    for k in range(kinds[last.start][0], 0, -1):
-        first_main = next((o for o in range(page_start[k], len(kinds)) if kinds[o][1]), None)
-        if first_main is None or first_main in starts:
-            return k
-    return 0
-
-
-def trim_section(section: Book, keep: int) -> Book:
-    """The first ``keep`` pages of ``section`` with the layers that lie on them."""
-    kept = section.pages[:keep]
-    ids = {p.id for p in kept}
-    n = sum(len(line.chars) for p in kept for line in p.lines())
-    return section.model_copy(
-        update={
-            "pages": kept,
-            "edits": [e for e in section.edits if e.page in ids],
-            "sentences": [s for s in section.sentences if s.end <= n],
-            "entities": [e for e in section.entities if e.end <= n],
-        }
-    )
-
-
 def quarantine(items: list[Quarantined], book_dir: Path) -> None:
     """Copy each bad input that is a file into ``quarantine/`` and record why in ``quarantine.json``."""
     if not items:
@@ -317,26 +271,16 @@ def quarantine(items: list[Quarantined], book_dir: Path) -> None:
 def text_sections(
     refs: list[PageRef], template: Book, section_pages: int, text_layers: Callable[[Book, list[PageRef]], Book]
 ) -> Iterator[Book]:
-    """Sections of about ``section_pages`` pages with their text layers computed, in reading order.
+    """Runs of ``section_pages`` pages with their text layers computed, in reading order.
 
-    A section ends where a sentence ends: when its last sentence runs on past it, the pages from where that
-    sentence begins go to the next section (and are read again there), so the book's sentences do not
-    depend on how it was cut.
+    Each section is punctuated on its own, so a sentence running over a section boundary is ended there:
+    one forced break per ``section_pages`` pages (some 15,000 characters at the default), the price of
+    never holding the book whole.
     """
-    start = 0
-    while start < len(refs):
-        size = max(1, section_pages)
-        while True:
-            chunk = refs[start : start + size]
-            pages = [ref.load() for ref in chunk]
-            section = text_layers(template.model_copy(update={"pages": pages}, deep=True), chunk)
-            at_end = start + len(chunk) >= len(refs)
-            keep = len(chunk) if at_end else section_cut(section)
-            if keep > 0:
-                break
-            size += max(1, section_pages)  # one sentence fills the whole section: read further
-        yield trim_section(section, keep) if keep < len(chunk) else section
-        start += keep
+    size = max(1, section_pages)
+    for start in range(0, len(refs), size):
+        chunk = refs[start : start + size]
+        yield text_layers(template.model_copy(update={"pages": [ref.load() for ref in chunk]}, deep=True), chunk)
 
 
 def report_markdown(header: Book, stats: BookStats, seconds: dict[str, float]) -> str:
@@ -393,8 +337,8 @@ def digitize(
         ocr_config: overrides of :class:`OcrConfig` fields.
         show_progress: draw a progress bar on the terminal.
         page_parallelism: pages in flight at once on the task runner.
-        section_pages: pages cleaned, punctuated, annotated and translated together (memory is bounded by
-            it, not by the batch); a section grows past it only to finish a sentence.
+        section_pages: pages cleaned, punctuated, annotated and translated together: memory is bounded by
+            it, not by the batch; a sentence that runs over a section boundary is ended there.
 
     Returns:
         Paths of the outputs and counts (pages, characters, quarantined).
