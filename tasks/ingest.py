@@ -63,7 +63,9 @@ def _count_pages(path: Path) -> int:
         try:
             pdf = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError as exc:
-            raise BadInputError(str(path), f"unreadable or encrypted PDF ({exc})") from exc
+            if "password" in str(exc).lower():
+                raise BadInputError(str(path), "encrypted PDF: a password is needed to open it") from exc
+            raise BadInputError(str(path), f"unreadable PDF ({exc})") from exc
         try:
             return len(pdf)
         finally:

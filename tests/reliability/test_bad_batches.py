@@ -48,6 +48,31 @@ def _encoded(fmt: str) -> bytes:
     return buf.getvalue()
 
 
+def _encrypted_pdf() -> bytes:
+    """A one-page PDF whose trailer declares standard encryption with a password nobody knows."""
+    import pypdfium2 as pdfium
+
+    doc = pdfium.PdfDocument.new()
+    doc.new_page(200, 300)
+    buf = io.BytesIO()
+    doc.save(buf)
+    data = buf.getvalue()
+    # An incremental update adding the /Encrypt dictionary, as a PDF writer would.
+    encrypt = (
+        b"5 0 obj\n<< /Filter /Standard /V 1 /R 2 /O <" + b"11" * 32 + b"> /U <" + b"22" * 32 + b"> /P -4 >>\nendobj\n"
+    )
+    prev = int(data.rsplit(b"startxref", 1)[1].split()[0])
+    xref = len(data) + len(encrypt)
+    ident = b"<1CA4A3EE4831F6329FB969A9C059E608>"
+    tail = b"xref\n5 1\n%010d 00000 n \ntrailer\n<< /Root 1 0 R /Size 6 /Prev %d /Encrypt 5 0 R /ID [%s %s] >>\n" % (
+        len(data),
+        prev,
+        ident,
+        ident,
+    )
+    return data + encrypt + tail + b"startxref\n%d\n%%%%EOF\n" % xref
+
+
 def _hostile_zip(path: Path) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as z:
         z.writestr("../escape.jpg", b"x")
@@ -72,6 +97,7 @@ def hostile_batch(tmp_path_factory) -> Path:
     (batch / "07_bomb.png").write_bytes(_png_bomb())
     (batch / "08_text.jpg").write_text("this is not an image\n", encoding="utf-8")
     (batch / "09_corrupt.pdf").write_bytes(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> garbage\n%%EOF")
+    (batch / "11_encrypted.pdf").write_bytes(_encrypted_pdf())
     _hostile_zip(batch / "10_hostile.zip")
     (batch / "manifest.csv").write_bytes("題名,作者\n論語,孔子\n".encode("big5"))  # wrong encoding, wrong columns
     return batch
@@ -92,6 +118,7 @@ def test_every_bad_file_is_quarantined_and_every_good_page_completes(prefect_ser
         "07_bomb.png",
         "08_text.jpg",
         "09_corrupt.pdf",
+        "11_encrypted.pdf",
         "escape.jpg",
         "absolute.jpg",
         "link.jpg",
@@ -101,6 +128,7 @@ def test_every_bad_file_is_quarantined_and_every_good_page_completes(prefect_ser
     assert expected <= set(reasons), sorted(reasons)
     assert all(reason.strip() for reason in reasons.values())
     assert "duplicate" in reasons["02_duplicate.jpg"] and "bomb" in reasons["07_bomb.png"]
+    assert "password" in reasons["11_encrypted.pdf"].lower()
     assert result["pages"] == 2  # 01_good.jpg and the good page inside the zip
     book = Book.load(result["json"])
     assert {p.source.split("/")[-1].split("!")[-1] for p in book.pages} >= {"01_good.jpg"}
