@@ -101,12 +101,12 @@ def _marked_copies(base: Path, n: int, folder: Path) -> list[tuple[Path, Path]]:
     pairs = []
     for i in range(n):
         original = originals[i % len(originals)]
-        copy = folder / f"page_{i + 1:05d}.png"
+        copy = folder / f"page_{i + 1:05d}.jpg"
         if not copy.exists():
             image = cv2.imread(str(original))
             for bit in range(16):  # the page number in binary, as dots in the bottom-right margin
                 image[-3, -3 - 2 * bit] = 0 if (i >> bit) & 1 else 255
-            cv2.imwrite(str(copy), image, [cv2.IMWRITE_PNG_COMPRESSION, 1])
+            cv2.imwrite(str(copy), image, [cv2.IMWRITE_JPEG_QUALITY, 92])
         pairs.append((copy, original))
     return pairs
 
