@@ -56,13 +56,14 @@ def synthetic_batch(pages: int, corpus: Path, seed: int = 2027) -> Path:
     return folder
 
 
-def run_flow(batch: Path, out: Path, book_id: str) -> dict:
+def run_flow(batch: Path, out: Path, book_id: str, translate: bool = True) -> dict:
     """Run the digitise flow in a fresh process; its wall time and peak memory."""
     code = (
         "import json, resource, sys, time\n"
         "from flows.digitize import digitize\n"
         "t = time.monotonic()\n"
-        f"r = digitize(inputs=[{str(batch)!r}], out={str(out)!r}, book_id={book_id!r}, device='cpu')\n"
+        f"r = digitize(inputs=[{str(batch)!r}], out={str(out)!r}, book_id={book_id!r}, device='cpu',"
+        f" translate={translate!r})\n"
         "seconds = time.monotonic() - t\n"
         "print('BENCH ' + json.dumps({'seconds': seconds, 'pages': r['pages'], 'characters': r['characters'],"
         " 'quarantined': len(r['quarantined']),"
@@ -145,7 +146,7 @@ def memory(args) -> dict:
         out = OUT / f"batch-memory-{n}"
         book_id = f"memory{n}"
         _seed_page_cache(pairs, ocr_pages, out / book_id)
-        runs[str(n)] = run_flow(pairs[0][0].parent, out, book_id)
+        runs[str(n)] = run_flow(pairs[0][0].parent, out, book_id, translate=not args.no_translate)
         print(n, runs[str(n)], flush=True)
     return runs
 
@@ -155,6 +156,11 @@ def main() -> None:
     ap.add_argument("mode", choices=["throughput", "memory"])
     ap.add_argument("--pages", type=int, nargs="+", default=[200])
     ap.add_argument("--base-pages", type=int, default=200, help="memory: the throughput batch to build from")
+    ap.add_argument(
+        "--no-translate",
+        action="store_true",
+        help="memory: skip translation (about 1 s a sentence here; 2,000 pages would take hours on 2 cores)",
+    )
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "punct_dev.jsonl.gz")
     args = ap.parse_args()
     if args.mode == "throughput":

@@ -200,6 +200,14 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
 #: skips them, and a new model version re-runs its stage and the ones after it. Hashing the section itself
 #: would cost more than some stages; the device does not change a result.
 SECTION_CACHE = INPUTS - "section" - "device"
+#: Options of the text-stage tasks. Results are stored compressed, and not also kept in memory: Prefect's
+#: in-memory copy of every section's result would make memory grow with the book again.
+SECTION_TASK: dict[str, Any] = {
+    "cache_policy": SECTION_CACHE,
+    "persist_result": True,
+    "result_serializer": "compressed/pickle",
+    "cache_result_in_memory": False,
+}
 
 
 def fingerprint(*parts: str) -> str:
@@ -207,31 +215,31 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
-@task(name="clean", cache_policy=SECTION_CACHE, persist_result=True, result_serializer="compressed/pickle")
+@task(name="clean", **SECTION_TASK)
 def clean_task(section: Book, key: str, cfg: CleanConfig) -> Book:
     return clean_book(section, cfg)
 
 
-@task(name="punctuate", cache_policy=SECTION_CACHE, persist_result=True, result_serializer="compressed/pickle")
+@task(name="punctuate", **SECTION_TASK)
 def punctuate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
     punctuator = load_punctuator(str(model_dir), device)
     with model_slot(punctuator.device):
         return punctuate_book(section, punctuator)
 
 
-@task(name="annotate", cache_policy=SECTION_CACHE, persist_result=True, result_serializer="compressed/pickle")
+@task(name="annotate", **SECTION_TASK)
 def annotate_task(section: Book, key: str) -> Book:
     return annotate_book(section)
 
 
-@task(name="translate", cache_policy=SECTION_CACHE, persist_result=True, result_serializer="compressed/pickle")
+@task(name="translate", **SECTION_TASK)
 def translate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
     translator = load_translator(str(model_dir), device)
     with model_slot(translator.device):
         return translate_book(section, translator)
 
 
-@task(name="export-tei", cache_policy=NO_CACHE)
+@task(name="export-tei", cache_policy=NO_CACHE, cache_result_in_memory=False)
 def export_task(store: SectionStore, book_dir: Path, validate: bool) -> Path:
     """Write the document JSON and the TEI edition from the saved sections, one section in memory at a time."""
     book_id = store.header.id
