@@ -440,7 +440,9 @@ def digitize(
 
         def text_layers(section: Book, chunk: list[PageRef]) -> Book:
             """Clean, punctuate, annotate and translate one section (or take them from the cache), timed."""
-            key = fingerprint(wenyuan.__version__, *(f"{Path(r.file).resolve()}#{r.leaf}" for r in chunk))
+            # The saved pages (content hash and OCR settings are in their names) and where each came from.
+            pages = (f"{Path(r.file).resolve()}#{r.leaf}#{r.source}#{r.source_page}" for r in chunk)
+            key = fingerprint(wenyuan.__version__, *pages)
             for name, stage, identity in stages:
                 started = time.monotonic()
                 key = fingerprint(key, name, identity)
