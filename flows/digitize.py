@@ -5,8 +5,10 @@ ingest -> (per page: decode, preprocess, OCR) -> clean -> punctuate -> annotate 
 
 Pages go to the task runner a few at a time (threads, or Dask workers) and each finished page is saved
 under ``OUT/<book>/pages/`` keyed by its content hash and the OCR settings, so an interrupted batch resumes
-where it stopped and a re-run redoes nothing. Bad inputs are copied to ``OUT/<book>/quarantine/`` with their
-reasons; the rest of the batch goes on.
+where it stopped and a re-run redoes nothing. The text stages then run a section of pages at a time (their
+results cached by Prefect), and the outputs are written by streaming over the sections, so memory does not
+grow with the batch. Bad inputs are copied to ``OUT/<book>/quarantine/`` with their reasons; the rest of the
+batch goes on.
 """
 
 from __future__ import annotations

@@ -2,8 +2,8 @@
 
 The digitise flow reads a book a section (a run of pages) at a time: each section is a complete
 :class:`~wenyuan.document.Book` with its editorial layers, saved here with its sentence and entity offsets and
-identifiers made global (as if the whole book had been processed at once). The document JSON and the TEI are
-then written by streaming over the sections, one in memory at a time.
+identifiers made global. The document JSON and the TEI are then written by streaming over the sections,
+one in memory at a time.
 """
 
 from __future__ import annotations
