@@ -320,11 +320,17 @@ def write_tei_stream(
     out.write(b"<?xml version='1.0' encoding='UTF-8'?>\n")
     out.write(f'<TEI xmlns="{TEI_NS}" xml:lang="lzh">\n'.encode())
     out.write(_fragment(root[0], pretty=True))
-    out.write(b"<facsimile>\n")
+    # TEI's facsimile needs at least one surface: a batch whose every file was quarantined has none.
+    opened = False
     for section in sections():
         for page in section.pages:
+            if not opened:
+                out.write(b"<facsimile>\n")
+                opened = True
             out.write(_fragment(_surface(page, image_base), pretty=True))
-    out.write(b'</facsimile>\n<text>\n<body>\n<div type="transcription" xml:lang="lzh">\n<p>')
+    if opened:
+        out.write(b"</facsimile>\n")
+    out.write(b'<text>\n<body>\n<div type="transcription" xml:lang="lzh">\n<p>')
     offset = 0
     for section in sections():
         p = etree.Element(T + "p", nsmap=_NSMAP)

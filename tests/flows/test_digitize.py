@@ -53,6 +53,17 @@ def test_corrupt_file_is_quarantined_and_the_rest_completes(prefect_server, tmp_
     assert validate_tei(result["tei"]) == []
 
 
+def test_batch_of_only_bad_files_quarantines_them_all_and_still_writes_valid_tei(prefect_server, tmp_path):
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    (batch / "a.jpg").write_text("not an image", encoding="utf-8")
+    (batch / "b.png").write_bytes(b"")
+    result = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu")
+    assert result["pages"] == 0
+    assert {Path(q["path"]).name for q in result["quarantined"]} == {"a.jpg", "b.png"}
+    assert validate_tei(result["tei"]) == []
+
+
 def test_rerun_reuses_finished_pages_and_skips_duplicates(prefect_server, tmp_path):
     batch = tmp_path / "b"
     batch.mkdir()

@@ -114,3 +114,10 @@ def test_sentences_get_ids_and_translations_point_to_them():
     assert get("//t:div[@type='translation']//t:s/@corresp") == ["#s00001", "#s00002", "#s00003"]
     assert get("//t:div[@type='translation']//t:s/text()") == ["学习。", "按时。", "注释。"]
     assert get("//t:respStmt/t:name[@xml:id='translator']/text()") == ["wenyuan-translator 1.9"]
+
+
+def test_a_book_without_readable_pages_is_still_a_valid_edition():
+    # Every file of a batch can be quarantined; the edition then records the book and nothing else.
+    tree = book_to_tei(Book(id="b1", metadata=BookMetadata(title="空")))
+    assert validate_tei(tree) == []
+    assert tree.xpath("//t:facsimile", namespaces=NS) == []
