@@ -109,7 +109,7 @@ _NOT_NAMES = {
 #: 壬水 a five-phases term) rather than the name of a river or mountain.
 _NOT_FEATURE_START = set("以而则若如注筑登封师壬癸庚辛甲乙丙丁戊己高青海山水江河深浅名见临望渡涉循沿过经出越逾度无弃")
 #: First characters that make "X + suffix" a determiner phrase, not a place name (本州, 诸郡, 二县).
-_DETERMINERS = set(
+DETERMINERS = set(
     "本诸各此其他别一二三四五六七八九十百千万数列旁邻大小外内上下前后新旧同某何是彼每州郡县之"
     "故京今在有用为于至入出流加生得过渡还归居去到临守攻围领开知乐少都总元行分治属名等诸"
 )
@@ -125,6 +125,12 @@ _PLACE_SUFFIX_MIN = {"州": 5, "郡": 5, "县": 5, "山": 8, "江": 8, "河": 8,
 
 def has_surname(name: str) -> bool:
     return name[:2] in SURNAMES_2 or name[0] in SURNAMES_1
+
+
+def could_be_speaker(name: str) -> bool:
+    """``name`` standing before 曰/谓 may be a person's name: it begins with a surname, is not a common
+    word, and does not end in a title or function word (齐王曰 is "the king of Qi said")."""
+    return has_surname(name) and name[-1] not in _NOT_NAME_END and name not in _NOT_NAMES
 
 
 def mine(path: Path, min_speaker: int = 5) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
@@ -147,14 +153,12 @@ def mine(path: Path, min_speaker: int = 5) -> tuple[dict[str, tuple[int, str]], 
             speakers.update(m.group(1) for m in _SPEAKER.finditer(text))
             suffixed.update(m.group(1) for m in _SUFFIXED.finditer(text))
     for name, n in speakers.items():
-        if n < min_speaker or name in _NOT_NAMES or name in SURNAMES_2:
-            continue
-        if has_surname(name) and name[-1] not in _NOT_NAME_END:
+        if n >= min_speaker and name not in SURNAMES_2 and could_be_speaker(name):
             persons[name]["speaker-pattern"] += n
     for name, n in suffixed.items():
-        if name[0] in _DETERMINERS or n < _PLACE_SUFFIX_MIN[name[-1]] or name in persons:
+        if name[0] in DETERMINERS or n < _PLACE_SUFFIX_MIN[name[-1]] or name in persons:
             continue
-        if len(name) == 3 and name[1] in _DETERMINERS:  # 冀二州 "the two prefectures Ji and ..."
+        if len(name) == 3 and name[1] in DETERMINERS:  # 冀二州 "the two prefectures Ji and ..."
             continue
         if name[-1] in "山水江河城关" and name[0] in _NOT_FEATURE_START:
             continue

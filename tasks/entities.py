@@ -89,7 +89,7 @@ _SPEAKER = re.compile("([\u4e00-\u9fff]{2})(?=对曰|曰|谓)")
 
 def rule_spans(simple: str) -> list[Span]:
     """Entities that patterns of classical prose mark without a lexicon, in order of trust."""
-    from corpora.mine_names import _DETERMINERS, _NOT_NAME_END, _NOT_NAMES, has_surname
+    from corpora.mine_names import DETERMINERS, could_be_speaker
 
     spans = style_pattern(simple)
     spans += [Span("person", m.start(), m.end(), "", "ruler-pattern") for m in _RULER.finditer(simple)]
@@ -98,11 +98,10 @@ def rule_spans(simple: str) -> list[Span]:
         spans.append(Span("place", start, start + 1, "", "state-pattern"))
     for m in re.finditer("[州郡县]", simple):
         before = simple[m.start() - 1] if m.start() > 0 else ""
-        if "\u4e00" <= before <= "\u9fff" and before not in _DETERMINERS:
+        if "\u4e00" <= before <= "\u9fff" and before not in DETERMINERS:
             spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
     for m in _SPEAKER.finditer(simple):
-        name = m.group(1)
-        if has_surname(name) and name[-1] not in _NOT_NAME_END and name not in _NOT_NAMES:
+        if could_be_speaker(m.group(1)):
             spans.append(Span("person", m.start(1), m.end(1), "", "speaker-pattern"))
     return spans
 
