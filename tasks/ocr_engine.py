@@ -20,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from wenyuan.errors import ModelLoadError
+from wenyuan.io import atomic_write_text
 
 log = logging.getLogger(__name__)
 
@@ -81,20 +82,17 @@ def detection_model_dir() -> Path:
     # Several worker processes may build engines at once (Dask, process pools): every
     # write goes through a private temporary name and an atomic rename, so no reader
     # ever sees a half-written config or a missing model link.
-    tag = f".{os.getpid()}.{threading.get_ident()}.tmp"
     onnx = folder / "inference.onnx"
     source = shipped_onnx("PP-OCRv6_det_small.onnx")
     if not onnx.exists() or onnx.resolve() != source.resolve():
-        link = folder / ("inference.onnx" + tag)
+        link = folder / f"inference.onnx.{os.getpid()}.{threading.get_ident()}.tmp"
         link.unlink(missing_ok=True)
         link.symlink_to(source)
         os.replace(link, onnx)
     config = folder / "inference.yml"
     text = _DET_YML.format(name=DET_MODEL)
     if not config.exists() or config.read_text() != text:
-        scratch = folder / ("inference.yml" + tag)
-        scratch.write_text(text)
-        os.replace(scratch, config)
+        atomic_write_text(config, text)
     return folder
 
 
