@@ -127,7 +127,9 @@ def _seed_page_cache(pairs: list[tuple[Path, Path]], ocr_pages: Path, book_dir: 
     target.mkdir(parents=True, exist_ok=True)
     hashes: dict[Path, str] = {}
     for copy, original in pairs:
-        old = hashes.setdefault(original, _hash(original))
+        if original not in hashes:  # each original is decoded once, not once per copy
+            hashes[original] = _hash(original)
+        old = hashes[original]
         new = _hash(copy)
         source = cached[old]
         key = source.name.split("-", 1)[1]
