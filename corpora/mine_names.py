@@ -193,6 +193,8 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "punct_train.jsonl.gz")
     ap.add_argument("--out", type=Path, default=LEXICONS)
     args = ap.parse_args()
+    if not args.corpus.is_file():
+        ap.error(f"{args.corpus}: corpus not found (pass --corpus, or put ../shared beside the checkout)")
     persons, places = mine(args.corpus)
     write(persons, args.out / "persons.tsv", "person", args.corpus)
     write(places, args.out / "places.tsv", "place", args.corpus)

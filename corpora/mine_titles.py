@@ -53,6 +53,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "punct_train.jsonl.gz")
     args = ap.parse_args()
+    if not args.corpus.is_file():
+        ap.error(f"{args.corpus}: corpus not found (pass --corpus, or put ../shared beside the checkout)")
     rows = mine(args.corpus)
     header = (
         "# Book titles mined from the 《》 marks of punct_train.jsonl.gz (NiuTrans Classical-Modern, MIT)\n"
