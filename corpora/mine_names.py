@@ -1,7 +1,8 @@
-"""Mine person and place lexicons from the punctuated corpus: ``python -m corpora.mine_names``.
+"""Mine person and place lexicons from the corpora: ``python -m corpora.mine_names``.
 
 No openly licensed gazetteer or prosopography is available offline, so the names come from the patterns
-classical biography and narrative use, run over ``punct_train.jsonl.gz`` (NiuTrans Classical-Modern, MIT):
+classical biography and narrative use, run over ``punct_train.jsonl.gz`` (NiuTrans Classical-Modern, MIT),
+and from the names translators copy unchanged in ``cm_train.tsv.gz`` (``corpora/mine_copied_names.py``):
 
 - ``X，字Y`` / ``X字Y``: X is a person and Y their courtesy name (X must begin with a known surname);
 - ``X者，Y人也`` / ``X，Y人也``: X is a person, Y their place of origin;
@@ -178,10 +179,11 @@ def mine(path: Path, min_speaker: int = 5) -> tuple[dict[str, tuple[int, str]], 
     return flatten(persons), flatten(places)
 
 
-def write(entries: dict[str, tuple[int, str]], path: Path, kind: str, source: Path) -> None:
+def write(entries: dict[str, tuple[int, str]], path: Path, kind: str, sources: list[Path]) -> None:
+    names = " and ".join(s.name for s in sources)
     header = (
-        f"# {kind.capitalize()} names mined from {source.name} (NiuTrans Classical-Modern corpus, MIT) by\n"
-        "# corpora/mine_names.py with the patterns its docstring lists; simplified script.\n"
+        f"# {kind.capitalize()} names mined from {names} (NiuTrans Classical-Modern corpus, MIT) by\n"
+        "# corpora/mine_names.py and corpora/mine_copied_names.py (methods in their docstrings); simplified.\n"
     )
     rows = sorted(entries.items(), key=lambda kv: (-kv[1][0], kv[0]))
     body = "".join(f"{name}\t{count}\t{method}\n" for name, (count, method) in rows)
@@ -191,13 +193,30 @@ def write(entries: dict[str, tuple[int, str]], path: Path, kind: str, source: Pa
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "punct_train.jsonl.gz")
+    ap.add_argument("--parallel", type=Path, default=ROOT.parent / "shared" / "corpora" / "cm_train.tsv.gz")
     ap.add_argument("--out", type=Path, default=LEXICONS)
     args = ap.parse_args()
-    if not args.corpus.is_file():
-        ap.error(f"{args.corpus}: corpus not found (pass --corpus, or put ../shared beside the checkout)")
+    for corpus in (args.corpus, args.parallel):
+        if not corpus.is_file():
+            ap.error(f"{corpus}: corpus not found (pass --corpus/--parallel, or put ../shared beside the checkout)")
     persons, places = mine(args.corpus)
-    write(persons, args.out / "persons.tsv", "person", args.corpus)
-    write(places, args.out / "places.tsv", "place", args.corpus)
+    from corpora.mine_copied_names import copy_rates, mine_copied, mine_copied_places  # needs SURNAMES_*
+
+    # A suffix match the translators reword is a phrase, not a name (次河 "camped by the river" in 次河阳).
+    rates = copy_rates(args.parallel, {p for p, (_n, m) in places.items() if m == "suffix-pattern"})
+    for name, stats in rates.items():
+        if stats.sentences >= 3 and stats.copy_rate < 0.5:
+            del places[name]
+
+    for name, n in mine_copied(args.parallel).items():
+        if name not in places:  # a place its patterns found outweighs a name that is merely copied
+            count, methods = persons.get(name, (0, ""))
+            persons[name] = (count + n, "+".join(sorted({*filter(None, methods.split("+")), "copy-through"})))
+    for name, n in mine_copied_places(args.parallel, set(persons)).items():
+        count, methods = places.get(name, (0, ""))
+        places[name] = (count + n, "+".join(sorted({*filter(None, methods.split("+")), "copy-through"})))
+    write(persons, args.out / "persons.tsv", "person", [args.corpus, args.parallel])
+    write(places, args.out / "places.tsv", "place", [args.corpus, args.parallel])
     print(f"{len(persons)} persons, {len(places)} places -> {args.out}")
 
 

@@ -195,6 +195,11 @@ def _tables() -> tuple[dict[str, list[Era]], dict[str, dict[tuple[int, int, bool
     return eras, months, rulers, regimes
 
 
+def era_names() -> frozenset[str]:
+    """Every era name the DILA tables date, traditional and simplified (for telling eras from places)."""
+    return frozenset(_tables()[0])
+
+
 @lru_cache(maxsize=1)
 def _converter():
     from opencc import OpenCC

@@ -1,5 +1,6 @@
 """Lexicon and pattern entities: book titles (mined from the corpus's 《》 marks), official titles (a hand
-list), persons and places (mined by ``corpora/mine_names.py`` from biographical patterns and place suffixes).
+list), persons and places (mined by ``corpora/mine_names.py`` from biographical patterns, place suffixes and
+the names translators copy unchanged), and patterns for posthumous names, rulers and states.
 
 Matching runs on a per-character simplified form of the text, so offsets stay those of the original. The
 courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) is applied first, so unseen
@@ -26,6 +27,7 @@ METHODS = frozenset(
         "place-lexicon",
         "style-pattern",
         "ruler-pattern",
+        "posthumous-pattern",
         "state-pattern",
         "suffix-pattern",
         "speaker-pattern",
@@ -83,7 +85,27 @@ _STATE_CLASS = f"[{''.join(sorted(STATES))}]"
 #: A state's ruler by rank (宋公, 郑伯, 秦王) is a person.
 _RULER = re.compile(f"({_STATE_CLASS})[公侯伯子男王]")
 #: A state named after a verb of going or fighting (伐宋, 告于晋) or before 人, 国, 军 ... (宋人, 秦军).
-_STATE = re.compile(f"(?<=[伐攻于入至如奔侵救围灭适聘讨过])({_STATE_CLASS})|({_STATE_CLASS})(?=[人国军兵师地境])")
+_STATE = re.compile(
+    f"(?<=[伐攻于入至如奔侵救围灭适聘讨过与予事朝背倍助合畏叛附归结使])({_STATE_CLASS})"
+    f"|({_STATE_CLASS})(?=[人国军兵师地境患交使相将界臣民])"
+)
+#: States listed together (韩、魏; 秦楚之兵): each is a place.
+_MAJOR_STATES = "[秦齐楚燕韩赵魏晋]"
+_STATE_LIST = re.compile(f"(?=({_STATE_CLASS})、({_STATE_CLASS})|({_MAJOR_STATES})({_MAJOR_STATES}))")
+
+#: Posthumous and temple names of a particular ruler (太宗, 汉武帝, 晋悼公, 韩义王, 文宣王): the characters
+#: each ending takes. 明王/明公 ("an enlightened king", "Your Excellency") and 圣王 are titles, so 明 and 圣 are
+#: left out of those two.
+_RULER_PREFIX = "[汉唐隋周梁陈晋宋齐魏金元明辽秦楚燕韩赵吴越鲁郑卫蔡曹许]?"
+_POSTHUMOUS = re.compile(
+    f"{_RULER_PREFIX}(?:"
+    "[孝光]?[文武景昭宣元成哀平明章和安顺冲质桓灵献惠炀恭少废孝]帝"
+    "|[太高中睿玄肃代德顺宪穆敬文武宣懿僖昭哀世仁英神哲徽钦孝光宁理度圣兴道熙章成明庄闵]宗"
+    "|[太高世烈圣]祖"
+    "|[文武成康昭穆宣幽平桓庄僖襄惠定哀悼灵景简厉献孝怀威顷元闵隐共烈义永]?"
+    "[文武成康昭穆宣幽平桓庄僖襄惠定哀悼灵景简厉献孝怀威顷元闵隐共烈义][王公]"
+    "|始皇帝?)"
+)
 _SPEAKER = re.compile("([\u4e00-\u9fff]{2})(?=对曰|曰|谓)")
 
 
@@ -92,10 +114,15 @@ def rule_spans(simple: str) -> list[Span]:
     from corpora.mine_names import DETERMINERS, could_be_speaker
 
     spans = style_pattern(simple)
+    spans += [Span("person", m.start(), m.end(), "", "posthumous-pattern") for m in _POSTHUMOUS.finditer(simple)]
     spans += [Span("person", m.start(), m.end(), "", "ruler-pattern") for m in _RULER.finditer(simple)]
     for m in _STATE.finditer(simple):
         start = m.start(1) if m.group(1) else m.start(2)
         spans.append(Span("place", start, start + 1, "", "state-pattern"))
+    for m in _STATE_LIST.finditer(simple):
+        first = 1 if m.group(1) else 3
+        spans.append(Span("place", m.start(first), m.start(first) + 1, "", "state-pattern"))
+        spans.append(Span("place", m.start(first + 1), m.start(first + 1) + 1, "", "state-pattern"))
     for m in re.finditer("[州郡县]", simple):
         before = simple[m.start() - 1] if m.start() > 0 else ""
         if "\u4e00" <= before <= "\u9fff" and before not in DETERMINERS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from lxml import etree
 
 from tasks.annotate import annotate_book
@@ -27,6 +28,7 @@ def test_annotation_keeps_entities_inside_sentences_dates_first_and_exports_vali
     annotate_book(book)
     assert [(e.kind, e.text) for e in book.entities] == [
         ("date", "貞觀元年正月"),
+        ("person", "太宗"),
         ("title", "孝經"),
         ("office", "丞相"),
     ]
@@ -37,6 +39,7 @@ def test_annotation_keeps_entities_inside_sentences_dates_first_and_exports_vali
     assert validate_tei(tree) == []
     ns = {"t": TEI_NS}
     assert tree.xpath("//t:s//t:title/text()", namespaces=ns) == ["孝經"]
+    assert tree.xpath("//t:s//t:persName/text()", namespaces=ns) == ["太宗"]
     assert tree.xpath("//t:s//t:roleName[@type='office']/text()", namespaces=ns) == ["丞相"]
     assert etree.tostring(book_to_tei(tei_to_book(tree))) == etree.tostring(tree)
 
@@ -66,6 +69,20 @@ def test_rulers_by_rank_are_persons_and_states_after_verbs_are_places():
     assert ("place", "宋") not in spans  # inside the ruler's name, not a place of its own
 
 
+def test_posthumous_and_temple_names_are_persons_but_honorifics_are_not():
+    spans = [(s.kind, s.text, s.method) for s in find_entities("漢武帝遣使，太宗在藩邸，明公幸聽之。")]
+    assert ("person", "漢武帝", "posthumous-pattern") in spans
+    assert ("person", "太宗", "posthumous-pattern") in spans
+    assert not any(text.startswith("明公") for _kind, text, _m in spans)  # "Your Excellency"
+    two = [(s.kind, s.text) for s in find_entities("去歲已曾攝文宣王")]
+    assert ("person", "文宣王") in two  # two posthumous characters, not 宣王 alone
+
+
+def test_states_listed_together_are_places():
+    spans = [(s.kind, s.text) for s in find_entities("秦盡韓、魏之上黨")]
+    assert ("place", "韓") in spans and ("place", "魏") in spans
+
+
 def test_prefectures_are_places_but_not_determiner_phrases():
     spans = [(s.kind, s.text) for s in find_entities("貶信州司馬諸州皆震")]
     assert ("place", "信州") in spans
@@ -81,17 +98,25 @@ def test_person_and_place_lexicons_say_where_each_entry_came_from():
         rows = [line.split("\t") for line in lines if not line.startswith("#")]
         assert rows[0] == [kind, "count", "method"]
         assert len(rows) > 1000
-        known = {"style-pattern", "courtesy-name", "origin-pattern", "speaker-pattern", "suffix-pattern"}
+        known = {
+            "style-pattern",
+            "courtesy-name",
+            "origin-pattern",
+            "speaker-pattern",
+            "suffix-pattern",
+            "copy-through",
+        }
         assert all(int(count) > 0 and set(method.split("+")) <= known for _, count, method in rows[1:])
 
 
-def test_hand_checked_set_spans_point_at_their_text():
+@pytest.mark.parametrize(("name", "size"), [("entities_dev", 150), ("entities_heldout", 140)])
+def test_hand_checked_set_spans_point_at_their_text(name, size):
     import json
 
     from tests.conftest import ROOT
 
-    rows = [json.loads(line) for line in (ROOT / "corpora" / "eval" / "entities_dev.jsonl").read_text().splitlines()]
-    assert len(rows) >= 150
+    rows = [json.loads(line) for line in (ROOT / "corpora" / "eval" / f"{name}.jsonl").read_text().splitlines()]
+    assert len(rows) >= size
     for row in rows:
         for e in row["entities"]:
             assert row["text"][e["start"] : e["end"]] == e["text"] and e["kind"] in {"person", "place"}

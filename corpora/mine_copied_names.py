@@ -1,0 +1,243 @@
+"""Mine person names from what translators copy; ``python -m corpora.mine_names`` runs this too.
+
+A name is not translated: when a classical sentence says 杨炎, its modern translation says 杨炎 as well, while
+most other words are rendered in modern wording (陈兵 becomes 布兵, 王师 becomes 君王的军队). Over the
+964k pairs of ``cm_train.tsv.gz`` (NiuTrans Classical-Modern, MIT) this finds far more names than the
+biographical patterns alone. A candidate is kept when
+
+- it begins with a known surname (two or three characters, or a compound surname and one or two more);
+- it occurs in enough sentences, and the translation repeats it in nearly all of them (the copy rate);
+- it is shaped like a name: no numeral or date, no office inside it, not ending in a rank, office or place
+  suffix (王元年, 许节度, 徐州刺 are not names);
+- it is seldom in a place's contexts (至X "reached X", X人 "a man of X") and either often in a person's
+  (X曰 "X said", 遣X "sent X", X卒 "X died") or copied so often that it can hardly be a common word;
+- it is not a kept name with a word glued on (赵葵为, 马王莽), nor mostly a piece of longer names (刘建 in
+  刘建锋).
+
+Places are left to the suffix patterns: copied strings in places' contexts are too often persons too.
+Given names used alone after the first mention (怀光 for 李怀光) are taken from the three-character persons
+kept, when the given name is itself copied and mostly used in a person's contexts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpora.mine_names import SURNAMES_1, SURNAMES_2
+from corpora.parallel import iter_pairs
+
+#: Words before a person (遣X "sent X") and after one (X曰 "X said", X卒 "X died").
+PERSON_BEFORE = frozenset("遣杀诛召拜授诏命斩擒劾荐谓问执囚")
+PERSON_AFTER = frozenset("曰等奏卒薨死对率请笑谓叹答问拜辞上")
+#: Words before a place (至X "reached X") and after one (X人 "a man of X", X刺史 "prefect of X").
+PLACE_BEFORE = frozenset("至入到往赴还屯次出奔徙迁镇攻取克陷据围过自守居徙")
+PLACE_AFTER = frozenset("人刺太令界境地间中北南东西城兵军节")
+
+
+@dataclass(slots=True)
+class Stats:
+    """What the corpus says about one candidate string."""
+
+    sentences: int = 0  # source sentences containing it
+    copied: int = 0  # ... whose translation contains it too
+    occurrences: int = 0
+    person_context: int = 0
+    place_context: int = 0
+
+    @property
+    def copy_rate(self) -> float:
+        return self.copied / max(self.sentences, 1)
+
+
+def surname_grams(text: str) -> Iterable[tuple[int, str]]:
+    """(offset, candidate) for every run of two or three characters after a single surname and one or two
+    after a compound surname."""
+    for i, ch in enumerate(text):
+        if ch in SURNAMES_1:
+            for n in (2, 3):
+                if i + n <= len(text):
+                    yield i, text[i : i + n]
+        if text[i : i + 2] in SURNAMES_2:
+            for n in (3, 4):
+                if i + n <= len(text):
+                    yield i, text[i : i + n]
+
+
+def _is_cjk(text: str) -> bool:
+    return all("\u4e00" <= c <= "\u9fff" for c in text)
+
+
+def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats]) -> None:
+    """Fill ``table`` from (source, translation) pairs; ``grams(src)`` gives (offset, candidate)."""
+    for src, tgt in pairs:
+        seen: set[str] = set()
+        for i, g in grams(src):
+            if not _is_cjk(g):
+                continue
+            s = table.setdefault(g, Stats())
+            s.occurrences += 1
+            before = src[i - 1] if i else ""
+            after = src[i + len(g)] if i + len(g) < len(src) else ""
+            s.person_context += before in PERSON_BEFORE or after in PERSON_AFTER
+            s.place_context += before in PLACE_BEFORE or after in PLACE_AFTER
+            if g not in seen:
+                seen.add(g)
+                s.sentences += 1
+                s.copied += g in tgt
+
+
+#: Characters that glue onto a name without extending it (赵葵为 "Zhao Kui became"), and place suffixes.
+GLUE = frozenset("为以之于而等与及乃遂即也者曰谓率奏卒死日入出请言使将")
+PLACE_SUFFIXES = frozenset("州郡县山江河水关城寺府国路军镇朝")
+#: A name holds no numeral or date (王元年 is 王 + 元年), and does not end in a rank or office (许节度).
+NUMERALS = frozenset("一二三四五六七八九十百千万年月")
+TITLE_ENDS = frozenset("王公侯伯帝后妃主宗祖守郎史尉射侍卿相令丞事使将军度撰监司徒空马刺节太阁院卫骑士")
+#: Copied often and said by persons' contexts, yet not names: titles of foreign rulers, peoples, states,
+#: pieces of longer names that begin without a surname (吐谷浑, 孟尝君), books and common nouns; picked by
+#: hand from the miner's most frequent output.
+NOT_PERSONS = frozenset(
+    "单于 可汗 高丽 高句 谷浑 韩邪 尝君 阳君 马都 章政 关内 游击 宁朔 廉访 银青光 黄龙 黄钟 黄道 黄巾 家奴 大夏 和尚"
+    " 菩萨 罗汉 江浙 周易 童谣 泉宫 忠臣 莫陈 顾仆".split()
+)
+#: Surname characters that begin office titles far more often than names (左仆射, 左金吾).
+NOT_NAME_START = frozenset("左右")
+
+
+def could_be_name(g: str, offices: frozenset[str]) -> bool:
+    """Whether ``g`` is shaped like a personal name rather than a title, a date or an office phrase."""
+    if (
+        g in NOT_PERSONS
+        or NUMERALS.intersection(g)
+        or g[0] in NOT_NAME_START
+        or g[-1] in TITLE_ENDS
+        or g[-1] in PLACE_SUFFIXES
+    ):
+        return False
+    return not any(o in g or g in o for o in offices)
+
+
+def is_person(s: Stats, min_share: float = 0.02, sure_sentences: int = 20) -> bool:
+    """Whether a copied candidate reads as a person: rarely in a place's contexts, and either often in a
+    person's contexts or copied so consistently and often that it can hardly be a common word."""
+    if s.place_context > max(s.person_context, 0.1 * s.occurrences):
+        return False
+    return s.person_context >= min_share * s.occurrences or (s.copy_rate >= 0.95 and s.sentences >= sure_sentences)
+
+
+def _pieces_of_longer(table: dict[str, Stats], keep: set[str]) -> set[str]:
+    """Candidates that are a kept one with a word glued on (赵葵为 = 赵葵 + 为, 马王莽 = 马 + 王莽), and
+    ones that mostly occur inside longer names (刘文 in 刘文静, 刘文秀, ...)."""
+    drop = set()
+    inside: Counter[str] = Counter()
+    for g, s in table.items():  # copied together, the longer string is a name too (高彦询 around 高彦)
+        if g[-1] not in GLUE and s.sentences >= 2 and s.copy_rate >= 0.75:
+            inside[g[:-1]] += s.occurrences
+    for g in keep:
+        if (g[:-1] in keep and g[-1] in GLUE) or (
+            g[1:] in keep and table[g].occurrences < 0.5 * table[g[1:]].occurrences
+        ):
+            drop.add(g)
+        if inside[g] >= 0.5 * table[g].occurrences:
+            drop.add(g)
+    return drop
+
+
+def mine_copied(
+    path: Path,
+    min_sentences: int = 5,
+    min_copy_rate: float = 0.9,
+) -> dict[str, int]:
+    """Persons (simplified) with their sentence counts, from a ``cm_*.tsv.gz`` corpus."""
+
+    def pairs() -> Iterable[tuple[str, str]]:  # streamed twice rather than held in memory
+        return ((p.src, p.tgt) for p in iter_pairs(path))
+
+    table: dict[str, Stats] = {}
+    _count(pairs(), surname_grams, table)
+    frequent = {g for g, s in table.items() if s.sentences >= min_sentences and s.copy_rate >= min_copy_rate}
+    offices = frozenset(_offices())
+    frequent = {g for g in frequent if could_be_name(g, offices) and is_person(table[g])}
+    frequent -= _pieces_of_longer(table, frequent)
+    persons = {g: table[g].sentences for g in frequent}
+
+    # Given names alone: the tail of a three-character name that starts with a single surname, both seen
+    # in a person's contexts (the looser "copied often" test would admit words such as 太守 here).
+    given = {
+        g[1:]
+        for g in persons
+        if len(g) == 3 and g[:2] not in SURNAMES_2 and is_person(table[g], min_share=0.05, sure_sentences=10**9)
+    }
+    given_table: dict[str, Stats] = {}
+    _count(pairs(), _grams_of(given), given_table)
+    for g, s in given_table.items():
+        frequent_copied = s.sentences >= min_sentences and s.copy_rate >= min_copy_rate
+        # a given name does not begin with a rank (公楚 is the tail of 申公楚-like titles, not a name)
+        if g not in persons and frequent_copied and could_be_name(g, offices) and g[0] not in TITLE_ENDS:
+            if is_person(s, min_share=0.05, sure_sentences=10**9):
+                persons[g] = s.sentences
+    return persons
+
+
+#: Characters no two-character place name holds: function words, and pieces of offices (部郎, 副将).
+NOT_IN_PLACE = frozenset("在等将郎副参舍率为之于以其也者而所与及曰谓使令即乃遂又行号称时守领犯救抄入夫败衣多近")
+
+
+def _bigrams(src: str) -> Iterable[tuple[int, str]]:
+    for i in range(len(src) - 1):
+        yield i, src[i : i + 2]
+
+
+def mine_copied_places(
+    path: Path, persons: set[str], min_sentences: int = 10, min_copy_rate: float = 0.75, min_share: float = 0.15
+) -> dict[str, int]:
+    """Two-character places with no suffix (河北, 陇右, 朔方), from the same evidence as persons: copied by
+    the translators and mostly in a place's contexts. Era names (显庆, 升明: 至X "until X") and the
+    ``persons`` already mined are left out; so is a surname-initial string unless places' contexts are
+    overwhelming, since rare names share them (杜松 in 至杜松营)."""
+    from tasks.dates import era_names
+
+    table: dict[str, Stats] = {}
+    _count(((p.src, p.tgt) for p in iter_pairs(path)), _bigrams, table)
+    eras, offices = era_names(), frozenset(_offices())
+    places = {}
+    for g, s in table.items():
+        if s.sentences < min_sentences or s.copy_rate < min_copy_rate or g in persons or g in eras:
+            continue
+        if NOT_IN_PLACE.intersection(g) or NUMERALS.intersection(g) or g[-1] in TITLE_ENDS - PLACE_SUFFIXES:
+            continue
+        # a suffix then a direction (城西 "west of the city"), a gate or quarter (西门, 西方), an office (中书)
+        if g[0] in "城县州郡" or g[1] in "门方" or any(g in o for o in offices):
+            continue
+        share = min_share * 2 if g[0] in SURNAMES_1 else min_share
+        if s.place_context >= max(2 * s.person_context, share * s.occurrences):
+            places[g] = s.sentences
+    return places
+
+
+def _grams_of(names: set[str]):
+    """A gram finder for ``_count`` that yields the occurrences of ``names``."""
+    lengths = sorted({len(n) for n in names})
+
+    def grams(src: str) -> Iterable[tuple[int, str]]:
+        for i in range(len(src)):
+            for n in lengths:
+                if src[i : i + n] in names:
+                    yield i, src[i : i + n]
+
+    return grams
+
+
+def copy_rates(path: Path, names: set[str]) -> dict[str, Stats]:
+    """How often each of ``names`` occurs in the sources of a ``cm_*.tsv.gz`` corpus and is copied."""
+    table: dict[str, Stats] = {}
+    _count(((p.src, p.tgt) for p in iter_pairs(path)), _grams_of(names), table)
+    return table
+
+
+def _offices() -> list[str]:
+    from tasks.entities import _read
+
+    return sorted(_read("offices.tsv", "office"))

@@ -1,0 +1,61 @@
+"""The copy-through miner: names are what translators leave unchanged, in the contexts names stand in."""
+
+from __future__ import annotations
+
+import gzip
+from pathlib import Path
+
+from corpora.mine_copied_names import could_be_name, mine_copied, mine_copied_places
+
+
+def _corpus(tmp_path: Path, pairs: list[tuple[str, str]]) -> Path:
+    path = tmp_path / "cm.tsv.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        fh.write("book\tchapter\tsrc\ttgt\n")
+        fh.writelines(f"书\t一\t{src}\t{tgt}\n" for src, tgt in pairs)
+    return path
+
+
+def test_names_are_copied_words_are_reworded(tmp_path):
+    pairs = [
+        ("杨炎曰：可。", "杨炎说：可以。"),
+        ("遣杨炎至洛阳。", "派遣杨炎到洛阳。"),
+        ("杨炎卒。", "杨炎去世了。"),
+        ("帝召杨炎问之。", "皇帝召见杨炎询问这件事。"),
+        ("杨炎为相。", "杨炎担任宰相。"),  # 杨炎为 is 杨炎 with a word glued on, and is reworded anyway
+        ("陈兵于野，陈兵曰。", "在野外布兵，布兵说。"),  # 陈兵 "deploy troops": begins with a surname, reworded
+    ] * 3
+    persons = mine_copied(_corpus(tmp_path, pairs), min_sentences=5)
+    assert "杨炎" in persons
+    assert "陈兵" not in persons and "杨炎为" not in persons
+
+
+def test_given_names_used_alone_come_from_full_names(tmp_path):
+    pairs = [
+        ("李怀光曰：善。", "李怀光说：好。"),
+        ("诏李怀光入朝。", "下诏让李怀光入朝。"),
+        ("怀光曰：不可。", "怀光说：不行。"),
+        ("遣怀光击之。", "派怀光攻打他们。"),
+        ("怀光卒。", "怀光死了。"),
+    ] * 6
+    persons = mine_copied(_corpus(tmp_path, pairs), min_sentences=5)
+    assert {"李怀光", "怀光"} <= set(persons)
+
+
+def test_a_name_has_no_numerals_offices_or_rank_endings():
+    offices = frozenset({"刺史", "节度使"})
+    assert could_be_name("杨炎", offices) and could_be_name("贾似道", offices)
+    for phrase in ("王元年", "许节度", "徐州刺", "晋悼公", "左金吾", "黄巾"):
+        assert not could_be_name(phrase, offices), phrase
+
+
+def test_places_are_copied_strings_in_places_contexts_but_not_eras(tmp_path):
+    pairs = [
+        ("军至河北。", "军队到达河北。"),
+        ("河北人也。", "是河北人。"),
+        ("屯河北。", "驻扎在河北。"),
+        ("至显庆，乃罢。", "到了显庆年间，才停止。"),  # an era name: 至X "until X", not a place
+        ("至显庆中。", "到显庆年间。"),
+    ] * 5
+    places = mine_copied_places(_corpus(tmp_path, pairs), persons=set(), min_sentences=5)
+    assert "河北" in places and "显庆" not in places
