@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation
-from models.folder import load_model_folder
+from models.folder import load_model_folder, read_metadata
 
 ARCHITECTURE = "punctuator.v1"
 
@@ -122,6 +122,7 @@ class Punctuator:
         name: str = ARCHITECTURE,
         version: str = "0",
         checksum: str = "",
+        no_mark_bias: float = 0.0,
     ):
         # A window cannot exceed the positions the model has; the stride shrinks with it.
         limit = getattr(model.config, "max_position_embeddings", window)
@@ -136,6 +137,9 @@ class Punctuator:
         self.stride = stride
         self.batch_size = batch_size
         self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
+        # Added to the no-mark logit before the argmax: a negative value trades precision for recall of
+        # breaks. Calibrated on dev when a model is trained (``calibrate_no_mark_bias``), kept in wenyuan.json.
+        self.no_mark_bias = no_mark_bias
         self.name = name
         self.version = version
         self.checksum = checksum
@@ -146,7 +150,8 @@ class Punctuator:
         model, tokenizer, dev, provenance = load_model_folder(
             folder, ARCHITECTURE, "AutoModelForTokenClassification", device
         )
-        return cls(model, tokenizer, dev, **{**provenance, **kwargs})
+        decoding = read_metadata(folder).get("decoding", {})
+        return cls(model, tokenizer, dev, **{"no_mark_bias": decoding.get("no_mark_bias", 0.0), **provenance, **kwargs})
 
     def _windows(self, n: int) -> list[tuple[int, int]]:
         if n <= self.window:
@@ -156,6 +161,17 @@ class Punctuator:
 
     def predict_labels(self, texts: list[str]) -> list[list[str]]:
         """One label per character of each (unpunctuated) text."""
+        return [self.decode(logits) for logits in self.predict_logits(texts)]
+
+    def decode(self, logits: np.ndarray, no_mark_bias: float | None = None) -> list[str]:
+        """Labels from per-character logits (``predict_logits``), with the no-mark bias applied."""
+        bias = self.no_mark_bias if no_mark_bias is None else no_mark_bias
+        shifted = logits.copy()
+        shifted[:, self.labels.index("O")] += bias
+        return [self.labels[i] for i in shifted.argmax(-1)]
+
+    def predict_logits(self, texts: list[str]) -> list[np.ndarray]:
+        """Per-character label logits (characters x labels) for each (unpunctuated) text."""
         import torch
 
         jobs: list[tuple[int, int, int]] = []
@@ -163,7 +179,7 @@ class Punctuator:
         for ti, ids in enumerate(encoded):
             jobs.extend((ti, s, e) for s, e in self._windows(len(ids)) if e > s)
         scores = [np.full((len(ids),), -1.0, dtype=np.float32) for ids in encoded]
-        result = [np.zeros((len(ids),), dtype=np.int64) for ids in encoded]
+        result = [np.zeros((len(ids), len(self.labels)), dtype=np.float32) for ids in encoded]
         jobs.sort(key=lambda j: j[2] - j[1])  # similar lengths together: less padding
         for b in range(0, len(jobs), self.batch_size):
             chunk = jobs[b : b + self.batch_size]
@@ -178,7 +194,7 @@ class Punctuator:
                     input_ids=torch.from_numpy(ids).to(self.device),
                     attention_mask=torch.from_numpy(mask).to(self.device),
                 ).logits
-            best = logits.argmax(-1).cpu().numpy()
+            logits = logits.float().cpu().numpy()
             for row, (ti, s, e) in enumerate(chunk):
                 pos = np.arange(e - s)
                 centrality = np.minimum(pos + 1, e - s - pos)
@@ -189,8 +205,8 @@ class Punctuator:
                     centrality = np.maximum(centrality, pos + 1)
                 better = centrality > scores[ti][s:e]
                 scores[ti][s:e][better] = centrality[better]
-                result[ti][s:e][better] = best[row][: e - s][better]
-        return [[self.labels[i] for i in r] for r in result]
+                result[ti][s:e][better] = logits[row][: e - s][better]
+        return result
 
     def punctuate(self, texts: list[str]) -> list[str]:
         """Insert marks into each text; existing marks, spaces and all other characters stay as they are.
@@ -225,3 +241,23 @@ def evaluate_punctuator(punctuator: Punctuator, paragraphs: list[str]) -> dict[s
     gold = [extract_labels(p) for p in paragraphs]
     pred = punctuator.predict_labels([g.chars for g in gold])
     return punctuation_scores(((p, g.labels) for p, g in zip(pred, gold, strict=True)), PUNCT_LABELS[1:])
+
+
+def calibrate_no_mark_bias(
+    punctuator: Punctuator, paragraphs: list[str], grid: tuple[float, ...] = tuple(x / 4 for x in range(-12, 3))
+) -> tuple[float, float]:
+    """The no-mark bias from ``grid`` with the best segmentation F1 on ``paragraphs``, and that F1.
+
+    The model runs once; only the argmax is repeated per bias. Ties go to the bias nearest zero.
+    """
+    from models.metrics import punctuation_scores
+
+    gold = [extract_labels(p) for p in paragraphs]
+    logits = punctuator.predict_logits([g.chars for g in gold])
+    best = (0.0, -1.0)
+    for bias in sorted(grid, key=abs):
+        pred = [punctuator.decode(lg, bias) for lg in logits]
+        f1 = punctuation_scores(((p, g.labels) for p, g in zip(pred, gold, strict=True)), PUNCT_LABELS[1:])
+        if f1["segmentation"]["f1"] > best[1]:
+            best = (bias, f1["segmentation"]["f1"])
+    return best

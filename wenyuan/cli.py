@@ -459,8 +459,8 @@ def _echo_dates(regime: str | None, extra: dict) -> None:
 def annotate(regime):
     """Annotate text on stdin (one passage per line): one JSON line per entity, with its kind and span.
 
-    Kinds found: reign-era dates (resolved), book titles and official titles (lexicons); persons and places
-    are not annotated yet.
+    Kinds found: reign-era dates (resolved with the DILA tables), persons and places (mined lexicons and
+    patterns of classical prose), book titles and official titles (lexicons).
     """
     from tasks.annotate import annotate_text
 
@@ -492,6 +492,25 @@ def train_punctuator(
         device=device,
     )
     click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
+
+
+@main.command("calibrate-punctuator")
+@click.option("--model", type=click.Path(exists=True, file_okay=False, path_type=Path), required=True)
+@click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path), help="punct_dev")
+@click.option("--chars", type=int, default=40_000, show_default=True, help="Dev characters to calibrate on.")
+@click.option("--ship-to", type=click.Path(path_type=Path), default=None, help="Copy there if it scores better.")
+@DEVICE
+def calibrate_punctuator(model, dev_path, chars, ship_to, device):
+    """Calibrate a punctuator folder's no-mark bias on the start of dev, score all of dev, record both."""
+    from flows.train_punctuator import calibrate_and_score
+    from models.folder import ship_if_better
+    from models.training import select_device
+
+    scores = calibrate_and_score(model, dev_path, select_device(device), chars)
+    click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
+    if ship_to is not None:
+        shipped, previous = ship_if_better(model, ship_to, "segmentation.f1")
+        click.echo(f"{'shipped to' if shipped else 'not shipped to'} {ship_to} (it had {previous:.4f})")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,27 @@ def test_beats_a_break_every_n_characters_baseline_on_dev(punctuator):
     assert ours["punctuation"]["f1"] > base["punctuation"]["f1"]
 
 
+def test_the_shipped_no_mark_bias_is_loaded_and_calibration_never_does_worse_than_none(punctuator):
+    import json
+
+    from models.punctuator import calibrate_no_mark_bias
+
+    stored = json.loads((DEFAULT_MODEL / "wenyuan.json").read_text(encoding="utf-8"))["decoding"]["no_mark_bias"]
+    assert punctuator.no_mark_bias == stored
+    # On a slice of train (not the dev text it was calibrated on), the chosen bias scores at least bias 0.
+    paragraphs = [p for _b, p in itertools.islice(iter_paragraphs(shared_file("corpora/punct_train.jsonl.gz")), 60)]
+    bias, f1 = calibrate_no_mark_bias(punctuator, paragraphs)
+    gold = [extract_labels(p) for p in paragraphs]
+    logits = punctuator.predict_logits([g.chars for g in gold])
+    zero = punctuation_scores(
+        zip([punctuator.decode(lg, 0.0) for lg in logits], (g.labels for g in gold), strict=True), PUNCT_LABELS[1:]
+    )
+    assert f1 >= zero["segmentation"]["f1"] and -3.0 <= bias <= 0.5
+    # A large enough bias either way gives all marks or none.
+    assert set(punctuator.decode(logits[0], -50.0)) <= MARKS
+    assert set(punctuator.decode(logits[0], 50.0)) == {"O"}
+
+
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.text(alphabet=st.sampled_from(list("子曰學而時習之不亦說乎有朋自遠方來𠀀𪚥abZ09 \t，。「」")), max_size=300))
 def test_output_never_changes_drops_or_reorders_a_character(punctuator, text):
