@@ -3,14 +3,16 @@ official titles (from mined lexicons and patterns of classical prose) as entitie
 
 Entities are searched sentence by sentence, in each sentence's own characters (a main-text sentence skips the
 commentary printed inside it), so an entity never crosses a sentence boundary and never alters the text.
-The book's dynasty from the manifest chooses among eras that several regimes used.
+The book's dynasty from the manifest chooses among eras that several regimes used. A person named in full
+anywhere in the book (李怀光) is also found by the given name alone (怀光) everywhere in it; books are
+annotated a section (``section_pages``) at a time, so "the book" here is the section.
 """
 
 from __future__ import annotations
 
 from tasks.dates import find_dates
 from tasks.entities import METHODS as ENTITY_METHODS
-from tasks.entities import find_entities
+from tasks.entities import find_entities, given_names
 from wenyuan.document import Book, Entity
 
 METHOD = "dila-era-pattern"
@@ -26,11 +28,19 @@ def _units(book: Book) -> list[list[int]]:
 
 def annotate_book(book: Book) -> Book:
     """Add date, book-title and office entities to ``book`` (in place; replaces what earlier runs added)."""
+    from models.punctuator import to_model_script
+
     chars = [ch.text for *_, ch in book.chars()]
     regime = book.metadata.dynasty
     entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]
-    for offsets in _units(book):
-        for found in annotate_text("".join(chars[k] for k in offsets), regime):
+    units = _units(book)
+    texts = ["".join(chars[k] for k in offsets) for offsets in units]
+    full_names = {
+        "".join(map(to_model_script, s.text)) for text in texts for s in find_entities(text) if s.kind == "person"
+    }
+    extra = given_names(sorted(full_names))
+    for offsets, text in zip(units, texts, strict=True):
+        for found in annotate_text(text, regime, extra):
             kind, text, start, end = found.pop("kind"), found.pop("text"), found.pop("start"), found.pop("end")
             if kind == "date":
                 certain = found["valid"] and not found["alternatives"]
@@ -54,13 +64,16 @@ def annotate_book(book: Book) -> Book:
     return book
 
 
-def annotate_text(text: str, regime: str | None = None) -> list[dict]:
-    """Entities of one passage as JSON-ready dicts (``kind``, ``text``, ``start``, ``end``, details), in order."""
+def annotate_text(text: str, regime: str | None = None, extra: dict[str, tuple[str, str]] | None = None) -> list[dict]:
+    """Entities of one passage as JSON-ready dicts (``kind``, ``text``, ``start``, ``end``, details), in order.
+
+    ``extra``: lexicon entries for this passage only (see :func:`tasks.entities.given_names`).
+    """
     found = [{"kind": "date", **m.as_dict()} for m in find_dates(text, regime=regime)]
     taken = {k for d in found for k in range(d["start"], d["end"])}
     found += [
         {"kind": s.kind, "text": s.text, "start": s.start, "end": s.end, "method": s.method}
-        for s in find_entities(text)
+        for s in find_entities(text, extra)
         if not taken.intersection(range(s.start, s.end))
     ]
     return sorted(found, key=lambda d: d["start"])

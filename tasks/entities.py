@@ -31,6 +31,8 @@ METHODS = frozenset(
         "state-pattern",
         "suffix-pattern",
         "speaker-pattern",
+        "list-pattern",
+        "name-propagation",
     }
 )
 
@@ -133,8 +135,53 @@ def rule_spans(simple: str) -> list[Span]:
     return spans
 
 
-def find_entities(text: str) -> list[Span]:
-    """Non-overlapping entities in ``text``: pattern matches first, then lexicon matches, longest first."""
+_LIST_END = set("等，。；：！？之及与并皆")
+
+
+def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
+    """Names listed beside a known person (卢杞、赵赞、白志贞等): the items a 、 delimits, when one of the
+    list is a person found already and the item has a surname and two or three characters."""
+    from corpora.mine_names import has_surname
+
+    persons = {(s.start, s.end) for s in spans if s.kind == "person"}
+    found = []
+    for chain in re.finditer(r"[\u4e00-\u9fff]+(?:、[\u4e00-\u9fff]+)+", simple):
+        items, pos = [], chain.start()
+        for k, piece in enumerate(chain.group().split("、")):
+            start, end = pos, pos + len(piece)
+            pos = end + 1
+            if k == 0:  # the first item's start is unknown: only a known person ending at the 、 counts
+                items += [(a, b) for a, b in persons if b == end]
+                continue
+            cut = next((i for i, c in enumerate(piece) if c in _LIST_END), len(piece))
+            items.append((start, start + cut))
+        if not any(item in persons for item in items):
+            continue
+        for a, b in items:
+            if (a, b) not in persons and 2 <= b - a <= 3 and has_surname(simple[a:b]):
+                found.append(Span("person", a, b, "", "list-pattern"))
+    return found
+
+
+def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
+    """Given names of full names found in a text (怀光 of 李怀光), as extra lexicon entries for the rest
+    of that text: histories name a person in full once and by given name after."""
+    from corpora.mine_names import SURNAMES_2, has_surname
+
+    out = {}
+    for name in persons:
+        surname = 2 if name[:2] in SURNAMES_2 else 1
+        if has_surname(name) and len(name) - surname == 2:
+            out[name[surname:]] = ("person", "name-propagation")
+    return out
+
+
+def find_entities(text: str, extra: dict[str, tuple[str, str]] | None = None) -> list[Span]:
+    """Non-overlapping entities in ``text``: pattern matches first, then lexicon matches, longest first.
+
+    ``extra`` adds entries (simplified entry -> (kind, method)) to the lexicon for this call, such as
+    :func:`given_names` of the persons found earlier in the same book.
+    """
     from models.punctuator import to_model_script
 
     simple = "".join(to_model_script(c) for c in text)
@@ -152,7 +199,7 @@ def find_entities(text: str) -> list[Span]:
     for span in rules:  # the courtesy-name pattern is the surest evidence there is
         if span.method == "style-pattern":
             add(span)
-    entries = lexicon()
+    entries = {**lexicon(), **(extra or {})} if extra else lexicon()
     lengths = sorted({len(k) for k in entries}, reverse=True)
     i = 0
     while i < len(simple):
@@ -164,5 +211,7 @@ def find_entities(text: str) -> list[Span]:
         else:
             i += 1
     for span in rules:  # then the weaker patterns, where the lexicon found nothing
+        add(span)
+    for span in listed_with_persons(simple, spans):
         add(span)
     return sorted(spans, key=lambda s: s.start)

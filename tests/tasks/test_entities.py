@@ -120,3 +120,24 @@ def test_hand_checked_set_spans_point_at_their_text(name, size):
     for row in rows:
         for e in row["entities"]:
             assert row["text"][e["start"] : e["end"]] == e["text"] and e["kind"] in {"person", "place"}
+
+
+def test_names_listed_beside_a_known_person_are_persons():
+    spans = [(s.kind, s.text, s.method) for s in find_entities("怀光復劫李建徽、楊惠元等軍")]
+    assert ("person", "李建徽", "person-lexicon") in spans
+    assert ("person", "楊惠元", "list-pattern") in spans
+    # no known person in the list: nothing is guessed
+    assert not [s for s in find_entities("劫甲乙、丙丁等軍") if s.kind == "person"]
+
+
+def test_a_given_name_alone_is_found_after_the_full_name_in_the_same_book():
+    # 建徽 alone is in no lexicon; 李建徽 is
+    text = "李建徽反上遣使諭建徽建徽不從"
+    book = one_line_book(text, [Sentence(id="s00001", start=0, end=5), Sentence(id="s00002", start=5, end=len(text))])
+    annotate_book(book)
+    persons = [(e.text, e.method) for e in book.entities if e.kind == "person"]
+    assert persons == [("李建徽", "person-lexicon"), ("建徽", "name-propagation"), ("建徽", "name-propagation")]
+    # without the full name, the second sentence alone gives the given name no special standing
+    alone = one_line_book(text[5:], [Sentence(id="s00001", start=0, end=len(text) - 5)])
+    annotate_book(alone)
+    assert all(e.method != "name-propagation" for e in alone.entities)
