@@ -41,6 +41,7 @@ from tasks.annotate import annotate_book
 from tasks.clean import CleanConfig, clean_book
 from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
 from tasks.ocr import OcrConfig, build_engine, read_page
+from tasks.ocr_engine import PaddleOCREngine, engine_version
 from tasks.preprocess import PreprocessConfig, preprocess
 from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
 from tasks.punctuate import load_punctuator, punctuate_book
@@ -161,13 +162,13 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
     """
     image = load_page_image(src)
     sha = page_hash(image)
-    engine = get_engine(ocr)
-    key = settings_key(pre, ocr, engine.version)
+    key = settings_key(pre, ocr, engine_version())
     cached = book_dir / "pages" / f"{sha}-{key}.json"
     origin = {"source": src.label, "source_page": src.page}
     if cached.exists():
         leaves = json.loads(cached.read_text(encoding="utf-8"))
         return [PageRef(id=p["id"], file=str(cached), leaf=k, **origin) for k, p in enumerate(leaves)]
+    engine = get_engine(ocr)  # loaded only when a page has to be read: a re-run with every page saved loads none
     leaves = preprocess(image, pre)
     pages = []
     facsimile = book_dir / "images" / f"p{sha[:12]}.png"
@@ -421,9 +422,8 @@ def digitize(
         seconds["preprocess+ocr"] = time.monotonic() - t1
         sections_dir = Path(tempfile.mkdtemp(dir=book_dir, prefix=".sections-"))
         store = SectionStore(sections_dir, Book(id=book_id, metadata=metadata))
-        if refs:
-            engine = get_engine(ocr)
-            store.header.add_step("ocr", engine.name, engine.version, **{k: v for k, v in asdict(ocr).items()})
+        if refs:  # from the class and package metadata: the flow process never loads an OCR model itself
+            store.header.add_step("ocr", PaddleOCREngine.name, engine_version(), **asdict(ocr))
         store.header.quarantined = bad
         quarantine(bad, book_dir)
 

@@ -213,7 +213,7 @@ class PaddleOCREngine:
             unclip_ratio=det_unclip_ratio,
         )
         self.recognizer = CTCRecognizer(shipped_onnx("PP-OCRv6_rec_small.onnx"), device, rec_batch_size)
-        self.version = _rapidocr_version()
+        self.version = engine_version()
 
     def detect(self, image: np.ndarray) -> list[np.ndarray]:
         """Text-line quadrilaterals (4x2 float arrays) on a grayscale or BGR page."""
@@ -227,7 +227,8 @@ class PaddleOCREngine:
         return self.recognizer.recognize(crops)
 
 
-def _rapidocr_version() -> str:
+def engine_version() -> str:
+    """The engine's version for cache keys and provenance, known without loading any model."""
     from importlib.metadata import PackageNotFoundError, version
 
     try:

@@ -72,8 +72,12 @@ def test_rerun_reuses_finished_pages_and_skips_duplicates(prefect_server, tmp_pa
     first = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False, check_tei=False)
     cache = sorted((tmp_path / "out" / "b" / "pages").iterdir())
     stamps = [p.stat().st_mtime_ns for p in cache]
+    import flows.digitize
+
+    flows.digitize._ENGINES.clear()
     second = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False, check_tei=False)
     assert first["pages"] == second["pages"] == 1
+    assert flows.digitize._ENGINES == {}  # every page was saved: no OCR model was loaded at all
     assert [(Path(q["path"]).name, q["reason"]) for q in second["quarantined"]] == [
         ("b.jpg", "duplicate of page a.jpg (same content hash)")
     ]
