@@ -129,3 +129,26 @@ def test_missing_or_corrupt_model_folder_is_named(runner, tmp_path, command):
     result = runner.invoke(main, [command, "--model", str(corrupt)], input="子曰\n")
     assert result.exit_code == EXIT_FAILED and "corrupt" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_prune_results_removes_only_old_result_files(tmp_path):
+    import os
+    import time
+
+    from click.testing import CliRunner
+
+    from wenyuan.cli import main
+
+    old, new = tmp_path / "old-key", tmp_path / "new-key"
+    old.write_bytes(b"x" * 2048)
+    new.write_bytes(b"y")
+    month_ago = time.time() - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.write_bytes(b"z")
+    os.utime(outside, (month_ago, month_ago))
+    (tmp_path / "link").symlink_to(outside)
+    result = CliRunner().invoke(main, ["prune-results", "--days", "30", "--path", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "removed 1 result files" in result.output
+    assert not old.exists() and new.exists() and outside.exists() and (tmp_path / "link").is_symlink()

@@ -513,5 +513,18 @@ def calibrate_punctuator(model, dev_path, chars, ship_to, device):
         click.echo(f"{'shipped to' if shipped else 'not shipped to'} {ship_to} (it had {previous:.4f})")
 
 
+@main.command("prune-results")
+@click.option("--days", type=float, default=30, show_default=True, help="Remove results older than this.")
+@click.option("--path", type=click.Path(path_type=Path), default=None, help="Default: Prefect's local storage.")
+def prune_results(days, path):
+    """Delete persisted text-stage results older than --days (a removed result only means a re-run)."""
+    from wenyuan.result_store import default_result_path
+    from wenyuan.result_store import prune_results as prune
+
+    root = path or default_result_path()
+    files, size = prune(root, days)
+    click.echo(f"removed {files} result files ({size / 2**20:.1f} MiB) older than {days:g} days from {root}")
+
+
 if __name__ == "__main__":
     main()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 from lxml import etree
@@ -109,6 +110,7 @@ def test_rerun_takes_text_stages_from_the_cache_and_a_new_model_reruns_only_its_
     batch.mkdir()
     shutil.copy(SAMPLE_BOOK / "page_0002.jpg", batch)
     args = {"inputs": [str(batch)], "out": str(tmp_path / "out"), "device": "cpu"}
+    started = time.time()
     first = digitize(**args, return_state=True)
     assert _task_states(first)["translate"] == {"Completed"}
     again = digitize(**args, return_state=True)
@@ -124,3 +126,12 @@ def test_rerun_takes_text_stages_from_the_cache_and_a_new_model_reruns_only_its_
     third = _task_states(digitize(**args, translator_model=str(other), return_state=True))
     assert [third[s] for s in ("clean", "punctuate", "annotate")] == [{"Cached"}] * 3
     assert third["translate"] == {"Completed"}
+
+    # Results pruned away (wenyuan prune-results) are a cache miss, not an error: the stages run again.
+    from wenyuan.result_store import default_result_path
+
+    for path in default_result_path().rglob("*"):
+        if path.is_file() and path.stat().st_mtime >= started:
+            path.unlink()
+    fourth = _task_states(digitize(**args, return_state=True))
+    assert [fourth[s] for s in ("clean", "punctuate", "annotate", "translate")] == [{"Completed"}] * 4
