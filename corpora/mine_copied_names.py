@@ -46,6 +46,7 @@ class Stats:
     occurrences: int = 0
     person_context: int = 0
     place_context: int = 0
+    in_targets: int = 0  # translations containing it (filled by corpus_stats only)
 
     @property
     def copy_rate(self) -> float:
@@ -94,7 +95,9 @@ GLUE = frozenset("为以之于而等与及乃遂即也者曰谓率奏卒死日�
 PLACE_SUFFIXES = frozenset("州郡县山江河水关城寺府国路军镇朝")
 #: A name holds no numeral or date (王元年 is 王 + 元年), and does not end in a rank or office (许节度).
 NUMERALS = frozenset("一二三四五六七八九十百千万年月")
-TITLE_ENDS = frozenset("王公侯伯帝后妃主宗祖守郎史尉射侍卿相令丞事使将军度撰监司徒空马刺节太阁院卫骑士")
+TITLE_ENDS = frozenset("王公侯伯帝后妃主宗祖守郎史尉射侍卿相令丞事使将军度撰监司徒空马刺节太阁院卫骑士君")
+#: Ranks inside a string make it a ruler plus a name (吴王夫 of 吴王夫差), and offices' buildings an office.
+RANKS_INSIDE = frozenset("王公侯帝阁院省")
 #: Copied often and said by persons' contexts, yet not names: titles of foreign rulers, peoples, states,
 #: pieces of longer names that begin without a surname (吐谷浑, 孟尝君), books and common nouns; picked by
 #: hand from the miner's most frequent output.
@@ -114,6 +117,8 @@ def could_be_name(g: str, offices: frozenset[str]) -> bool:
         or g[0] in NOT_NAME_START
         or g[-1] in TITLE_ENDS
         or g[-1] in PLACE_SUFFIXES
+        or (g[-1] in GLUE and g[-1] != "之")  # 康等 "Kang and the others"; but 王羲之 is a name
+        or RANKS_INSIDE.intersection(g[1:-1])
     ):
         return False
     return not any(o in g or g in o for o in offices)
@@ -124,7 +129,9 @@ def is_person(s: Stats, min_share: float = 0.02, sure_sentences: int = 20) -> bo
     person's contexts or copied so consistently and often that it can hardly be a common word."""
     if s.place_context > max(s.person_context, 0.1 * s.occurrences):
         return False
-    return s.person_context >= min_share * s.occurrences or (s.copy_rate >= 0.95 and s.sentences >= sure_sentences)
+    if s.person_context >= min_share * s.occurrences:
+        return True
+    return s.person_context > 0 and s.copy_rate >= 0.95 and s.sentences >= sure_sentences
 
 
 def _pieces_of_longer(table: dict[str, Stats], keep: set[str]) -> set[str]:
@@ -182,7 +189,11 @@ def mine_copied(
 
 
 #: Characters no two-character place name holds: function words, and pieces of offices (部郎, 副将).
-NOT_IN_PLACE = frozenset("在等将郎副参舍率为之于以其也者而所与及曰谓使令即乃遂又行号称时守领犯救抄入夫败衣多近")
+NOT_IN_PLACE = frozenset(
+    "在等将郎副参舍率为之于以其也者而所与及曰谓使令即乃遂又行号称时守领犯救抄入夫败衣多近的个是凡了们这那"
+)
+#: Rooms and halls (后堂, 寝殿) are where things happen, not named places.
+ROOMS = frozenset("堂殿室屋房宅舍")
 
 
 def _bigrams(src: str) -> Iterable[tuple[int, str]]:
@@ -209,7 +220,7 @@ def mine_copied_places(
         if NOT_IN_PLACE.intersection(g) or NUMERALS.intersection(g) or g[-1] in TITLE_ENDS - PLACE_SUFFIXES:
             continue
         # a suffix then a direction (城西 "west of the city"), a gate or quarter (西门, 西方), an office (中书)
-        if g[0] in "城县州郡" or g[1] in "门方" or any(g in o for o in offices):
+        if g[0] in "城县州郡" or g[1] in "门方" or g[-1] in ROOMS or any(g in o for o in offices):
             continue
         share = min_share * 2 if g[0] in SURNAMES_1 else min_share
         if s.place_context >= max(2 * s.person_context, share * s.occurrences):
@@ -230,11 +241,23 @@ def _grams_of(names: set[str]):
     return grams
 
 
-def copy_rates(path: Path, names: set[str]) -> dict[str, Stats]:
-    """How often each of ``names`` occurs in the sources of a ``cm_*.tsv.gz`` corpus and is copied."""
+def corpus_stats(path: Path, names: set[str]) -> dict[str, Stats]:
+    """How often each of ``names`` occurs in the sources of a ``cm_*.tsv.gz`` corpus, is copied, and occurs
+    in the translations at all (``in_targets``)."""
     table: dict[str, Stats] = {}
-    _count(((p.src, p.tgt) for p in iter_pairs(path)), _grams_of(names), table)
+    grams = _grams_of(names)
+    for p in iter_pairs(path):
+        _count([(p.src, p.tgt)], grams, table)
+        for g in {g for _i, g in grams(p.tgt)}:
+            table.setdefault(g, Stats()).in_targets += 1
     return table
+
+
+def is_modern_word(s: Stats, factor: float = 30) -> bool:
+    """Far more frequent in the modern translations than in the sources (他的, 凡是, 何况): a word of the
+    modern language, not a name. Translators add names too (刘秀 for 光武, 黄河 for 河), up to some 20 times
+    as often as the source has them, hence the default factor."""
+    return s.in_targets > factor * s.sentences + 20
 
 
 def _offices() -> list[str]:

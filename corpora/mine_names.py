@@ -179,6 +179,28 @@ def mine(path: Path, min_speaker: int = 5) -> tuple[dict[str, tuple[int, str]], 
     return flatten(persons), flatten(places)
 
 
+#: Patterns whose finds the parallel corpus may overrule (the others are biographical formulas).
+_WEAK = {"speaker-pattern", "courtesy-name", "suffix-pattern"}
+
+
+def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
+    """Remove, in place, entries the parallel corpus contradicts: words of the modern language (他的, 凡是),
+    and finds of the weaker patterns that translators reword (何必 "why must", 次河 "camped by the river")."""
+    from corpora.mine_copied_names import is_modern_word
+
+    for table in (persons, places):
+        for name, (_count, methods) in list(table.items()):
+            s = stats.get(name)
+            if s is None:
+                continue
+            found_by = set(methods.split("+"))
+            reworded = found_by <= _WEAK and s.sentences >= 3 and s.copy_rate < 0.5
+            # A place known only from being copied needs the stricter test (控制, 灭亡 pass the looser one).
+            factor = 10 if table is places and found_by == {"copy-through"} else 30
+            if is_modern_word(s, factor) or reworded:
+                del table[name]
+
+
 def write(entries: dict[str, tuple[int, str]], path: Path, kind: str, sources: list[Path]) -> None:
     names = " and ".join(s.name for s in sources)
     header = (
@@ -200,13 +222,7 @@ def main() -> None:
         if not corpus.is_file():
             ap.error(f"{corpus}: corpus not found (pass --corpus/--parallel, or put ../shared beside the checkout)")
     persons, places = mine(args.corpus)
-    from corpora.mine_copied_names import copy_rates, mine_copied, mine_copied_places  # needs SURNAMES_*
-
-    # A suffix match the translators reword is a phrase, not a name (次河 "camped by the river" in 次河阳).
-    rates = copy_rates(args.parallel, {p for p, (_n, m) in places.items() if m == "suffix-pattern"})
-    for name, stats in rates.items():
-        if stats.sentences >= 3 and stats.copy_rate < 0.5:
-            del places[name]
+    from corpora.mine_copied_names import corpus_stats, mine_copied, mine_copied_places
 
     for name, n in mine_copied(args.parallel).items():
         if name not in places:  # a place its patterns found outweighs a name that is merely copied
@@ -215,6 +231,7 @@ def main() -> None:
     for name, n in mine_copied_places(args.parallel, set(persons)).items():
         count, methods = places.get(name, (0, ""))
         places[name] = (count + n, "+".join(sorted({*filter(None, methods.split("+")), "copy-through"})))
+    drop_unlikely(persons, places, corpus_stats(args.parallel, set(persons) | set(places)))
     write(persons, args.out / "persons.tsv", "person", [args.corpus, args.parallel])
     write(places, args.out / "places.tsv", "place", [args.corpus, args.parallel])
     print(f"{len(persons)} persons, {len(places)} places -> {args.out}")

@@ -120,7 +120,8 @@ def rule_spans(simple: str) -> list[Span]:
     spans += [Span("person", m.start(), m.end(), "", "ruler-pattern") for m in _RULER.finditer(simple)]
     for m in _STATE.finditer(simple):
         start = m.start(1) if m.group(1) else m.start(2)
-        spans.append(Span("place", start, start + 1, "", "state-pattern"))
+        end = start + 2 if simple[start + 1 : start + 2] == "国" else start + 1  # 郑国 is the state, whole
+        spans.append(Span("place", start, end, "", "state-pattern"))
     for m in _STATE_LIST.finditer(simple):
         first = 1 if m.group(1) else 3
         spans.append(Span("place", m.start(first), m.start(first) + 1, "", "state-pattern"))

@@ -59,3 +59,20 @@ def test_places_are_copied_strings_in_places_contexts_but_not_eras(tmp_path):
     ] * 5
     places = mine_copied_places(_corpus(tmp_path, pairs), persons=set(), min_sentences=5)
     assert "河北" in places and "显庆" not in places
+
+
+def test_modern_words_and_reworded_pattern_finds_are_dropped():
+    from corpora.mine_copied_names import Stats
+    from corpora.mine_names import drop_unlikely
+
+    persons = {"刘秀": (64, "copy-through"), "何必": (12, "speaker-pattern"), "何况": (65, "copy-through")}
+    places = {"黄河": (414, "suffix-pattern"), "凡是": (36, "copy-through")}
+    stats = {
+        "刘秀": Stats(sentences=64, copied=62, in_targets=778),  # translators name him where the source says 帝
+        "何必": Stats(sentences=440, copied=10, in_targets=1084),  # "why must": reworded
+        "何况": Stats(sentences=65, copied=63, in_targets=2168),  # a modern word, copied and used everywhere
+        "黄河": Stats(sentences=414, copied=401, in_targets=4578),  # 河 becomes 黄河 in translation
+        "凡是": Stats(sentences=36, copied=28, in_targets=3162),
+    }
+    drop_unlikely(persons, places, stats)
+    assert set(persons) == {"刘秀"} and set(places) == {"黄河"}
