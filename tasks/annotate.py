@@ -28,17 +28,12 @@ def _units(book: Book) -> list[list[int]]:
 
 def annotate_book(book: Book) -> Book:
     """Add date, book-title and office entities to ``book`` (in place; replaces what earlier runs added)."""
-    from models.punctuator import to_model_script
-
     chars = [ch.text for *_, ch in book.chars()]
     regime = book.metadata.dynasty
     entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]
     units = _units(book)
     texts = ["".join(chars[k] for k in offsets) for offsets in units]
-    full_names = {
-        "".join(map(to_model_script, s.text)) for text in texts for s in find_entities(text) if s.kind == "person"
-    }
-    extra = given_names(sorted(full_names))
+    extra = document_given_names(texts)
     for offsets, text in zip(units, texts, strict=True):
         for found in annotate_text(text, regime, extra):
             kind, text, start, end = found.pop("kind"), found.pop("text"), found.pop("start"), found.pop("end")
@@ -62,6 +57,16 @@ def annotate_book(book: Book) -> Book:
     book.entities = sorted(entities, key=lambda e: e.start)
     book.add_step("annotate", "wenyuan.annotate", "1", regime=regime or "")
     return book
+
+
+def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
+    """Extra lexicon entries for the given names of the persons found anywhere in ``texts`` (one document)."""
+    from models.punctuator import to_model_script
+
+    full_names = {
+        "".join(map(to_model_script, s.text)) for text in texts for s in find_entities(text) if s.kind == "person"
+    }
+    return given_names(sorted(full_names))
 
 
 def annotate_text(text: str, regime: str | None = None, extra: dict[str, tuple[str, str]] | None = None) -> list[dict]:

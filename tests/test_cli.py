@@ -26,6 +26,8 @@ COMMANDS = [
     "serve-oai",
     "dates",
     "annotate",
+    "calibrate-punctuator",
+    "prune-results",
 ]
 
 
@@ -152,3 +154,11 @@ def test_prune_results_removes_only_old_result_files(tmp_path):
     assert result.exit_code == 0, result.output
     assert "removed 1 result files" in result.output
     assert not old.exists() and new.exists() and outside.exists() and (tmp_path / "link").is_symlink()
+
+
+def test_annotate_reads_stdin_as_one_document(runner):
+    result = runner.invoke(main, ["annotate"], input="李建徽反\n上遣使諭建徽\n")
+    assert result.exit_code == 0, result.output
+    found = [json.loads(line) for line in result.output.splitlines()]
+    persons = [(f["line"], f["text"], f["method"]) for f in found if f["kind"] == "person"]
+    assert persons == [(1, "李建徽", "person-lexicon"), (2, "建徽", "name-propagation")]

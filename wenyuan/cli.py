@@ -460,12 +460,15 @@ def annotate(regime):
     """Annotate text on stdin (one passage per line): one JSON line per entity, with its kind and span.
 
     Kinds found: reign-era dates (resolved with the DILA tables), persons and places (mined lexicons and
-    patterns of classical prose), book titles and official titles (lexicons).
+    patterns of classical prose), book titles and official titles (lexicons). stdin is one document: a
+    person named in full on one line is also found by the given name alone on the others.
     """
-    from tasks.annotate import annotate_text
+    from tasks.annotate import annotate_text, document_given_names
 
-    for n, line in enumerate(_stdin_lines(), 1):
-        for entity in annotate_text(line, regime):
+    lines = _stdin_lines()
+    extra = document_given_names(lines)
+    for n, line in enumerate(lines, 1):
+        for entity in annotate_text(line, regime, extra):
             click.echo(json.dumps({"line": n, **entity}, ensure_ascii=False))
 
 
