@@ -72,6 +72,7 @@ def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_
 
 def _card(meta: dict) -> str:
     m, decoding = meta["metrics"], meta.get("decoding", {})
+    continued = f" Continued from {meta['continued_from']}." if meta.get("continued_from") else ""
     curve = "\n".join(
         f"| {p['step']} | {p['seconds']} | {p['seg_f1']:.3f} | {p['punct_f1']:.3f} |" for p in meta["curve"]
     )
@@ -98,7 +99,7 @@ Quotation marks are not learned (the corpus dropped many of them); book-title ma
 
 ## Training
 {meta["steps"]} steps, {meta["tokens"]:,} training characters seen, {meta["train_seconds"] / 3600:.2f} h on
-{meta["device"]} ({date.today().isoformat()}). Retrain or continue with:
+{meta["device"]} ({date.today().isoformat()}).{continued} Retrain or continue with:
 
     wenyuan train-punctuator --train ../shared/corpora/punct_train.jsonl.gz \\
         --dev ../shared/corpora/punct_dev.jsonl.gz --budget-minutes 120 --init-from models/punctuator
