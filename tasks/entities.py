@@ -181,7 +181,7 @@ def find_entities(text: str, extra: dict[str, tuple[str, str]] | None = None) ->
     """Non-overlapping entities in ``text``: pattern matches first, then lexicon matches, longest first.
 
     ``extra`` adds entries (simplified entry -> (kind, method)) to the lexicon for this call, such as
-    :func:`given_names` of the persons found earlier in the same book.
+    :func:`given_names` of the persons found earlier in the same book; the lexicon wins where both have one.
     """
     from models.punctuator import to_model_script
 
@@ -200,12 +200,13 @@ def find_entities(text: str, extra: dict[str, tuple[str, str]] | None = None) ->
     for span in rules:  # the courtesy-name pattern is the surest evidence there is
         if span.method == "style-pattern":
             add(span)
-    entries = {**lexicon(), **(extra or {})} if extra else lexicon()
-    lengths = sorted({len(k) for k in entries}, reverse=True)
+    entries, extra = lexicon(), extra or {}
+    lengths = sorted({len(k) for k in entries} | {len(k) for k in extra}, reverse=True)
     i = 0
     while i < len(simple):
         for n in lengths:
-            hit = entries.get(simple[i : i + n]) if i + n <= len(simple) else None
+            key = simple[i : i + n] if i + n <= len(simple) else None
+            hit = (entries.get(key) or extra.get(key)) if key else None  # the mined lexicon has the last word
             if hit and add(Span(hit[0], i, i + n, "", hit[1])):
                 i += n
                 break
