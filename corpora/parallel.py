@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from wenyuan.errors import CorpusError
+
 _SPACES = re.compile(r"\s+")
 _HEADING = re.compile(r"^【?原文】?")
 
@@ -93,17 +95,25 @@ def iter_pairs(path: str | Path, cfg: CleaningConfig | None = None, report: Drop
         report: filled in with what was read, kept and dropped.
 
     Raises:
-        ValueError: naming the file when the header is not ``book chapter src tgt``.
+        CorpusError: naming the file when it cannot be read (not gzip, truncated) or its header is not
+            ``book chapter src tgt``.
     """
     cfg = cfg or CleaningConfig()
     report = report if report is not None else DropReport()
     path = Path(path)
+    try:
+        yield from _read_pairs(path, cfg, report)
+    except (OSError, EOFError, csv.Error) as exc:
+        raise CorpusError(f"{path}: cannot be read as a gzipped TSV corpus ({exc})") from exc
+
+
+def _read_pairs(path: Path, cfg: CleaningConfig, report: DropReport) -> Iterator[Pair]:
     raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
     with raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as text:
         rows = csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(rows, None)
         if header != ["book", "chapter", "src", "tgt"]:
-            raise ValueError(f"{path}: expected a TSV header 'book chapter src tgt', found {header!r}")
+            raise CorpusError(f"{path}: expected a TSV header 'book chapter src tgt', found {header!r}")
         for row in rows:
             report.read += 1
             if len(row) != 4:

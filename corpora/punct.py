@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from wenyuan.errors import CorpusError
+
 #: Label set: "O" (no mark) and the seven marks that end or divide a clause.
 PUNCT_LABELS: tuple[str, ...] = ("O", "，", "。", "、", "；", "：", "？", "！")
 LABEL_TO_ID = {label: i for i, label in enumerate(PUNCT_LABELS)}
@@ -78,18 +80,29 @@ def iter_paragraphs(path: str | Path) -> Iterator[tuple[str, str]]:
 
     Paragraphs are the ``\\n``-separated parts of each chapter; ``【原文】``-style headings and empty
     paragraphs are skipped, and ``**`` placeholders (characters the source could not encode) are removed.
+
+    Raises:
+        CorpusError: naming the file (and the line) when it cannot be read or a line is not a JSON object
+            with ``book`` and ``text``.
     """
     opener = gzip.open if str(path).endswith(".gz") else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for line in fh:
-            if not line.strip():
-                continue
-            record = json.loads(line)
-            for para in record["text"].split("\n"):
-                para = para.replace("**", "").strip()
-                if not para or (para.startswith("【") and para.endswith("】")):
+    n = 0
+    try:
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                n += 1  # kept outside the loop header: the error message below names it
+                if not line.strip():
                     continue
-                yield record["book"], para
+                record = json.loads(line)
+                for para in record["text"].split("\n"):
+                    para = para.replace("**", "").strip()
+                    if not para or (para.startswith("【") and para.endswith("】")):
+                        continue
+                    yield record["book"], para
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise CorpusError(f"{path}: cannot be read as a JSON-lines corpus ({exc})") from exc
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise CorpusError(f"{path}: line {n} is not a record with 'book' and 'text' ({exc!r})") from exc
 
 
 def iter_labelled(path: str | Path, min_chars: int = 2) -> Iterator[LabelledText]:

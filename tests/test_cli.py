@@ -162,3 +162,24 @@ def test_annotate_reads_stdin_as_one_document(runner):
     found = [json.loads(line) for line in result.output.splitlines()]
     persons = [(f["line"], f["text"], f["method"]) for f in found if f["kind"] == "person"]
     assert persons == [(1, "李建徽", "person-lexicon"), (2, "建徽", "name-propagation")]
+
+
+def test_calibrate_punctuator_names_an_unreadable_dev_file_and_leaves_the_model_alone(runner, tmp_path):
+    import shutil
+
+    from tasks.punctuate import DEFAULT_MODEL
+
+    model = tmp_path / "punctuator"
+    shutil.copytree(DEFAULT_MODEL, model)
+    before = (model / "wenyuan.json").read_bytes()
+    bad = tmp_path / "dev.jsonl.gz"
+    bad.write_bytes(b"not gzip")
+    result = runner.invoke(main, ["calibrate-punctuator", "--model", str(model), "--dev", str(bad)])
+    assert result.exit_code == 1
+    assert "dev.jsonl.gz: cannot be read" in result.output
+    assert (model / "wenyuan.json").read_bytes() == before
+
+
+def test_prune_results_refuses_a_path_that_is_not_a_folder(runner, tmp_path):
+    result = runner.invoke(main, ["prune-results", "--path", str(tmp_path / "typo")])
+    assert result.exit_code == 2 and "typo" in result.output

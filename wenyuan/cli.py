@@ -518,7 +518,12 @@ def calibrate_punctuator(model, dev_path, chars, ship_to, device):
 
 @main.command("prune-results")
 @click.option("--days", type=float, default=30, show_default=True, help="Remove results older than this.")
-@click.option("--path", type=click.Path(path_type=Path), default=None, help="Default: Prefect's local storage.")
+@click.option(
+    "--path",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Default: Prefect's local storage.",
+)
 def prune_results(days, path):
     """Delete persisted text-stage results older than --days (a removed result only means a re-run)."""
     from wenyuan.result_store import default_result_path

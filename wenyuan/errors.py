@@ -24,6 +24,10 @@ class ManifestError(WenyuanError):
     """A batch manifest cannot be read or has the wrong shape."""
 
 
+class CorpusError(WenyuanError, ValueError):
+    """A training or evaluation corpus file cannot be read or has the wrong shape (named, with the line)."""
+
+
 class ModelLoadError(WenyuanError):
     """A model folder is missing or corrupt."""
 

@@ -46,3 +46,12 @@ def test_wrong_header_is_refused_naming_the_file(tmp_path):
         fh.write("a\tb\n1\t2\n")
     with pytest.raises(ValueError, match=r"bad\.tsv\.gz"):
         list(iter_pairs(bad))
+
+
+def test_a_file_that_is_not_gzip_is_a_corpus_error_naming_it(tmp_path):
+    from wenyuan.errors import CorpusError
+
+    bad = tmp_path / "notgzip.tsv.gz"
+    bad.write_bytes(b"book\tchapter\tsrc\ttgt\n")
+    with pytest.raises(CorpusError, match=r"notgzip\.tsv\.gz: cannot be read"):
+        list(iter_pairs(bad))

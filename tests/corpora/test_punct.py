@@ -64,3 +64,26 @@ def test_insert_labels_refuses_mismatched_lengths():
 def test_extract_then_insert_is_idempotent(text):
     once = canonical_punctuation(text)
     assert canonical_punctuation(once) == once
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"not gzip at all", r"bad\.jsonl\.gz: cannot be read"),
+        (None, r"bad\.jsonl\.gz: line 2 is not a record"),
+    ],
+)
+def test_unreadable_corpus_is_a_corpus_error_naming_file_and_line(tmp_path, content, message):
+    import gzip
+
+    from corpora.punct import iter_paragraphs
+    from wenyuan.errors import CorpusError
+
+    bad = tmp_path / "bad.jsonl.gz"
+    if content is None:
+        with gzip.open(bad, "wt", encoding="utf-8") as fh:
+            fh.write('{"book": "论语", "text": "学而时习之。"}\n{"book": "论语"}\n')
+    else:
+        bad.write_bytes(content)
+    with pytest.raises(CorpusError, match=message):
+        list(iter_paragraphs(bad))
