@@ -67,6 +67,11 @@ def surname_grams(text: str) -> Iterable[tuple[int, str]]:
                     yield i, text[i : i + n]
 
 
+def _pairs(path: Path) -> Iterable[tuple[str, str]]:
+    """(source, translation) of each cleaned pair, streamed."""
+    return ((p.src, p.tgt) for p in iter_pairs(path))
+
+
 def _is_cjk(text: str) -> bool:
     return all("\u4e00" <= c <= "\u9fff" for c in text)
 
@@ -134,6 +139,12 @@ def is_person(s: Stats, min_share: float = 0.02, sure_sentences: int = 20) -> bo
     return s.person_context > 0 and s.copy_rate >= 0.95 and s.sentences >= sure_sentences
 
 
+def is_surely_person(s: Stats) -> bool:
+    """The stricter test for given names and their full names: often in a person's contexts, with no
+    allowance for being merely copied often (that would admit words such as 太守)."""
+    return is_person(s, min_share=0.05, sure_sentences=10**9)
+
+
 def _pieces_of_longer(table: dict[str, Stats], keep: set[str]) -> set[str]:
     """Candidates that are a kept one with a word glued on (赵葵为 = 赵葵 + 为, 马王莽 = 马 + 王莽), and
     ones that mostly occur inside longer names (刘文 in 刘文静, 刘文秀, ...)."""
@@ -157,13 +168,9 @@ def mine_copied(
     min_sentences: int = 5,
     min_copy_rate: float = 0.9,
 ) -> dict[str, int]:
-    """Persons (simplified) with their sentence counts, from a ``cm_*.tsv.gz`` corpus."""
-
-    def pairs() -> Iterable[tuple[str, str]]:  # streamed twice rather than held in memory
-        return ((p.src, p.tgt) for p in iter_pairs(path))
-
+    """Persons (simplified) with their sentence counts, from a ``cm_*.tsv.gz`` corpus (read twice, streamed)."""
     table: dict[str, Stats] = {}
-    _count(pairs(), surname_grams, table)
+    _count(_pairs(path), surname_grams, table)
     frequent = {g for g, s in table.items() if s.sentences >= min_sentences and s.copy_rate >= min_copy_rate}
     offices = frozenset(_offices())
     frequent = {g for g in frequent if could_be_name(g, offices) and is_person(table[g])}
@@ -171,19 +178,15 @@ def mine_copied(
     persons = {g: table[g].sentences for g in frequent}
 
     # Given names alone: the tail of a three-character name that starts with a single surname, both seen
-    # in a person's contexts (the looser "copied often" test would admit words such as 太守 here).
-    given = {
-        g[1:]
-        for g in persons
-        if len(g) == 3 and g[:2] not in SURNAMES_2 and is_person(table[g], min_share=0.05, sure_sentences=10**9)
-    }
+    # in a person's contexts.
+    given = {g[1:] for g in persons if len(g) == 3 and g[:2] not in SURNAMES_2 and is_surely_person(table[g])}
     given_table: dict[str, Stats] = {}
-    _count(pairs(), _grams_of(given), given_table)
+    _count(_pairs(path), _grams_of(given), given_table)
     for g, s in given_table.items():
         frequent_copied = s.sentences >= min_sentences and s.copy_rate >= min_copy_rate
         # a given name does not begin with a rank (公楚 is the tail of 申公楚-like titles, not a name)
         if g not in persons and frequent_copied and could_be_name(g, offices) and g[0] not in TITLE_ENDS:
-            if is_person(s, min_share=0.05, sure_sentences=10**9):
+            if is_surely_person(s):
                 persons[g] = s.sentences
     return persons
 
@@ -194,6 +197,8 @@ NOT_IN_PLACE = frozenset(
 )
 #: Rooms and halls (后堂, 寝殿) are where things happen, not named places.
 ROOMS = frozenset("堂殿室屋房宅舍")
+#: Rank and office endings that are not also place suffixes (a place may end in 军 or 州, not in 郎).
+_TITLE_NOT_PLACE_ENDS = TITLE_ENDS - PLACE_SUFFIXES
 
 
 def _bigrams(src: str) -> Iterable[tuple[int, str]]:
@@ -211,13 +216,13 @@ def mine_copied_places(
     from tasks.dates import era_names
 
     table: dict[str, Stats] = {}
-    _count(((p.src, p.tgt) for p in iter_pairs(path)), _bigrams, table)
+    _count(_pairs(path), _bigrams, table)
     eras, offices = era_names(), frozenset(_offices())
     places = {}
     for g, s in table.items():
         if s.sentences < min_sentences or s.copy_rate < min_copy_rate or g in persons or g in eras:
             continue
-        if NOT_IN_PLACE.intersection(g) or NUMERALS.intersection(g) or g[-1] in TITLE_ENDS - PLACE_SUFFIXES:
+        if NOT_IN_PLACE.intersection(g) or NUMERALS.intersection(g) or g[-1] in _TITLE_NOT_PLACE_ENDS:
             continue
         # a suffix then a direction (城西 "west of the city"), a gate or quarter (西门, 西方), an office (中书)
         if g[0] in "城县州郡" or g[1] in "门方" or g[-1] in ROOMS or any(g in o for o in offices):
@@ -246,9 +251,9 @@ def corpus_stats(path: Path, names: set[str]) -> dict[str, Stats]:
     in the translations at all (``in_targets``)."""
     table: dict[str, Stats] = {}
     grams = _grams_of(names)
-    for p in iter_pairs(path):
-        _count([(p.src, p.tgt)], grams, table)
-        for g in {g for _i, g in grams(p.tgt)}:
+    for src, tgt in _pairs(path):
+        _count([(src, tgt)], grams, table)
+        for g in {g for _i, g in grams(tgt)}:
             table.setdefault(g, Stats()).in_targets += 1
     return table
 
@@ -261,6 +266,6 @@ def is_modern_word(s: Stats, factor: float = 30) -> bool:
 
 
 def _offices() -> list[str]:
-    from tasks.entities import _read
+    from tasks.entities import read_lexicon
 
-    return sorted(_read("offices.tsv", "office"))
+    return sorted(read_lexicon("offices.tsv", "office"))

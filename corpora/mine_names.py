@@ -201,6 +201,12 @@ def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
                 del table[name]
 
 
+def _add_find(table: dict[str, tuple[int, str]], name: str, count: int, method: str) -> None:
+    """Add ``count`` finds of ``name`` by ``method`` to a flattened (count, "method+method") table."""
+    old_count, methods = table.get(name, (0, ""))
+    table[name] = (old_count + count, "+".join(sorted({*filter(None, methods.split("+")), method})))
+
+
 def write(entries: dict[str, tuple[int, str]], path: Path, kind: str, sources: list[Path]) -> None:
     names = " and ".join(s.name for s in sources)
     header = (
@@ -226,11 +232,9 @@ def main() -> None:
 
     for name, n in mine_copied(args.parallel).items():
         if name not in places:  # a place its patterns found outweighs a name that is merely copied
-            count, methods = persons.get(name, (0, ""))
-            persons[name] = (count + n, "+".join(sorted({*filter(None, methods.split("+")), "copy-through"})))
+            _add_find(persons, name, n, "copy-through")
     for name, n in mine_copied_places(args.parallel, set(persons)).items():
-        count, methods = places.get(name, (0, ""))
-        places[name] = (count + n, "+".join(sorted({*filter(None, methods.split("+")), "copy-through"})))
+        _add_find(places, name, n, "copy-through")
     drop_unlikely(persons, places, corpus_stats(args.parallel, set(persons) | set(places)))
     write(persons, args.out / "persons.tsv", "person", [args.corpus, args.parallel])
     write(places, args.out / "places.tsv", "place", [args.corpus, args.parallel])

@@ -46,7 +46,8 @@ class Span:
     method: str
 
 
-def _read(name: str, column: str) -> set[str]:
+def read_lexicon(name: str, column: str) -> set[str]:
+    """The entries of one shipped lexicon file (``column`` of ``corpora/lexicons/NAME``)."""
     with open(LEXICONS / name, encoding="utf-8") as fh:
         rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
         return {row[column] for row in rows if row[column]}
@@ -55,10 +56,10 @@ def _read(name: str, column: str) -> set[str]:
 @lru_cache(maxsize=1)
 def lexicon() -> dict[str, tuple[str, str]]:
     """Simplified entry -> (kind, method)."""
-    entries = {p: ("place", "place-lexicon") for p in _read("places.tsv", "place")}
-    entries.update({p: ("person", "person-lexicon") for p in _read("persons.tsv", "person")})
-    entries.update({t: ("title", "title-lexicon") for t in _read("titles.tsv", "title")})
-    entries.update({o: ("office", "office-lexicon") for o in _read("offices.tsv", "office")})
+    entries = {p: ("place", "place-lexicon") for p in read_lexicon("places.tsv", "place")}
+    entries.update({p: ("person", "person-lexicon") for p in read_lexicon("persons.tsv", "person")})
+    entries.update({t: ("title", "title-lexicon") for t in read_lexicon("titles.tsv", "title")})
+    entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices.tsv", "office")})
     return entries
 
 
