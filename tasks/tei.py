@@ -211,6 +211,8 @@ class _Stream:
             attrs["calendar"] = f"#{entity.attributes.get('calendar', 'julian')}"
         elif entity.kind == "office":
             attrs = {"type": "office"}
+        if entity.confidence is not None:  # how sure the annotator was (its method's or model's confidence)
+            attrs["cert"] = f"{entity.confidence:.2f}"
         self.entity = _el(self.container(), tag, **attrs)
 
     def close_entity(self) -> None:

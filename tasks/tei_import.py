@@ -148,8 +148,7 @@ class _BodyReader:
             reg = "".join(el.find(f"{T}reg").itertext()) if el.find(f"{T}reg") is not None else ""
             self.add_text(reg, confidence, orig)
         elif tag == "unclear":
-            cert = el.get("cert")
-            self._children(el, float(cert) if cert and cert.replace(".", "", 1).isdigit() else confidence)
+            self._children(el, _certainty(el) if _certainty(el) is not None else confidence)
         elif tag == "note":
             outer = self.in_note
             self.in_note = True
@@ -175,6 +174,7 @@ class _BodyReader:
                     start=start,
                     end=self.offset,
                     text="".join(el.itertext()).strip(),
+                    confidence=_certainty(el),
                     method="tei",
                     attributes=attrs,
                 )
@@ -192,6 +192,12 @@ class _BodyReader:
         for child in el:
             self.visit(child, confidence)
             self.add_text(child.tail, confidence)
+
+
+def _certainty(el) -> float | None:
+    """``@cert`` as a probability, when it is one (TEI also allows high/medium/low)."""
+    cert = el.get("cert")
+    return float(cert) if cert and cert.replace(".", "", 1).isdigit() else None
 
 
 def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = None) -> Book:
