@@ -20,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from corpora.entity_eval import HAND_SETS, score_finder  # noqa: E402
 from corpora.punct import extract_labels, iter_paragraphs  # noqa: E402
 from tasks.entities import find_entities  # noqa: E402
 
@@ -41,46 +42,35 @@ def gold_titles(paragraph: str) -> tuple[str, set[tuple[int, int]]]:
     return "".join(chars), spans
 
 
-def hand_checked(path: Path) -> dict:
-    """Per-type precision/recall/F1 of persons and places on the hand-annotated sentences."""
-    from models.punctuator import to_model_script  # noqa: F401  (the matcher's script conversion)
+def hand_checked(path: Path, tagger=None) -> dict:
+    """Per-type precision/recall/F1 of persons and places on the hand-annotated sentences: the annotator's
+    lexicons and patterns, with ``tagger`` (an EntityTagger) filling what they leave when given. The
+    sentences are unrelated samples, so each is annotated alone (no given names propagate between them)."""
+    from tasks.annotate import tag_texts
 
-    kinds = ("person", "place")
-    counts = {k: {"gold": 0, "predicted": 0, "right": 0, "missed": [], "wrong": []} for k in kinds}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        text = row["text"]
-        for kind in kinds:
-            gold = {(e["start"], e["end"]) for e in row["entities"] if e["kind"] == kind}
-            pred = {(s.start, s.end) for s in find_entities(text) if s.kind == kind}
-            c = counts[kind]
-            c["gold"], c["predicted"], c["right"] = (
-                c["gold"] + len(gold),
-                c["predicted"] + len(pred),
-                c["right"] + len(gold & pred),
-            )
-            c["missed"] += [text[a:b] for a, b in sorted(gold - pred)]
-            c["wrong"] += [text[a:b] for a, b in sorted(pred - gold)]
-    for c in counts.values():
-        p, r = c["right"] / max(c["predicted"], 1), c["right"] / max(c["gold"], 1)
-        c.update(precision=round(p, 3), recall=round(r, 3), f1=round(2 * p * r / max(p + r, 1e-9), 3))
-        c["missed"], c["wrong"] = c["missed"][:30], c["wrong"][:30]
-    return counts
+    def find(texts: list[str]) -> list[set]:
+        return [
+            {(s.kind, s.start, s.end) for s in find_entities(text, None, tagged)}
+            for text, tagged in zip(texts, tag_texts(tagger, texts), strict=True)
+        ]
+
+    return score_finder(path, find)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=ROOT.parent / "shared" / "corpora" / "punct_dev.jsonl.gz")
     ap.add_argument("--paragraphs", type=int, default=3000)
-    ap.add_argument(
-        "--hand",
-        type=Path,
-        nargs="+",
-        default=[ROOT / "corpora" / "eval" / f"entities_{name}.jsonl" for name in ("dev", "heldout")],
-    )
+    ap.add_argument("--hand", type=Path, nargs="+", default=list(HAND_SETS.values()))
+    ap.add_argument("--tagger", type=Path, default=ROOT / "models" / "entity_tagger", help="Entity tagger folder.")
     args = ap.parse_args()
+    from tasks.annotate import load_entity_tagger
+
+    tagger = load_entity_tagger(str(args.tagger), "cpu")
     for path in args.hand:
-        print(path.name, json.dumps(hand_checked(path), ensure_ascii=False, indent=1))
+        for name, with_tagger in (("lexicons and patterns", None), (f"with tagger {tagger.version}", tagger)):
+            scores = hand_checked(path, with_tagger)
+            print(path.name, name, json.dumps(scores, ensure_ascii=False, indent=1))
     gold_n = pred_n = tp = 0
     disagreements = []
     for _book, para in itertools.islice(iter_paragraphs(args.data), args.paragraphs):

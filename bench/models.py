@@ -1,6 +1,7 @@
-"""Model benchmark: quality on the dev sets, speed and peak memory of the shipped punctuator and translator.
+"""Model benchmark: quality on the dev sets, speed and peak memory of the shipped punctuator, translator and
+entity tagger.
 
-    python bench/models.py                       # both models, whole dev sets
+    python bench/models.py                       # all three models, whole dev sets
     python bench/models.py --only translator --beams 4
 
 Runs each model in a fresh process so its peak resident memory (``ru_maxrss``) is its own. Results go to
@@ -63,20 +64,57 @@ def _translator(threads: int, beams: int) -> dict:
     return {"model": f"{model.name} {model.version}", "beams": beams, **scores}
 
 
+def _entity_tagger(threads: int) -> dict:
+    """Speed over the sources of cm_dev; quality (with the rules, as the annotator uses it) on the hand sets."""
+    import torch
+
+    from corpora.entity_eval import HAND_SETS, mean_f1, score_finder
+    from corpora.parallel import iter_pairs
+    from flows.train_entity_tagger import with_rules
+    from tasks.annotate import DEFAULT_TAGGER, load_entity_tagger
+
+    torch.set_num_threads(threads)
+    texts = [p.src for p in iter_pairs(SHARED / "cm_dev.tsv.gz")]
+    model = load_entity_tagger(str(DEFAULT_TAGGER), "cpu")
+    start = time.perf_counter()
+    model.find(texts)
+    seconds = time.perf_counter() - start
+
+    def find(batch: list[str]) -> list[set]:
+        return [with_rules(t, spans) for t, spans in zip(batch, model.find(batch), strict=True)]
+
+    scores = {name: score_finder(path, find) for name, path in HAND_SETS.items()}
+    return {
+        "model": f"{model.name} {model.version}",
+        "chars": sum(map(len, texts)),
+        "chars_per_s": round(sum(map(len, texts)) / seconds),
+        **{f"{name}_rules+tagger_f1": {k: c["f1"] for k, c in s.items()} for name, s in scores.items()},
+        **{f"{name}_mean_f1": mean_f1(s) for name, s in scores.items()},
+    }
+
+
+MODELS = ("punctuator", "translator", "entity_tagger")
+
+
 def _child(args: argparse.Namespace) -> None:
     sys.path.insert(0, str(ROOT))
-    result = _punctuator(args.threads) if args.child == "punctuator" else _translator(args.threads, args.beams)
+    if args.child == "punctuator":
+        result = _punctuator(args.threads)
+    elif args.child == "translator":
+        result = _translator(args.threads, args.beams)
+    else:
+        result = _entity_tagger(args.threads)
     result["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(result, ensure_ascii=False))
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--only", choices=["punctuator", "translator"])
+    ap.add_argument("--only", choices=MODELS)
     ap.add_argument("--beams", type=int, default=1)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "models.json")
-    ap.add_argument("--child", choices=["punctuator", "translator"], help=argparse.SUPPRESS)
+    ap.add_argument("--child", choices=MODELS, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         _child(args)
@@ -86,7 +124,7 @@ def main() -> None:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
         "threads": args.threads,
     }
-    for name in [args.only] if args.only else ["punctuator", "translator"]:
+    for name in [args.only] if args.only else MODELS:
         out = subprocess.run(
             [sys.executable, __file__, "--child", name, "--beams", str(args.beams), "--threads", str(args.threads)],
             capture_output=True,

@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from models.punctuator import to_model_script
+from models.char_classifier import to_model_script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "corpora" / "lexicons" / "titles.tsv"

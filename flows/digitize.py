@@ -37,7 +37,7 @@ from prefect.concurrency.sync import concurrency
 
 import wenyuan
 from models.folder import check_model_folder, folder_checksum
-from tasks.annotate import annotate_book
+from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
 from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
 from tasks.ocr import OcrConfig, build_engine, read_page
@@ -231,8 +231,10 @@ def punctuate_task(section: Book, key: str, model_dir: Path, device: str) -> Boo
 
 
 @task(name="annotate", **SECTION_TASK)
-def annotate_task(section: Book, key: str) -> Book:
-    return annotate_book(section)
+def annotate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
+    tagger = load_entity_tagger(str(model_dir), device)
+    with model_slot(tagger.device):
+        return annotate_book(section, tagger)
 
 
 @task(name="translate", **SECTION_TASK)
@@ -321,6 +323,7 @@ def digitize(
     punctuate: bool = True,
     punctuator_model: str | None = None,
     annotate: bool = True,
+    entity_model: str | None = None,
     translate: bool = True,
     translator_model: str | None = None,
     check_tei: bool = True,
@@ -340,7 +343,9 @@ def digitize(
         device: ``auto``, ``cpu`` or ``cuda`` for OCR and models.
         punctuate: run the punctuation model.
         punctuator_model: a punctuator folder other than the shipped one.
-        annotate: find reign-era dates (resolved to calendar dates) and record them as entities.
+        annotate: find reign-era dates (resolved to calendar dates), persons, places, book titles and
+            offices, and record them as entities.
+        entity_model: an entity tagger folder other than the shipped one.
         translate: translate each sentence into modern Chinese (needs the punctuation stage's sentences).
         translator_model: a translator folder (any Hugging Face seq2seq model) other than the shipped one.
         check_tei: validate the TEI against ``tei_all`` after writing it.
@@ -361,8 +366,11 @@ def digitize(
     # Fail before any page is read when a requested model folder is missing or broken.
     punctuator_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
     translator_dir = Path(translator_model) if translator_model else TRANSLATOR_DIR
+    tagger_dir = Path(entity_model) if entity_model else DEFAULT_TAGGER
     if punctuate:
         check_model_folder(punctuator_dir)
+        if annotate:
+            check_model_folder(tagger_dir)
         if translate:
             check_model_folder(translator_dir)
     seconds: dict[str, float] = {}
@@ -435,7 +443,8 @@ def digitize(
             punct = partial(punctuate_task, model_dir=punctuator_dir, device=device)
             stages.append(("punctuate", punct, folder_checksum(punctuator_dir)))
             if annotate:
-                stages.append(("annotate", annotate_task, metadata.dynasty or ""))
+                tag = partial(annotate_task, model_dir=tagger_dir, device=device)
+                stages.append(("annotate", tag, f"{metadata.dynasty or ''}#{folder_checksum(tagger_dir)}"))
             if translate:
                 trans = partial(translate_task, model_dir=translator_dir, device=device)
                 stages.append(("translate", trans, folder_checksum(translator_dir)))

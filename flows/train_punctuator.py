@@ -7,7 +7,6 @@ if it beats the model already there.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import asdict
 from datetime import date
@@ -15,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 
 from corpora.punct import PUNCT_LABELS, iter_labelled, iter_paragraphs
-from models.folder import read_metadata, save_fp16_folder, ship_if_better
+from flows.shipping import ship_and_report
+from models.folder import read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import (
     ARCHITECTURE,
     CharEncoder,
@@ -129,21 +129,14 @@ Measured with `wenyuan eval-punctuation --data ../shared/corpora/punct_dev.jsonl
 def calibrate_and_score(folder: Path, dev_path: Path, device: str, calibration_chars: int = 40_000) -> dict:
     """Calibrate the no-mark bias on the first ``calibration_chars`` of dev, score the whole dev set with it,
     and record both in the folder's ``wenyuan.json`` and model card. Returns the scores."""
-    punctuator = Punctuator.from_pretrained(folder, device=device, no_mark_bias=0.0)
+    punctuator = Punctuator.from_pretrained(folder, device=device, bias=0.0)
     bias, _ = calibrate_no_mark_bias(punctuator, _dev_paragraphs(dev_path, calibration_chars))
-    punctuator.no_mark_bias = bias
+    punctuator.bias = bias
     paragraphs = _dev_paragraphs(dev_path, None)
     scores = evaluate_punctuator(punctuator, paragraphs)
     scores["chars"] = sum(len(p) for p in paragraphs)
-    meta = read_metadata(folder)
-    meta.update(
-        metrics=scores,
-        decoding={
-            "no_mark_bias": bias,
-            "calibrated_on": f"first {calibration_chars:,} characters of {dev_path.name}",
-        },
-    )
-    (folder / "wenyuan.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    decoding = {"no_mark_bias": bias, "calibrated_on": f"first {calibration_chars:,} characters of {dev_path.name}"}
+    meta = update_metadata(folder, metrics=scores, decoding=decoding)
     (folder / "README.md").write_text(_card(meta), encoding="utf-8")
     return scores
 
@@ -154,18 +147,12 @@ def evaluate_and_ship(
 ) -> dict:
     """Calibrate and score the run's best model on the whole dev set; copy it to ``ship_to`` if it beats
     what is there."""
-    meta = read_metadata(best)
-    meta.update(curve=state.curve, steps=state.step, tokens=state.tokens, train_seconds=state.seconds)
-    (best / "wenyuan.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    update_metadata(best, **state.record())
     scores = calibrate_and_score(best, dev_path, device, calibration_chars)
     summary = (
         f"dev segmentation F1 {scores['segmentation']['f1']:.4f}, punctuation F1 {scores['punctuation']['f1']:.4f}"
     )
-    shipped, previous = ship_if_better(best, ship_to, "segmentation.f1")
-    summary += f"; shipped to {ship_to}" if shipped else "; not shipped"
-    summary += f" (shipped model had {previous:.4f})"
-    create_markdown_artifact(key="punctuator-result", markdown=summary)
-    log.info(summary)
+    ship_and_report(best, ship_to, "segmentation.f1", summary, "punctuator-result")
     return scores
 
 
@@ -237,14 +224,8 @@ def train_punctuator(
             key="punctuator-learning-curve", table=state.curve, description="Dev-subset F1 during training"
         )
 
-    cfg = TrainConfig(
-        lr=lr,
-        total_steps=total_steps,
-        budget_s=budget_minutes * 60,
-        checkpoint_every_s=checkpoint_minutes * 60,
-        eval_every_steps=eval_every_steps,
-        threads=threads,
-        warmup_steps=min(1000, total_steps // 10),
+    cfg = TrainConfig.for_budget(
+        lr, total_steps, budget_minutes, checkpoint_minutes, eval_every_steps, threads, max_warmup=1000
     )
     state = train(
         model,

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import numpy as np
 from prefect import flow, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 
 from corpora.parallel import DropReport, iter_pairs
-from models.folder import read_metadata, save_fp16_folder, ship_if_better
+from flows.shipping import ship_and_report
+from models.folder import read_metadata, save_fp16_folder, update_metadata
 from models.training import TrainConfig, TrainState, select_device, train
 from models.translator import (
     ARCHITECTURE,
@@ -121,25 +122,10 @@ def evaluate_and_ship(
     """Score the run's best model on the whole dev set; copy it to ``ship_to`` if its BLEU is higher."""
     src, tgt = _dev_pairs(dev_path, None)
     scores = evaluate_translator(Translator.from_pretrained(best, device=device, batch_size=64), src, tgt)
-    meta = read_metadata(best)
-    meta.update(
-        metrics=scores,
-        curve=state.curve,
-        steps=state.step,
-        tokens=state.tokens,
-        train_seconds=state.seconds,
-        cleaning=cleaning,
-    )
-    (best / "wenyuan.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    meta = update_metadata(best, metrics=scores, cleaning=cleaning, **state.record())
     (best / "README.md").write_text(_card(meta), encoding="utf-8")
-    shipped, previous = ship_if_better(best, ship_to, "bleu")
-    summary = (
-        f"dev BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f} (copy-source BLEU "
-        f"{scores['copy_bleu']:.2f}); "
-        + (f"shipped to {ship_to}" if shipped else "not shipped")
-        + f" (shipped model had BLEU {previous:.2f})"
-    )
-    create_markdown_artifact(key="translator-result", markdown=summary)
+    summary = f"dev BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f} (copy-source BLEU {scores['copy_bleu']:.2f})"
+    ship_and_report(best, ship_to, "bleu", summary, "translator-result")
     return scores
 
 
@@ -183,14 +169,8 @@ def train_translator(
         arch = TranslatorArch(**read_metadata(init_from).get("arch", asdict(arch)))
     else:
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=pad, eos_id=eos)
-    cfg = TrainConfig(
-        lr=lr,
-        total_steps=total_steps,
-        budget_s=budget_minutes * 60,
-        checkpoint_every_s=checkpoint_minutes * 60,
-        eval_every_steps=eval_every_steps,
-        threads=threads,
-        warmup_steps=min(1000, total_steps // 10),
+    cfg = TrainConfig.for_budget(
+        lr, total_steps, budget_minutes, checkpoint_minutes, eval_every_steps, threads, max_warmup=1000
     )
     batches = plan_batches(data, max_tokens, cfg.seed)
     # A fixed permutation per pass over the batches: step -> batch is a pure function, so resume is exact.

@@ -23,6 +23,14 @@ def read_metadata(folder: str | Path) -> dict[str, Any]:
         raise ModelLoadError(f"{path}: unreadable model metadata ({exc})") from exc
 
 
+def update_metadata(folder: str | Path, **fields: Any) -> dict[str, Any]:
+    """Merge ``fields`` into a model folder's ``wenyuan.json`` and return the whole metadata."""
+    meta = read_metadata(folder)
+    meta.update(fields)
+    (Path(folder) / METADATA_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1), encoding="utf-8")
+    return meta
+
+
 def check_model_folder(folder: str | Path, architecture: str | None = None) -> Path:
     """Fail early, naming the path, when ``folder`` is not a loadable model folder."""
     path = Path(folder)

@@ -7,14 +7,11 @@ simplified one character at a time with OpenCC, so positions stay aligned with t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation
-from models.folder import load_model_folder, read_metadata
+from models.char_classifier import CharClassifier, CharEncoder
 
 ARCHITECTURE = "punctuator.v1"
 
@@ -53,33 +50,6 @@ def build_model(vocab_size: int, arch: PunctuatorArch, pad_id: int = 0):
     return BertForTokenClassification(config)
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
-@lru_cache(maxsize=65536)
-def to_model_script(ch: str) -> str:
-    """Simplified form of one character (itself when OpenCC maps it to more or fewer characters)."""
-    out = _t2s().convert(ch)
-    return out if len(out) == 1 else ch
-
-
-class CharEncoder:
-    """Maps characters to vocabulary ids without the overhead of a tokenizer call per character."""
-
-    def __init__(self, tokenizer):
-        self.vocab: dict[str, int] = tokenizer.get_vocab()
-        self.unk = self.vocab[tokenizer.unk_token]
-        self.pad = self.vocab[tokenizer.pad_token]
-
-    def encode(self, chars: str) -> np.ndarray:
-        get, unk = self.vocab.get, self.unk
-        return np.fromiter((get(to_model_script(c), unk) for c in chars), dtype=np.int32, count=len(chars))
-
-
 def encode_labelled(texts, encoder: CharEncoder) -> tuple[np.ndarray, np.ndarray]:
     """Concatenate labelled paragraphs into one id array and one label array (streams its input)."""
     ids: list[np.ndarray] = []
@@ -104,109 +74,21 @@ def window_batch(ids: np.ndarray, labels: np.ndarray, step: int, seed: int, batc
     }
 
 
-class Punctuator:
-    """Inserts editorial punctuation into unpunctuated classical text.
+class Punctuator(CharClassifier):
+    """Inserts editorial punctuation into unpunctuated classical text, one label per character (the mark that
+    follows it). ``bias`` (the no-mark bias) is calibrated on dev when a model is trained
+    (``calibrate_no_mark_bias``): the model alone under-predicts breaks."""
 
-    Long inputs are read in overlapping windows; each character takes its label from the window in which it
-    sits furthest from an edge, so no input is truncated and every prediction has context on both sides.
-    """
-
-    def __init__(
-        self,
-        model,
-        tokenizer,
-        device: str = "cpu",
-        window: int = 256,
-        stride: int = 192,
-        batch_size: int = 32,
-        name: str = ARCHITECTURE,
-        version: str = "0",
-        checksum: str = "",
-        no_mark_bias: float = 0.0,
-    ):
-        # A window cannot exceed the positions the model has; the stride shrinks with it.
-        limit = getattr(model.config, "max_position_embeddings", window)
-        if window > limit:
-            stride, window = max(1, stride * limit // window), limit
-        if not 0 < stride <= window:
-            raise ValueError("stride must be in (0, window]")
-        self.model = model.to(device).eval()
-        self.encoder = CharEncoder(tokenizer)
-        self.device = device
-        self.window = window
-        self.stride = stride
-        self.batch_size = batch_size
-        self.labels = [model.config.id2label[i] for i in range(model.config.num_labels)]
-        # Added to the no-mark logit before the argmax: a negative value trades precision for recall of
-        # breaks. Calibrated on dev when a model is trained (``calibrate_no_mark_bias``), kept in wenyuan.json.
-        self.no_mark_bias = no_mark_bias
-        self.name = name
-        self.version = version
-        self.checksum = checksum
-
-    @classmethod
-    def from_pretrained(cls, folder: str | Path, device: str = "auto", **kwargs: Any) -> Punctuator:
-        """Load a punctuator folder; fp16 weights are used on CUDA and widened to fp32 on CPU."""
-        model, tokenizer, dev, provenance = load_model_folder(
-            folder, ARCHITECTURE, "AutoModelForTokenClassification", device
-        )
-        decoding = read_metadata(folder).get("decoding", {})
-        return cls(model, tokenizer, dev, **{"no_mark_bias": decoding.get("no_mark_bias", 0.0), **provenance, **kwargs})
-
-    def _windows(self, n: int) -> list[tuple[int, int]]:
-        if n <= self.window:
-            return [(0, n)]
-        starts = [*list(range(0, n - self.window, self.stride)), n - self.window]
-        return [(s, s + self.window) for s in starts]
+    architecture = ARCHITECTURE
+    bias_key = "no_mark_bias"
 
     def predict_labels(self, texts: list[str]) -> list[list[str]]:
         """One label per character of each (unpunctuated) text."""
         return [self.decode(logits) for logits in self.predict_logits(texts)]
 
-    def decode(self, logits: np.ndarray, no_mark_bias: float | None = None) -> list[str]:
+    def decode(self, logits: np.ndarray, bias: float | None = None) -> list[str]:
         """Labels from per-character logits (``predict_logits``), with the no-mark bias applied."""
-        bias = self.no_mark_bias if no_mark_bias is None else no_mark_bias
-        shifted = logits.copy()
-        shifted[:, self.labels.index("O")] += bias
-        return [self.labels[i] for i in shifted.argmax(-1)]
-
-    def predict_logits(self, texts: list[str]) -> list[np.ndarray]:
-        """Per-character label logits (characters x labels) for each (unpunctuated) text."""
-        import torch
-
-        jobs: list[tuple[int, int, int]] = []
-        encoded = [self.encoder.encode(t) for t in texts]
-        for ti, ids in enumerate(encoded):
-            jobs.extend((ti, s, e) for s, e in self._windows(len(ids)) if e > s)
-        scores = [np.full((len(ids),), -1.0, dtype=np.float32) for ids in encoded]
-        result = [np.zeros((len(ids), len(self.labels)), dtype=np.float32) for ids in encoded]
-        jobs.sort(key=lambda j: j[2] - j[1])  # similar lengths together: less padding
-        for b in range(0, len(jobs), self.batch_size):
-            chunk = jobs[b : b + self.batch_size]
-            width = max(e - s for _, s, e in chunk)
-            ids = np.full((len(chunk), width), self.encoder.pad, dtype=np.int64)
-            mask = np.zeros((len(chunk), width), dtype=np.int64)
-            for row, (ti, s, e) in enumerate(chunk):
-                ids[row, : e - s] = encoded[ti][s:e]
-                mask[row, : e - s] = 1
-            with torch.inference_mode():
-                logits = self.model(
-                    input_ids=torch.from_numpy(ids).to(self.device),
-                    attention_mask=torch.from_numpy(mask).to(self.device),
-                ).logits
-            logits = logits.float().cpu().numpy()
-            for row, (ti, s, e) in enumerate(chunk):
-                pos = np.arange(e - s)
-                centrality = np.minimum(pos + 1, e - s - pos)
-                # Window edges at the text's own start/end are not edges of context.
-                if s == 0:
-                    centrality = np.maximum(centrality, e - s - pos)
-                if e == len(encoded[ti]):
-                    centrality = np.maximum(centrality, pos + 1)
-                better = centrality > scores[ti][s:e]
-                scores[ti][s:e][better] = centrality[better]
-                result[ti][s:e][better] = logits[row][: e - s][better]
-        return result
+        return [self.labels[i] for i in self.biased(logits, bias).argmax(-1)]
 
     def punctuate(self, texts: list[str]) -> list[str]:
         """Insert marks into each text; existing marks, spaces and all other characters stay as they are.

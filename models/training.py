@@ -49,6 +49,28 @@ class TrainConfig:
     seed: int = 13
     threads: int = 0
 
+    @classmethod
+    def for_budget(
+        cls,
+        lr: float,
+        total_steps: int,
+        budget_minutes: float,
+        checkpoint_minutes: float,
+        eval_every_steps: int,
+        threads: int,
+        max_warmup: int,
+    ) -> TrainConfig:
+        """The settings the training flows take from their parameters (warm-up: a tenth of the run, capped)."""
+        return cls(
+            lr=lr,
+            total_steps=total_steps,
+            budget_s=budget_minutes * 60,
+            checkpoint_every_s=checkpoint_minutes * 60,
+            eval_every_steps=eval_every_steps,
+            threads=threads,
+            warmup_steps=min(max_warmup, total_steps // 10),
+        )
+
 
 @dataclass
 class TrainState:
@@ -60,6 +82,16 @@ class TrainState:
     best_metric: float = -math.inf
     best_step: int = 0
     curve: list[dict[str, Any]] = field(default_factory=list)
+
+    def record(self) -> dict[str, Any]:
+        """What a shipped model's ``wenyuan.json`` keeps of its training run."""
+        return {
+            "curve": self.curve,
+            "steps": self.step,
+            "best_step": self.best_step,
+            "tokens": self.tokens,
+            "train_seconds": self.seconds,
+        }
 
 
 def select_device(device: str = "auto") -> str:

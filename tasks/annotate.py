@@ -1,8 +1,10 @@
 """Annotation stage: reign-era dates (resolved with the DILA tables), persons, places, book titles and
-official titles (from mined lexicons and patterns of classical prose) as entities over the reading text.
+official titles (from mined lexicons and patterns of classical prose, with a learned person/place tagger
+filling what they leave) as entities over the reading text.
 
 Entities are searched sentence by sentence, in each sentence's own characters (a main-text sentence skips the
-commentary printed inside it), so an entity never crosses a sentence boundary and never alters the text.
+commentary printed inside it) read with the editor's marks after them (patterns such as lists with 、 need
+them), so an entity never crosses a sentence boundary, never covers a mark and never alters the text.
 The book's dynasty from the manifest chooses among eras that several regimes used. A person named in full
 anywhere in the book (李怀光) is also found by the given name alone (怀光) everywhere in it; books are
 annotated a section (``section_pages``) at a time, so "the book" here is the section.
@@ -10,12 +12,31 @@ annotated a section (``section_pages``) at a time, so "the book" here is the sec
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
+
 from tasks.dates import find_dates
 from tasks.entities import METHODS as ENTITY_METHODS
 from tasks.entities import find_entities, given_names
-from wenyuan.document import Book, Entity
+from wenyuan.document import Book, Char, Entity
 
 METHOD = "dila-era-pattern"
+DEFAULT_TAGGER = Path(__file__).resolve().parent.parent / "models" / "entity_tagger"
+
+
+@lru_cache(maxsize=2)
+def load_entity_tagger(model_dir: str, device: str = "auto"):
+    """Load (once per process) the entity tagger folder ``model_dir``."""
+    from models.entity_tagger import EntityTagger
+
+    return EntityTagger.from_pretrained(model_dir, device=device)
+
+
+def tag_texts(tagger, texts: list[str]) -> list[list[tuple[str, int, int, float]]]:
+    """The tagger's persons and places in each text, as ``annotate_text`` takes them (none without a tagger)."""
+    if tagger is None:
+        return [[] for _ in texts]
+    return [[(s.kind, s.start, s.end, s.confidence) for s in spans] for spans in tagger.find(texts)]
 
 
 def _units(book: Book) -> list[list[int]]:
@@ -26,42 +47,62 @@ def _units(book: Book) -> list[list[int]]:
     return [[k for k, main in enumerate(kinds) if main], [k for k, main in enumerate(kinds) if not main]]
 
 
-def annotate_book(book: Book) -> Book:
-    """Add date, book-title and office entities to ``book`` (in place; replaces what earlier runs added)."""
-    chars = [ch.text for *_, ch in book.chars()]
+def _reading(chars: list[Char], offsets: list[int]) -> tuple[str, list[int | None]]:
+    """A unit's characters with the editor's marks after them (what the lexicons, patterns and tagger read
+    best), and for each position of that text the global character offset (None for a mark)."""
+    pieces: list[str] = []
+    where: list[int | None] = []
+    for k in offsets:
+        pieces.append(chars[k].text)
+        where.append(k)
+        if chars[k].punct_after:
+            pieces.append(chars[k].punct_after)
+            where += [None] * len(chars[k].punct_after)
+    return "".join(pieces), where
+
+
+def annotate_book(book: Book, tagger=None) -> Book:
+    """Add dates, persons, places, book titles and offices to ``book`` as entities (in place; replaces what
+    earlier runs added). ``tagger``: an :class:`~models.entity_tagger.EntityTagger`, or None for lexicons
+    and patterns alone."""
+    chars = [ch for *_, ch in book.chars()]
     regime = book.metadata.dynasty
     entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]
-    units = _units(book)
-    texts = ["".join(chars[k] for k in offsets) for offsets in units]
+    readings = [_reading(chars, offsets) for offsets in _units(book)]
+    texts = [text for text, _ in readings]
     extra = document_given_names(texts)
-    for offsets, text in zip(units, texts, strict=True):
-        for found in annotate_text(text, regime, extra):
-            kind, text, start, end = found.pop("kind"), found.pop("text"), found.pop("start"), found.pop("end")
+    for (text, where), tagged in zip(readings, tag_texts(tagger, texts), strict=True):
+        for found in annotate_text(text, regime, extra, tagged):
+            kind, start, end, _ = found.pop("kind"), found.pop("start"), found.pop("end"), found.pop("text")
+            if where[start] is None or where[end - 1] is None:
+                continue  # an entity begins or ends with a mark: not one over page characters
+            inside = [k for k in where[start:end] if k is not None]
             if kind == "date":
                 certain = found["valid"] and not found["alternatives"]
                 confidence, method, attributes = (1.0 if certain else 0.6), METHOD, found
             else:
-                confidence, method, attributes = 0.8, found["method"], {}
+                confidence, method, attributes = found["confidence"], found["method"], {}
             entities.append(
                 Entity(
                     id=f"e{len(entities) + 1:05d}",
                     kind=kind,
-                    start=offsets[start],
-                    end=offsets[end - 1] + 1,
-                    text=text,
+                    start=inside[0],
+                    end=inside[-1] + 1,
+                    text="".join(chars[k].text for k in inside),
                     confidence=confidence,
                     method=method,
                     attributes=attributes,
                 )
             )
     book.entities = sorted(entities, key=lambda e: e.start)
-    book.add_step("annotate", "wenyuan.annotate", "1", regime=regime or "")
+    tagger_info = {"tagger": f"{tagger.name} {tagger.version}", "tagger_sha256": tagger.checksum} if tagger else {}
+    book.add_step("annotate", "wenyuan.annotate", "1", regime=regime or "", **tagger_info)
     return book
 
 
 def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
     """Extra lexicon entries for the given names of the persons found anywhere in ``texts`` (one document)."""
-    from models.punctuator import to_model_script
+    from models.char_classifier import to_model_script
 
     full_names = {
         "".join(map(to_model_script, s.text)) for text in texts for s in find_entities(text) if s.kind == "person"
@@ -69,16 +110,22 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
     return given_names(sorted(full_names))
 
 
-def annotate_text(text: str, regime: str | None = None, extra: dict[str, tuple[str, str]] | None = None) -> list[dict]:
+def annotate_text(
+    text: str,
+    regime: str | None = None,
+    extra: dict[str, tuple[str, str]] | None = None,
+    tagged: list[tuple[str, int, int, float]] | None = None,
+) -> list[dict]:
     """Entities of one passage as JSON-ready dicts (``kind``, ``text``, ``start``, ``end``, details), in order.
 
-    ``extra``: lexicon entries for this passage only (see :func:`tasks.entities.given_names`).
+    ``extra``: lexicon entries for this passage only (see :func:`tasks.entities.given_names`); ``tagged``: the
+    entity tagger's spans in it (:func:`tag_texts`).
     """
     found = [{"kind": "date", **m.as_dict()} for m in find_dates(text, regime=regime)]
     taken = {k for d in found for k in range(d["start"], d["end"])}
     found += [
-        {"kind": s.kind, "text": s.text, "start": s.start, "end": s.end, "method": s.method}
-        for s in find_entities(text, extra)
+        {"kind": s.kind, "text": s.text, "start": s.start, "end": s.end, "method": s.method, "confidence": s.confidence}
+        for s in find_entities(text, extra, tagged)
         if not taken.intersection(range(s.start, s.end))
     ]
     return sorted(found, key=lambda d: d["start"])

@@ -33,6 +33,7 @@ METHODS = frozenset(
         "speaker-pattern",
         "list-pattern",
         "name-propagation",
+        "entity-tagger",
     }
 )
 
@@ -44,6 +45,7 @@ class Span:
     end: int
     text: str
     method: str
+    confidence: float = 0.8
 
 
 def read_lexicon(name: str, column: str) -> set[str]:
@@ -178,13 +180,19 @@ def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
     return out
 
 
-def find_entities(text: str, extra: dict[str, tuple[str, str]] | None = None) -> list[Span]:
+def find_entities(
+    text: str,
+    extra: dict[str, tuple[str, str]] | None = None,
+    tagged: list[tuple[str, int, int, float]] | None = None,
+) -> list[Span]:
     """Non-overlapping entities in ``text``: pattern matches first, then lexicon matches, longest first.
 
     ``extra`` adds entries (simplified entry -> (kind, method)) to the lexicon for this call, such as
     :func:`given_names` of the persons found earlier in the same book; the lexicon wins where both have one.
+    ``tagged``: persons and places a learned tagger found in ``text`` (kind, start, end, confidence); they
+    fill what the lexicons and patterns left.
     """
-    from models.punctuator import to_model_script
+    from models.char_classifier import to_model_script
 
     simple = "".join(to_model_script(c) for c in text)
     taken: set[int] = set()
@@ -193,7 +201,7 @@ def find_entities(text: str, extra: dict[str, tuple[str, str]] | None = None) ->
     def add(span: Span) -> bool:
         if taken.intersection(range(span.start, span.end)):
             return False
-        spans.append(Span(span.kind, span.start, span.end, text[span.start : span.end], span.method))
+        spans.append(Span(span.kind, span.start, span.end, text[span.start : span.end], span.method, span.confidence))
         taken.update(range(span.start, span.end))
         return True
 
@@ -217,4 +225,6 @@ def find_entities(text: str, extra: dict[str, tuple[str, str]] | None = None) ->
         add(span)
     for span in listed_with_persons(simple, spans):
         add(span)
+    for kind, start, end, confidence in tagged or ():
+        add(Span(kind, start, end, "", "entity-tagger", confidence))
     return sorted(spans, key=lambda s: s.start)

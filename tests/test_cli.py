@@ -28,6 +28,7 @@ COMMANDS = [
     "annotate",
     "calibrate-punctuator",
     "prune-results",
+    "train-entity-tagger",
 ]
 
 
@@ -157,11 +158,23 @@ def test_prune_results_removes_only_old_result_files(tmp_path):
 
 
 def test_annotate_reads_stdin_as_one_document(runner):
-    result = runner.invoke(main, ["annotate"], input="李建徽反\n上遣使諭建徽\n")
+    result = runner.invoke(main, ["annotate", "--no-tagger"], input="李建徽反\n上遣使諭建徽\n")
     assert result.exit_code == 0, result.output
     found = [json.loads(line) for line in result.output.splitlines()]
     persons = [(f["line"], f["text"], f["method"]) for f in found if f["kind"] == "person"]
     assert persons == [(1, "李建徽", "person-lexicon"), (2, "建徽", "name-propagation")]
+
+
+def test_annotate_uses_the_tagger_by_default_and_names_a_missing_one(runner):
+    text = "戊申次絳州刺史李從朗來歸\n"
+    tagged = [json.loads(line) for line in runner.invoke(main, ["annotate"], input=text).output.splitlines()]
+    assert any(f["method"] == "entity-tagger" and 0 < f["confidence"] <= 1 for f in tagged)
+    untagged = [
+        json.loads(line) for line in runner.invoke(main, ["annotate", "--no-tagger"], input=text).output.splitlines()
+    ]
+    assert all(f["method"] != "entity-tagger" for f in untagged) and len(untagged) < len(tagged)
+    result = runner.invoke(main, ["annotate", "--model", "/nowhere/tagger"], input=text)
+    assert result.exit_code == 1 and "/nowhere/tagger" in result.output
 
 
 def test_calibrate_punctuator_names_an_unreadable_dev_file_and_leaves_the_model_alone(runner, tmp_path):

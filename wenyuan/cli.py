@@ -278,17 +278,16 @@ def eval_translation(data, model, beams, batch_size, limit, device):
     click.echo(f"speed {s['sentences_per_s']:.1f} sentences/s")
 
 
-def _training_options(model: str, total_steps: int, lr: float):
-    """The options both training commands share (names match the training flows' parameters)."""
+def _training_options(model: str, total_steps: int, lr: float, dev: bool = True, init_help: str = ""):
+    """The options the training commands share (names match the training flows' parameters)."""
     options = [
         click.option("--train", "train_path", required=True, type=click.Path(exists=True, path_type=Path)),
-        click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path)),
         click.option("--run-dir", type=click.Path(path_type=Path), default=Path(f"runs/{model}"), show_default=True),
         click.option(
             "--init-from",
             type=click.Path(exists=True, path_type=Path),
             default=None,
-            help=f"Continue from a model folder (e.g. models/{model}) when run-dir has no checkpoint.",
+            help=init_help or f"Continue from a model folder (e.g. models/{model}) when run-dir has no checkpoint.",
         ),
         click.option("--budget-minutes", type=float, default=60, show_default=True),
         click.option("--total-steps", type=int, default=total_steps, show_default=True),
@@ -296,6 +295,10 @@ def _training_options(model: str, total_steps: int, lr: float):
         click.option("--threads", type=int, default=0, help="CPU threads for torch (0: torch's default)."),
         DEVICE,
     ]
+    if dev:
+        options.insert(
+            1, click.option("--dev", "dev_path", required=True, type=click.Path(exists=True, path_type=Path))
+        )
 
     def apply(fn):
         for option in reversed(options):
@@ -456,19 +459,29 @@ def _echo_dates(regime: str | None, extra: dict) -> None:
 
 @main.command()
 @click.option("--regime", default=None, help="Regime or dynasty of the text (e.g. 唐), to choose among eras.")
-def annotate(regime):
+@click.option(
+    "--model",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Entity tagger folder [default: the shipped models/entity_tagger].",
+)
+@click.option("--no-tagger", is_flag=True, help="Lexicons and patterns only (no learned tagger).")
+@DEVICE
+def annotate(regime, model, no_tagger, device):
     """Annotate text on stdin (one passage per line): one JSON line per entity, with its kind and span.
 
     Kinds found: reign-era dates (resolved with the DILA tables), persons and places (mined lexicons and
-    patterns of classical prose), book titles and official titles (lexicons). stdin is one document: a
-    person named in full on one line is also found by the given name alone on the others.
+    patterns of classical prose, then a learned tagger for what they leave), book titles and official titles
+    (lexicons). stdin is one document: a person named in full on one line is also found by the given name
+    alone on the others.
     """
-    from tasks.annotate import annotate_text, document_given_names
+    from tasks.annotate import DEFAULT_TAGGER, annotate_text, document_given_names, load_entity_tagger, tag_texts
 
+    tagger = None if no_tagger else load_entity_tagger(str(model or DEFAULT_TAGGER), device)
     lines = _stdin_lines()
     extra = document_given_names(lines)
-    for n, line in enumerate(lines, 1):
-        for entity in annotate_text(line, regime, extra):
+    for n, (line, tagged) in enumerate(zip(lines, tag_texts(tagger, lines), strict=True), 1):
+        for entity in annotate_text(line, regime, extra, tagged):
             click.echo(json.dumps({"line": n, **entity}, ensure_ascii=False))
 
 
@@ -514,6 +527,37 @@ def calibrate_punctuator(model, dev_path, chars, ship_to, device):
     if ship_to is not None:
         shipped, previous = ship_if_better(model, ship_to, "segmentation.f1")
         click.echo(f"{'shipped to' if shipped else 'not shipped to'} {ship_to} (it had {previous:.4f})")
+
+
+@main.command("train-entity-tagger")
+@_training_options(
+    "entity_tagger",
+    total_steps=3000,
+    lr=3e-4,
+    dev=False,
+    init_help="Start from this folder when run-dir has no checkpoint: the punctuator (its encoder; the default) "
+    "or a shipped tagger.",
+)
+@click.option("--every", type=int, default=3, show_default=True, help="Label every n-th chapter of --train.")
+def train_entity_tagger(train_path, run_dir, init_from, budget_minutes, total_steps, lr, threads, device, every):
+    """Fine-tune (or resume) the person/place tagger on silver labels; scores it on the hand-checked sets and
+    ships it to models/entity_tagger if it beats the shipped one on dev."""
+    _quiet_prefect(True)
+    from flows.train_entity_tagger import ENCODER
+    from flows.train_entity_tagger import train_entity_tagger as flow
+
+    metrics = flow(
+        train_path=train_path,
+        run_dir=run_dir,
+        init_from=init_from or ENCODER,
+        every=every,
+        budget_minutes=budget_minutes,
+        total_steps=total_steps,
+        lr=lr,
+        threads=threads,
+        device=device,
+    )
+    click.echo(json.dumps(metrics["sets"], indent=1))
 
 
 @main.command("prune-results")

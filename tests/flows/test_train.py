@@ -101,3 +101,33 @@ def test_translator_training_resumes_and_ships_only_when_better(prefect_server, 
     meta_file.write_text(json.dumps(meta))
     train_translator(total_steps=4, **kwargs)
     assert json.loads(meta_file.read_text())["metrics"]["bleu"] == 99.0
+
+
+def test_entity_tagger_training_resumes_and_ships(prefect_server, tiny_parallel, tmp_path):
+    from flows.train_entity_tagger import train_entity_tagger
+
+    kwargs = dict(
+        train_path=tiny_parallel / "train.tsv",
+        run_dir=tmp_path / "run",
+        ship_to=tmp_path / "shipped",
+        every=1,
+        batch_size=4,
+        seq_len=32,
+        eval_every_steps=2,
+        threads=1,
+        device="cpu",
+    )
+    train_entity_tagger(total_steps=2, **kwargs)
+    assert _state(tmp_path / "run")["step"] == 2
+    silver = json.loads((tmp_path / "run" / "data" / "silver.json").read_text())
+    assert silver["sentences"] == 400 and 0 < silver["tagged"] < silver["characters"]
+    metrics = train_entity_tagger(total_steps=4, **kwargs)
+    state = _state(tmp_path / "run")
+    assert state["step"] == 4 and [p["step"] for p in state["curve"]] == [2, 4]
+    assert set(metrics["sets"]) == {"dev", "heldout"}
+    from models.entity_tagger import EntityTagger
+
+    tagger = EntityTagger.from_pretrained(tmp_path / "shipped", device="cpu")
+    meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
+    assert meta["architecture"] == "entity-tagger.v1" and tagger.bias == meta["decoding"]["o_bias"]
+    assert meta["silver"]["sentences"] == 400

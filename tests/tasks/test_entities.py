@@ -40,6 +40,8 @@ def test_annotation_keeps_entities_inside_sentences_dates_first_and_exports_vali
     ns = {"t": TEI_NS}
     assert tree.xpath("//t:s//t:title/text()", namespaces=ns) == ["孝經"]
     assert tree.xpath("//t:s//t:persName/text()", namespaces=ns) == ["太宗"]
+    assert tree.xpath("//t:s//t:persName/@cert", namespaces=ns) == ["0.80"]  # the pattern's confidence
+    assert tree.xpath("//t:s//t:date/@cert", namespaces=ns) == ["0.60"]  # 貞觀: more than one regime, no dynasty
     assert tree.xpath("//t:s//t:roleName[@type='office']/text()", namespaces=ns) == ["丞相"]
     assert etree.tostring(book_to_tei(tei_to_book(tree))) == etree.tostring(tree)
 
@@ -141,3 +143,17 @@ def test_a_given_name_alone_is_found_after_the_full_name_in_the_same_book():
     alone = one_line_book(text[5:], [Sentence(id="s00001", start=0, end=len(text) - 5)])
     annotate_book(alone)
     assert all(e.method != "name-propagation" for e in alone.entities)
+
+
+def test_annotation_reads_the_editors_marks_but_spans_only_page_characters():
+    from wenyuan.document import Char
+
+    # 趙贊 is found only as an item of a 、-list beside a known person: the marks must be read.
+    chars = [Char(text=c, punct_after={"杞": "、", "贊": "、", "貶": "。"}.get(c)) for c in "盧杞趙贊白志貞等皆貶"]
+    book = one_line_book(chars, [Sentence(id="s1", start=0, end=len(chars))])
+    annotate_book(book)
+    found = {(e.kind, e.text, e.method) for e in book.entities}
+    assert ("person", "盧杞", "person-lexicon") in found and ("person", "趙贊", "list-pattern") in found
+    for e in book.entities:
+        assert book.text[e.start : e.end] == e.text
+    assert book.text == "盧杞趙贊白志貞等皆貶"

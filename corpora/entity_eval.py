@@ -1,0 +1,61 @@
+"""The hand-checked person and place sets (``corpora/eval/entities_*.jsonl``) and exact-span scoring."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from wenyuan.errors import CorpusError
+
+EVAL = Path(__file__).resolve().parent / "eval"
+HAND_SETS = {name: EVAL / f"entities_{name}.jsonl" for name in ("dev", "heldout")}
+Spans = set[tuple[str, int, int]]
+
+
+def read_hand_set(path: str | Path) -> list[tuple[str, Spans]]:
+    """``(text, {(kind, start, end)})`` per sentence of a hand-checked file."""
+    out = []
+    with open(path, encoding="utf-8") as fh:
+        for n, line in enumerate(fh, 1):
+            try:
+                row = json.loads(line)
+                out.append((row["text"], {(e["kind"], e["start"], e["end"]) for e in row["entities"]}))
+            except (json.JSONDecodeError, KeyError, TypeError) as exc:
+                raise CorpusError(f"{path}:{n}: not a hand-checked entity row ({exc})") from exc
+    return out
+
+
+def score_spans(
+    pairs: Iterable[tuple[str, Spans, Spans]], kinds: tuple[str, ...] = ("person", "place")
+) -> dict[str, dict]:
+    """Per-kind precision, recall and F1 of exact spans over ``(text, gold, predicted)`` triples, with the
+    first misses and false finds as text."""
+    counts = {k: {"gold": 0, "predicted": 0, "right": 0, "missed": [], "wrong": []} for k in kinds}
+    for text, gold, pred in pairs:
+        for kind in kinds:
+            g = {(a, b) for k, a, b in gold if k == kind}
+            p = {(a, b) for k, a, b in pred if k == kind}
+            c = counts[kind]
+            c["gold"] += len(g)
+            c["predicted"] += len(p)
+            c["right"] += len(g & p)
+            c["missed"] += [text[a:b] for a, b in sorted(g - p)]
+            c["wrong"] += [text[a:b] for a, b in sorted(p - g)]
+    for c in counts.values():
+        p, r = c["right"] / max(c["predicted"], 1), c["right"] / max(c["gold"], 1)
+        c.update(precision=round(p, 3), recall=round(r, 3), f1=round(2 * p * r / max(p + r, 1e-9), 3))
+        c["missed"], c["wrong"] = c["missed"][:30], c["wrong"][:30]
+    return counts
+
+
+def score_finder(path: str | Path, find: Callable[[list[str]], list[Spans]]) -> dict[str, dict]:
+    """Score ``find`` (texts -> predicted spans per text) on a hand-checked file."""
+    rows = read_hand_set(path)
+    predicted = find([text for text, _ in rows])
+    return score_spans((text, gold, pred) for (text, gold), pred in zip(rows, predicted, strict=True))
+
+
+def mean_f1(scores: dict[str, dict]) -> float:
+    """The mean F1 over the kinds scored (the number training selects checkpoints by)."""
+    return round(sum(c["f1"] for c in scores.values()) / len(scores), 4)

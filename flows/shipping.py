@@ -1,0 +1,23 @@
+"""The last step of every training flow: ship the run's best model if it beats the shipped one, and say so."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from prefect.artifacts import create_markdown_artifact
+
+from models.folder import ship_if_better
+
+log = logging.getLogger(__name__)
+
+
+def ship_and_report(best: Path, ship_to: Path, metric: str, summary: str, artifact_key: str) -> bool:
+    """Copy ``best`` to ``ship_to`` when its ``metric`` is higher; publish ``summary`` with the outcome as a
+    Prefect artifact (and in the log). Returns whether it shipped."""
+    shipped, previous = ship_if_better(best, ship_to, metric)
+    summary += f"; shipped to {ship_to}" if shipped else "; not shipped"
+    summary += f" (shipped model had {metric} {previous:.4f})"
+    create_markdown_artifact(key=artifact_key, markdown=summary)
+    log.info(summary)
+    return shipped

@@ -1,0 +1,122 @@
+"""Character-level person and place tagger (``entity-tagger.v1``): a BERT token classifier over BIO tags.
+
+Its encoder starts from the shipped punctuator's (which has read 30M characters of classical prose) and is
+fine-tuned on silver labels (``corpora/entity_silver.py``). Input is read per character in the model's
+(simplified) script; punctuation marks and spaces all map to one separator token, so punctuated and
+unpunctuated text both work and offsets stay those of the input.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from corpora.entity_silver import TAGS, spans_from_tags
+from corpora.punct import is_punctuation
+from models.char_classifier import CharClassifier, CharEncoder
+
+ARCHITECTURE = "entity-tagger.v1"
+
+
+class TaggerEncoder(CharEncoder):
+    """Character ids with every punctuation mark and space mapped to the ``[SEP]`` token."""
+
+    def __init__(self, tokenizer):
+        super().__init__(tokenizer)
+        self.sep = self.vocab[tokenizer.sep_token]
+
+    def encode(self, chars: str) -> np.ndarray:
+        ids = super().encode(chars)
+        marks = [i for i, c in enumerate(chars) if is_punctuation(c)]
+        ids[marks] = self.sep
+        return ids
+
+
+@dataclass(frozen=True)
+class TaggedSpan:
+    """A person or place the tagger found: character offsets, and the mean probability of its tags."""
+
+    kind: str
+    start: int
+    end: int
+    confidence: float
+
+
+def build_from_encoder(encoder_folder: str | Path):
+    """A token classifier over :data:`TAGS` whose encoder is copied from ``encoder_folder`` (a fresh head)."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from models.folder import quiet_transformers
+
+    quiet_transformers()
+    return AutoModelForTokenClassification.from_pretrained(
+        encoder_folder,
+        dtype=torch.float32,
+        num_labels=len(TAGS),
+        id2label=dict(enumerate(TAGS)),
+        label2id={t: i for i, t in enumerate(TAGS)},
+        ignore_mismatched_sizes=True,
+    )
+
+
+class EntityTagger(CharClassifier):
+    """Finds persons and places in classical text of any length. ``bias`` (added to the O logit) is
+    calibrated on the hand-checked dev set: silver labels miss names, so the model alone is shy of tagging."""
+
+    architecture = ARCHITECTURE
+    encoder_class = TaggerEncoder
+    bias_key = "o_bias"
+
+    def __init__(self, model, tokenizer, device: str = "cpu", window: int = 128, stride: int = 96, **kwargs: Any):
+        # Windows of the length it was fine-tuned on.
+        super().__init__(model, tokenizer, device, window, stride, **kwargs)
+
+    def decode(self, text: str, logits: np.ndarray, bias: float | None = None) -> list[TaggedSpan]:
+        """Spans from one text's logits; spans never include punctuation or spaces."""
+        shifted = self.biased(logits, bias)
+        best = shifted.argmax(-1)
+        tags = ["O" if is_punctuation(ch) else self.labels[t] for ch, t in zip(text, best, strict=True)]
+        probs = np.exp(shifted - shifted.max(-1, keepdims=True))
+        probs /= probs.sum(-1, keepdims=True)
+        chosen = probs[np.arange(len(best)), best]
+        return [
+            TaggedSpan(kind, start, end, round(float(chosen[start:end].mean()), 3))
+            for kind, start, end in spans_from_tags(tags)
+        ]
+
+    def find(self, texts: list[str]) -> list[list[TaggedSpan]]:
+        """Persons and places in each text."""
+        return [self.decode(t, lg) for t, lg in zip(texts, self.predict_logits(texts), strict=True)]
+
+
+def spans_alone(text: str, spans: list[TaggedSpan]) -> set[tuple[str, int, int]]:
+    """The tagger's spans as a scorer takes them (the default of :func:`calibrate_o_bias`)."""
+    return {(s.kind, s.start, s.end) for s in spans}
+
+
+def calibrate_o_bias(
+    tagger: EntityTagger,
+    hand_set: str | Path,
+    combine: Callable[[str, list[TaggedSpan]], set[tuple[str, int, int]]] = spans_alone,
+    grid: tuple[float, ...] = tuple(x / 2 for x in range(-8, 3)),
+) -> tuple[float, dict]:
+    """The O-logit bias from ``grid`` with the best mean person/place F1 on a hand-checked file, and its
+    scores. ``combine`` turns a text and the tagger's spans into the predicted spans: the tagger alone, or
+    the tagger inside the annotator, so the bias suits the use. The model runs once; only decoding is
+    repeated per bias. Ties go to the bias nearest zero."""
+    from corpora.entity_eval import mean_f1, read_hand_set, score_spans
+
+    rows = read_hand_set(hand_set)
+    logits = tagger.predict_logits([text for text, _ in rows])
+    best: tuple[float, dict] = (0.0, {})
+    for bias in sorted(grid, key=abs):
+        predicted = [combine(text, tagger.decode(text, lg, bias)) for (text, _), lg in zip(rows, logits, strict=True)]
+        scores = score_spans((text, gold, pred) for (text, gold), pred in zip(rows, predicted, strict=True))
+        if not best[1] or mean_f1(scores) > mean_f1(best[1]):
+            best = (bias, scores)
+    return best
