@@ -46,13 +46,11 @@ def hand_checked(path: Path, tagger=None) -> dict:
     """Per-type precision/recall/F1 of persons and places on the hand-annotated sentences: the annotator's
     lexicons and patterns, with ``tagger`` (an EntityTagger) filling what they leave when given. The
     sentences are unrelated samples, so each is annotated alone (no given names propagate between them)."""
-    from tasks.annotate import tag_texts
+    from flows.train_entity_tagger import with_rules
 
     def find(texts: list[str]) -> list[set]:
-        return [
-            {(s.kind, s.start, s.end) for s in find_entities(text, None, tagged)}
-            for text, tagged in zip(texts, tag_texts(tagger, texts), strict=True)
-        ]
+        found = tagger.find(texts) if tagger is not None else [[] for _ in texts]
+        return [with_rules(text, spans) for text, spans in zip(texts, found, strict=True)]
 
     return score_finder(path, find)
 

@@ -92,7 +92,7 @@ class NamePools:
 def name_pools(encoder) -> NamePools:
     """Pools for :func:`swap_names`, in the ids of ``encoder`` (a :class:`~models.char_classifier.CharEncoder`);
     characters it does not know are left out."""
-    from corpora.mine_names import SURNAMES_1, SURNAMES_2
+    from corpora.mine_names import SURNAMES_1, given_name
     from tasks.entities import read_lexicon
 
     def pool(chars: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -104,9 +104,7 @@ def name_pools(encoder) -> NamePools:
 
     given: Counter[str] = Counter()
     for name in read_lexicon("persons.tsv", "person"):
-        surname = 2 if name[:2] in SURNAMES_2 else 1
-        if name[0] in SURNAMES_1 or surname == 2:
-            given.update(name[surname:])
+        given.update(given_name(name) or "")
     places: Counter[str] = Counter(ch for place in read_lexicon("places.tsv", "place") for ch in place[:-1])
     surnames, _ = pool(Counter(SURNAMES_1))
     return NamePools(surnames, *pool(given), *pool(places))

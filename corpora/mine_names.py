@@ -128,6 +128,13 @@ def has_surname(name: str) -> bool:
     return name[:2] in SURNAMES_2 or name[0] in SURNAMES_1
 
 
+def given_name(name: str) -> str | None:
+    """What follows the surname (怀光 of 李怀光, 亮 of 诸葛亮); None when ``name`` has no known surname."""
+    if not has_surname(name):
+        return None
+    return name[2:] if name[:2] in SURNAMES_2 else name[1:]
+
+
 def could_be_speaker(name: str) -> bool:
     """``name`` standing before 曰/谓 may be a person's name: it begins with a surname, is not a common
     word, and does not end in a title or function word (齐王曰 is "the king of Qi said")."""

@@ -9,9 +9,10 @@ per character in the models' (simplified) script, so offsets stay those of the i
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -43,6 +44,23 @@ class CharEncoder:
     def encode(self, chars: str) -> np.ndarray:
         get, unk = self.vocab.get, self.unk
         return np.fromiter((get(to_model_script(c), unk) for c in chars), dtype=np.int32, count=len(chars))
+
+
+T = TypeVar("T")
+
+
+def sweep_bias(grid: Iterable[float], evaluate: Callable[[float], T], key: Callable[[T], float]) -> tuple[float, T]:
+    """The bias of ``grid`` whose ``evaluate(bias)`` is best by ``key``, and that result (the calibration of
+    a classifier's label-0 bias: the model runs once outside, only decoding inside ``evaluate``). Ties go to
+    the bias nearest zero."""
+    best: tuple[float, T] | None = None
+    for bias in sorted(grid, key=abs):
+        result = evaluate(bias)
+        if best is None or key(result) > key(best[1]):
+            best = (bias, result)
+    if best is None:
+        raise ValueError("empty bias grid")
+    return best
 
 
 def window_spans(n: int, window: int, stride: int) -> list[tuple[int, int]]:

@@ -17,7 +17,7 @@ import numpy as np
 
 from corpora.entity_silver import TAGS, spans_from_tags
 from corpora.punct import is_punctuation
-from models.char_classifier import CharClassifier, CharEncoder
+from models.char_classifier import CharClassifier, CharEncoder, sweep_bias
 
 ARCHITECTURE = "entity-tagger.v1"
 
@@ -113,10 +113,9 @@ def calibrate_o_bias(
 
     rows = read_hand_set(hand_set)
     logits = tagger.predict_logits([text for text, _ in rows])
-    best: tuple[float, dict] = (0.0, {})
-    for bias in sorted(grid, key=abs):
+
+    def scores(bias: float) -> dict:
         predicted = [combine(text, tagger.decode(text, lg, bias)) for (text, _), lg in zip(rows, logits, strict=True)]
-        scores = score_spans((text, gold, pred) for (text, gold), pred in zip(rows, predicted, strict=True))
-        if not best[1] or mean_f1(scores) > mean_f1(best[1]):
-            best = (bias, scores)
-    return best
+        return score_spans((text, gold, pred) for (text, gold), pred in zip(rows, predicted, strict=True))
+
+    return sweep_bias(grid, scores, key=mean_f1)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation
-from models.char_classifier import CharClassifier, CharEncoder
+from models.char_classifier import CharClassifier, CharEncoder, sweep_bias
 
 ARCHITECTURE = "punctuator.v1"
 
@@ -136,10 +136,10 @@ def calibrate_no_mark_bias(
 
     gold = [extract_labels(p) for p in paragraphs]
     logits = punctuator.predict_logits([g.chars for g in gold])
-    best = (0.0, -1.0)
-    for bias in sorted(grid, key=abs):
+
+    def segmentation_f1(bias: float) -> float:
         pred = [punctuator.decode(lg, bias) for lg in logits]
-        f1 = punctuation_scores(((p, g.labels) for p, g in zip(pred, gold, strict=True)), PUNCT_LABELS[1:])
-        if f1["segmentation"]["f1"] > best[1]:
-            best = (bias, f1["segmentation"]["f1"])
-    return best
+        scores = punctuation_scores(((p, g.labels) for p, g in zip(pred, gold, strict=True)), PUNCT_LABELS[1:])
+        return scores["segmentation"]["f1"]
+
+    return sweep_bias(grid, segmentation_f1, key=float)

@@ -170,14 +170,10 @@ def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
 def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
     """Given names of full names found in a text (怀光 of 李怀光), as extra lexicon entries for the rest
     of that text: histories name a person in full once and by given name after."""
-    from corpora.mine_names import SURNAMES_2, has_surname
+    from corpora.mine_names import given_name
 
-    out = {}
-    for name in persons:
-        surname = 2 if name[:2] in SURNAMES_2 else 1
-        if has_surname(name) and len(name) - surname == 2:
-            out[name[surname:]] = ("person", "name-propagation")
-    return out
+    given = (given_name(name) for name in persons)
+    return {g: ("person", "name-propagation") for g in given if g is not None and len(g) == 2}
 
 
 def find_entities(
