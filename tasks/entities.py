@@ -1,10 +1,12 @@
 """Lexicon and pattern entities: book titles (mined from the corpus's 《》 marks), official titles (a hand
 list), persons and places (mined by ``corpora/mine_names.py`` from biographical patterns, place suffixes and
-the names translators copy unchanged), and patterns for posthumous names, rulers and states.
+the names translators copy unchanged; foreign states and peoples from a hand list), and patterns for
+posthumous names, rulers and states.
 
 Matching runs on a per-character simplified form of the text, so offsets stay those of the original. The
 courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) is applied first, so unseen
-people in biographies are found too; lexicon matches fill the rest, longest entry first at each position.
+people in biographies are found too; lexicon matches fill the rest, longest entry first at each position. A
+place takes the administrative unit written right after it (顺昌 + 府).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ METHODS = frozenset(
         "office-lexicon",
         "person-lexicon",
         "place-lexicon",
+        "polity-lexicon",
         "style-pattern",
         "ruler-pattern",
         "posthumous-pattern",
@@ -59,6 +62,7 @@ def read_lexicon(name: str, column: str) -> set[str]:
 def lexicon() -> dict[str, tuple[str, str]]:
     """Simplified entry -> (kind, method)."""
     entries = {p: ("place", "place-lexicon") for p in read_lexicon("places.tsv", "place")}
+    entries.update({p: ("place", "polity-lexicon") for p in read_lexicon("polities.tsv", "polity")})
     entries.update({p: ("person", "person-lexicon") for p in read_lexicon("persons.tsv", "person")})
     entries.update({t: ("title", "title-lexicon") for t in read_lexicon("titles.tsv", "title")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices.tsv", "office")})
@@ -176,6 +180,14 @@ def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
     return {g: ("person", "name-propagation") for g in given if g is not None and len(g) == 2}
 
 
+#: Administrative units written after a place name (德安府); lexicons and the tagger often stop before them.
+ADMIN_UNITS = frozenset("府州郡县")
+
+
+def _unit_follows(simple: str, end: int) -> bool:
+    return end < len(simple) and simple[end] in ADMIN_UNITS and simple[end - 1] not in ADMIN_UNITS
+
+
 def find_entities(
     text: str,
     extra: dict[str, tuple[str, str]] | None = None,
@@ -195,10 +207,13 @@ def find_entities(
     spans: list[Span] = []
 
     def add(span: Span) -> bool:
-        if taken.intersection(range(span.start, span.end)):
+        start, end = span.start, span.end
+        if taken.intersection(range(start, end)):
             return False
-        spans.append(Span(span.kind, span.start, span.end, text[span.start : span.end], span.method, span.confidence))
-        taken.update(range(span.start, span.end))
+        if span.kind == "place" and _unit_follows(simple, end) and end not in taken:
+            end += 1  # 德安 + 府: the unit belongs to the place's name
+        spans.append(Span(span.kind, start, end, text[start:end], span.method, span.confidence))
+        taken.update(range(start, end))
         return True
 
     rules = rule_spans(simple)
@@ -213,7 +228,7 @@ def find_entities(
             key = simple[i : i + n] if i + n <= len(simple) else None
             hit = (entries.get(key) or extra.get(key)) if key else None  # the mined lexicon has the last word
             if hit and add(Span(hit[0], i, i + n, "", hit[1])):
-                i += n
+                i = spans[-1].end
                 break
         else:
             i += 1

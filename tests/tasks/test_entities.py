@@ -91,6 +91,18 @@ def test_prefectures_are_places_but_not_determiner_phrases():
     assert not any(text.endswith("州") and text != "信州" for _kind, text in spans)
 
 
+def test_a_place_takes_the_administrative_unit_written_after_it():
+    # 順昌 is in the place lexicon, 順昌府 is not; 江州 already ends in its unit and takes no second one.
+    spans = [(s.kind, s.text) for s in find_entities("改知順昌府，徙江州州學")]
+    assert ("place", "順昌府") in spans and ("place", "江州") in spans
+    assert ("place", "順昌") not in spans
+
+
+def test_foreign_states_and_peoples_are_places_from_the_hand_list():
+    spans = [(s.kind, s.text, s.method) for s in find_entities("是歲，吐蕃、回紇遣使來朝")]
+    assert ("place", "吐蕃", "polity-lexicon") in spans and ("place", "回紇", "polity-lexicon") in spans
+
+
 def test_person_and_place_lexicons_say_where_each_entry_came_from():
     from tasks.entities import LEXICONS
 
