@@ -93,7 +93,8 @@ Open Source). Cleaning: spaces left by dropped quotation marks removed, `原文`
 {cleaning.get("read", "?"):,} pairs kept; dropped: {cleaning.get("dropped", {})}).
 
 ## Training
-{meta["steps"]} steps, {meta["tokens"]:,} source tokens seen, {meta["train_seconds"] / 3600:.2f} h on
+{meta["steps"]} steps in the last run ({meta.get("batches_seen", meta["steps"])} batches in all), \
+{meta["tokens"]:,} source tokens and {meta["train_seconds"] / 3600:.2f} h in that run, on
 {meta["device"]} ({date.today().isoformat()}). Retrain or continue with:
 
     wenyuan train-translator --train ../shared/corpora/cm_train.tsv.gz \\
@@ -164,9 +165,14 @@ def train_translator(
     cleaning = json.loads((data_dir / "cleaning.json").read_text())
     arch = arch or TranslatorArch()
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
+    # Batches the starting model has already trained on: a continued run picks the batch stream up there
+    # (same tokenizer, same plan) instead of replaying the first passes over the same pairs.
+    seen = 0
     if init_from is not None:
         model = AutoModelForSeq2SeqLM.from_pretrained(init_from, dtype=torch.float32)
-        arch = TranslatorArch(**read_metadata(init_from).get("arch", asdict(arch)))
+        init_meta = read_metadata(init_from)
+        arch = TranslatorArch(**init_meta.get("arch", asdict(arch)))
+        seen = int(init_meta.get("batches_seen", init_meta.get("steps", 0)))
     else:
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=pad, eos_id=eos)
     cfg = TrainConfig.for_budget(
@@ -177,7 +183,7 @@ def train_translator(
     epoch_orders: dict[int, np.ndarray] = {}
 
     def batch_for(step: int) -> dict:
-        epoch, k = divmod(step, len(batches))
+        epoch, k = divmod(seen + step, len(batches))
         if epoch not in epoch_orders:
             epoch_orders[epoch] = np.random.default_rng(cfg.seed + epoch).permutation(len(batches))
         return make_batch(data, batches[epoch_orders[epoch][k]], pad)
@@ -193,13 +199,14 @@ def train_translator(
         meta = {
             "name": "wenyuan-translator",
             "architecture": ARCHITECTURE,
-            "version": f"1.{state.step}",
+            "version": f"1.{seen + state.step}",
             "source": "lzh (simplified)",
             "target": "zh-Hans",
             "arch": asdict(arch),
             "parameters": sum(p.numel() for p in m.parameters()),
             "device": dev,
             "min_pipeline_version": "0.1.0",
+            "batches_seen": seen + state.step,
         }
         save_fp16_folder(
             m, tokenizer, best_dir, meta, card=f"# wenyuan translator\n\nCheckpoint at step {state.step}.\n"

@@ -102,6 +102,15 @@ def test_translator_training_resumes_and_ships_only_when_better(prefect_server, 
     train_translator(total_steps=4, **kwargs)
     assert json.loads(meta_file.read_text())["metrics"]["bleu"] == 99.0
 
+    # Continuing from a shipped model picks the batch stream up after the batches that model has seen.
+    seen = json.loads(meta_file.read_text())["batches_seen"]
+    assert 1 <= seen <= 4
+    onward = {**kwargs, "run_dir": tmp_path / "run2", "ship_to": tmp_path / "shipped2", "arch": None}
+    train_translator(total_steps=2, init_from=tmp_path / "shipped", **onward)
+    best = json.loads((tmp_path / "run2" / "best" / "wenyuan.json").read_text())
+    assert best["batches_seen"] == seen + best["best_step"]
+    assert best["version"] == f"1.{seen + best['best_step']}"
+
 
 def test_entity_tagger_training_resumes_and_ships(prefect_server, tiny_parallel, tmp_path):
     from flows.train_entity_tagger import train_entity_tagger
