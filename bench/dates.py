@@ -1,7 +1,9 @@
-"""Date resolution benchmark: wenyuan's DILA-based resolver against the PyPI package ``sanmiao`` on the same strings.
+"""Date benchmark: wenyuan's DILA-based resolver against the PyPI package ``sanmiao`` on the same strings, and
+the date finder on the hand-checked date sets.
 
     pip install sanmiao          # only for this comparison; wenyuan does not depend on it
     python bench/dates.py --n 300
+    python bench/dates.py --hand  # the hand-checked sets (corpora/eval/dates_*.jsonl) only
 
 Strings are written from randomly drawn months of the DILA tables ("<ruler><era><year>年<month>月朔"), plus a
 few well-known dates with regime context. A resolver is right on a string when the first day of the month it
@@ -98,12 +100,33 @@ def run_sanmiao(items) -> dict | None:
     return {"any_reading_right": round(ok / len(items), 4), "strings_per_s": round(len(items) / seconds, 1)}
 
 
+def hand_checked(corpora: Path) -> dict:
+    """The finder on both hand-checked sets: each text read alone, and in sequence (bare years carried)."""
+    from corpora.date_eval import HAND_SETS, dev_units, heldout_units, same_era, score_dates, wenyuan_finder
+
+    systems = {"alone": wenyuan_finder(in_sequence=False), "in sequence": wenyuan_finder()}
+    sets = {
+        "dev": (dev_units, corpora / "cm_dev.tsv.gz"),
+        "heldout": (heldout_units, corpora / "punct_dev.jsonl.gz"),
+    }
+    return {
+        f"{name} / {system}": score_dates(units(find, HAND_SETS[name], corpus), same_era)
+        for name, (units, corpus) in sets.items()
+        for system, find in systems.items()
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=300)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "dates.json")
+    ap.add_argument("--hand", action="store_true", help="Score only the hand-checked sets.")
+    ap.add_argument("--corpora", type=Path, default=ROOT.parent / "shared" / "corpora")
     args = ap.parse_args()
+    if args.hand:
+        print(json.dumps(hand_checked(args.corpora), ensure_ascii=False, indent=1))
+        return
     items = cases(args.n, args.seed)
     result = {"strings": len(items), "wenyuan": run_wenyuan(items), "sanmiao": run_sanmiao(items)}
     args.out.parent.mkdir(parents=True, exist_ok=True)

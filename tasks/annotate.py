@@ -15,7 +15,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from tasks.dates import find_dates
+from tasks.dates import DateMatch, find_dates, find_dates_in_sequence
 from tasks.entities import METHODS as ENTITY_METHODS
 from tasks.entities import find_entities, given_names
 from wenyuan.document import Book, Char, Entity
@@ -71,14 +71,16 @@ def annotate_book(book: Book, tagger=None) -> Book:
     readings = [_reading(chars, offsets) for offsets in _units(book)]
     texts = [text for text, _ in readings]
     extra = document_given_names(texts)
-    for (text, where), tagged in zip(readings, tag_texts(tagger, texts), strict=True):
-        for found in annotate_text(text, regime, extra, tagged):
+    dated = find_dates_in_sequence(texts, regime)
+    for (text, where), tagged, dates in zip(readings, tag_texts(tagger, texts), dated, strict=True):
+        for found in annotate_text(text, regime, extra, tagged, dates):
             kind, start, end, _ = found.pop("kind"), found.pop("start"), found.pop("end"), found.pop("text")
             if where[start] is None or where[end - 1] is None:
                 continue  # an entity begins or ends with a mark: not one over page characters
             inside = [k for k in where[start:end] if k is not None]
             if kind == "date":
-                certain = found["valid"] and not found["alternatives"]
+                # An era read from an earlier date (二十年 after 至元十九年) is an inference, not a reading.
+                certain = found["valid"] and not found["alternatives"] and "era_from" not in found
                 confidence, method, attributes = (1.0 if certain else 0.6), METHOD, found
             else:
                 confidence, method, attributes = found["confidence"], found["method"], {}
@@ -115,13 +117,17 @@ def annotate_text(
     regime: str | None = None,
     extra: dict[str, tuple[str, str]] | None = None,
     tagged: list[tuple[str, int, int, float]] | None = None,
+    dates: list[DateMatch] | None = None,
 ) -> list[dict]:
     """Entities of one passage as JSON-ready dicts (``kind``, ``text``, ``start``, ``end``, details), in order.
 
     ``extra``: lexicon entries for this passage only (see :func:`tasks.entities.given_names`); ``tagged``: the
-    entity tagger's spans in it (:func:`tag_texts`).
+    entity tagger's spans in it (:func:`tag_texts`); ``dates``: its dates read in the context of the passages
+    before it (:func:`tasks.dates.find_dates_in_sequence`), else they are found in the passage alone.
     """
-    found = [{"kind": "date", **m.as_dict()} for m in find_dates(text, regime=regime)]
+    if dates is None:
+        dates = find_dates(text, regime=regime)
+    found = [{"kind": "date", **m.as_dict()} for m in dates]
     taken = {k for d in found for k in range(d["start"], d["end"])}
     found += [
         {"kind": s.kind, "text": s.text, "start": s.start, "end": s.end, "method": s.method, "confidence": s.confidence}

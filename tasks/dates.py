@@ -1,12 +1,14 @@
 """Reign-era dates in classical Chinese text, resolved to calendar dates with the DILA Time Authority tables.
 
-Recognised: [regime or ruler] ERA (元|N)年/載 [歲在GANZHI] [[閏]M月] [D日 | 朔 | 晦 | GANZHI日], with Chinese numerals
-(〇一二…十廿卅, 正月, 臘月/冬月). Each match is resolved against every era of that name; the book's regime
-(from the manifest) or a regime/ruler written just before the era chooses among them and the others are kept as
-alternatives. Dates before 1582-10-15 are given in the proleptic Julian calendar (historians' convention),
-later ones in the Gregorian; years use ISO 8601 astronomical numbering (0000 = 1 BCE, -0219 = 220 BCE).
-Impossible dates (a 13th month, day 30 of a 29-day month, a year past the era's end) are reported invalid,
-never guessed.
+Recognised: [dynasty] [regime or ruler] ERA (元|N)年/載 [歲在GANZHI | GANZHI[歲]] [[season][閏]M月 [D日 | 朔 | 晦 |
+GANZHI日 | GANZHI朔]], with Chinese numerals (〇一二…十廿卅, 正月, 臘月/冬月). Each match is resolved against every
+era of that name; the book's regime (from the manifest) or a dynasty, regime or ruler written just before the
+era chooses among them and the others are kept as alternatives. Read in sequence (a book's sentences in
+order), a year written without its era at the head of a clause (二十年，…) is read in the era named last
+(:func:`find_dates_in_sequence`). Dates before 1582-10-15 are given in the proleptic Julian calendar
+(historians' convention), later ones in the Gregorian; years use ISO 8601 astronomical numbering (0000 = 1
+BCE, -0219 = 220 BCE). Impossible dates (a 13th month, day 30 of a 29-day month, a year past the era's end, a
+stem-branch new moon that was not) are reported invalid, never guessed.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import csv
 import gzip
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -75,6 +78,7 @@ class Resolution:
     calendar: str | None = None
     error: str | None = None
     regime_names: list[str] = field(default_factory=list)
+    era_id: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         d = {"era": self.era, "regime": self.regime, "ruler": self.ruler, "valid": self.valid}
@@ -99,6 +103,7 @@ class DateMatch:
     day_ganzhi: str | None
     chosen: Resolution
     alternatives: list[Resolution] = field(default_factory=list)
+    era_from: str | None = None
 
     def as_dict(self, line: int | None = None) -> dict[str, Any]:
         d: dict[str, Any] = {"text": self.text}
@@ -112,6 +117,8 @@ class DateMatch:
                 "alternatives": [a.as_dict() for a in self.alternatives],
             }
         )
+        if self.era_from is not None:
+            d["era_from"] = self.era_from
         return d
 
 
@@ -237,19 +244,55 @@ def parse_number(text: str) -> int | None:
     return total + current
 
 
-@lru_cache(maxsize=1)
-def _pattern() -> re.Pattern:
+def _era_head() -> str:
+    """Regex of what may precede an era name and the era itself: a conventional dynasty name (汉, 唐, 宋), then
+    a ruler or regime as DILA names them (武帝, 後漢), then the era."""
     eras, _months, rulers, regimes = _tables()
     names = sorted(eras, key=len, reverse=True)
     prefixes = sorted(rulers | regimes, key=len, reverse=True)
-    return re.compile(
+    dynasties = sorted(_dynasty_names(), key=len, reverse=True)
+    return (
+        rf"(?P<dynasty>{'|'.join(map(re.escape, dynasties))})?"
         rf"(?P<prefix>{'|'.join(map(re.escape, prefixes))})?"
         rf"(?P<era>{'|'.join(map(re.escape, names))})"
-        rf"(?P<year>元|[{_NUM}]+)[年載载]"
-        rf"(?:[，,]?[歲岁](?:在|次)(?P<ygz>[{STEMS}][{BRANCHES}]))?"
-        rf"(?:(?P<leap>閏|闰)?(?P<month>正|臘|腊|冬|[{_NUM}]+)月"
-        rf"(?:(?P<day>[{_NUM}]+)日|(?P<moon>朔|晦)|(?P<gz>[{STEMS}][{BRANCHES}])日?)?)?"
     )
+
+
+@lru_cache(maxsize=1)
+def _pattern() -> re.Pattern:
+    return re.compile(
+        rf"{_era_head()}"
+        rf"(?P<year>元|[{_NUM}]+)[年載载]"
+        # The year's own stem-branch: 歲在甲子, or written bare after the year (元封元年辛未, 庚戌歲).
+        rf"(?:[，,]?[歲岁](?:在|次)(?P<ygz>{_GZ})|(?P<bare_ygz>{_GZ})[歲岁]?)?"
+        rf"{_MONTH_DAY}"
+    )
+
+
+@lru_cache(maxsize=1)
+def _era_mention() -> re.Pattern:
+    """An era named without a year (建中初，… / 顯慶中，…): no date, but the era later bare years count in."""
+    return re.compile(rf"{_era_head()}(?:初|中|末|時|时)(?=[，,])")
+
+
+def _dynasty_names() -> set[str]:
+    """One-character conventional dynasty names (汉, 唐, 宋) from ``corpora/lexicons/dynasties.tsv``."""
+    with open(DILA.parent / "dynasties.tsv", encoding="utf-8") as fh:
+        rows = csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t")
+        return {name for row in rows for name in (row["name"], row["simplified"]) if len(name) == 1}
+
+
+_GZ = f"[{STEMS}][{BRANCHES}]"
+_MONTH_DAY = (
+    # A season is written before the month in annals (元年春正月); it belongs to the date only with one.
+    rf"(?:[春夏秋冬]?(?P<leap>閏|闰)?(?P<month>正|臘|腊|冬|[{_NUM}]+)月"
+    rf"(?:(?P<day>[{_NUM}]+)日|(?P<moon>朔|晦)|(?P<gz>{_GZ})(?:日|(?P<gzmoon>朔|晦))?)?)?"
+)
+# A year without its era, at the head of a clause and ending one (二十年，… / 三年春 / 二十四年六月，… / 三年薨):
+# the way histories go on counting in the era they last named. 居三年而卒 ("three years later") is not one.
+_CARRIED_YEAR = re.compile(
+    rf"(?:^|(?<=[，。；：！？,;:!?\s]))(?P<year>[{_NUM}]+)年{_MONTH_DAY}(?=[，。；：,;:春夏秋冬卒薨崩]|$)"
+)
 
 
 def _resolve(
@@ -266,7 +309,12 @@ def _resolve(
     table = months.get(era.era_id, {})
     # DILA lists a regime's names joined with "|" (明|大明); the first is the usual one.
     res = Resolution(
-        era=era.name, regime=era.regime.split("|")[0], ruler=era.ruler, valid=False, regime_names=era.regime.split("|")
+        era=era.name,
+        regime=era.regime.split("|")[0],
+        ruler=era.ruler,
+        valid=False,
+        regime_names=era.regime.split("|"),
+        era_id=era.era_id,
     )
     in_year = sorted((m for (y, _mo, _lp), m in table.items() if y == year), key=lambda m: m.first_jdn)
     if not in_year:
@@ -289,10 +337,11 @@ def _resolve(
                 res.error = f"day {day} in a {length}-day month"
                 return res
             first = last = m.first_jdn + day - 1
-        elif moon == "朔":
-            last = first
-        elif moon == "晦":
-            first = last
+        elif moon is not None:
+            first = last = first if moon == "朔" else last
+            if gz is not None and day_ganzhi(first) != gz:
+                res.error = f"the {'first' if moon == '朔' else 'last'} day of that month was not {gz}"
+                return res
         elif gz is not None:
             hits = [j for j in range(m.first_jdn, m.last_jdn + 1) if day_ganzhi(j) == gz]
             if not hits:
@@ -305,52 +354,132 @@ def _resolve(
     return res
 
 
-def find_dates(text: str, regime: str | None = None) -> list[DateMatch]:
-    """Every reign-era date in ``text``, resolved; ``regime`` (e.g. the book's dynasty) breaks ties."""
-    eras, _m, _r, _g = _tables()
-    found = []
-    for m in _pattern().finditer(text):
-        year = 1 if m["year"] == "元" else parse_number(m["year"])
-        month = None
-        if m["month"]:
-            month = {"正": 1, "臘": 12, "腊": 12, "冬": 11}.get(m["month"]) or parse_number(m["month"])
-        day = parse_number(m["day"]) if m["day"] else None
-        if year is None or (m["month"] and month is None):
-            continue
-        prefix = m["prefix"]
-        candidates = eras[m["era"]]
-        if prefix:
+def _numbers(m: re.Match) -> tuple[int | None, int | None, int | None]:
+    """Year, month and day of a date match (None where absent or unreadable)."""
+    year = 1 if m["year"] == "元" else parse_number(m["year"])
+    month = None
+    if m["month"]:
+        month = {"正": 1, "臘": 12, "腊": 12, "冬": 11}.get(m["month"]) or parse_number(m["month"])
+    day = parse_number(m["day"]) if m["day"] else None
+    return year, month, day
+
+
+def _candidates(m: re.Match) -> list[Era]:
+    """The eras an era match may mean, narrowed by the dynasty, ruler or regime written before it."""
+    candidates = _tables()[0][m["era"]]
+    for written in (m["dynasty"], m["prefix"]):
+        if written:
             named = [
                 e
                 for e in candidates
-                if prefix in (e.ruler, e.regime, _simplified(e.ruler), _simplified(e.regime))
-                or e.regime.endswith(prefix)
+                if written in (e.ruler, e.regime, _simplified(e.ruler), _simplified(e.regime))
+                or any(name.endswith(written) for name in (e.regime, _simplified(e.regime)))
             ]
             candidates = named or candidates
-        leap = bool(m["leap"])
-        resolved = [_resolve(e, year, month, leap, day, m["gz"], m["moon"], m["ygz"]) for e in candidates]
+    return candidates
 
-        def rank(r: Resolution) -> tuple:
-            # Valid first; then the book's regime; then the era's earliest use (the best-known one).
-            names = r.regime_names or [r.regime]
-            in_context = bool(regime) and any(n == regime or regime in n or n in regime for n in names)
-            return (not r.valid, not in_context)
 
-        order = sorted(range(len(resolved)), key=lambda k: rank(resolved[k]))
-        chosen = resolved[order[0]]
-        alternatives = [resolved[k] for k in order[1:]]
+def _rank(regime: str | None) -> Callable[[Resolution], tuple]:
+    def key(r: Resolution) -> tuple:
+        # Valid first; then the book's regime; then the era's earliest use (the best-known one).
+        names = r.regime_names or [r.regime]
+        in_context = bool(regime) and any(n == regime or regime in n or n in regime for n in names)
+        return (not r.valid, not in_context)
+
+    return key
+
+
+def find_dates(text: str, regime: str | None = None) -> list[DateMatch]:
+    """Every reign-era date in ``text``, resolved; ``regime`` (e.g. the book's dynasty) breaks ties."""
+    found = []
+    for m in _pattern().finditer(text):
+        year, month, day = _numbers(m)
+        if year is None or (m["month"] and month is None):
+            continue
+        candidates = _candidates(m)
+        leap, moon, end = bool(m["leap"]), m["moon"] or m["gzmoon"], m.end()
+        resolved = [_resolve(e, year, month, leap, day, m["gz"], moon, m["ygz"] or m["bare_ygz"]) for e in candidates]
+        if m["bare_ygz"] and not any(r.valid for r in resolved):
+            # A stem-branch after the year that is not the year's: not part of this date after all.
+            resolved = [_resolve(e, year, None, False, None, None, None) for e in candidates]
+            month, leap, day, moon, end = None, False, None, None, m.start("bare_ygz")
+        order = sorted(resolved, key=_rank(regime))
         found.append(
             DateMatch(
-                text=m.group(0),
+                text=text[m.start() : end],
                 start=m.start(),
-                end=m.end(),
+                end=end,
                 year=year,
                 month=month,
                 leap=leap,
                 day=day,
-                day_ganzhi=m["gz"],
-                chosen=chosen,
-                alternatives=alternatives,
+                day_ganzhi=m["gz"] if end == m.end() else None,
+                chosen=order[0],
+                alternatives=order[1:],
             )
         )
     return found
+
+
+def _carried_year(m: re.Match, last: DateMatch) -> DateMatch | None:
+    """The bare year of ``m`` (a ``_CARRIED_YEAR`` match) read in the era of ``last``, a valid date named
+    before it; None unless it counts on from ``last`` and that era has the year (and month, and day)."""
+    year, month, day = _numbers(m)
+    if year is None or year < last.year or (m["month"] and month is None):
+        return None
+    eras, _m, _r, _g = _tables()
+    era = next(e for e in eras[last.chosen.era] if e.era_id == last.chosen.era_id)
+    leap = bool(m["leap"])
+    reading = _resolve(era, year, month, leap, day, m["gz"], m["moon"] or m["gzmoon"])
+    if not reading.valid:
+        return None
+    return DateMatch(
+        m.group(0), m.start(), m.end(), year, month, leap, day, m["gz"], reading, [], last.era_from or last.text
+    )
+
+
+def _era_context(m: re.Match, regime: str | None) -> DateMatch | None:
+    """An era named without a year (an ``_era_mention`` match) as the context of the bare years after it,
+    counting from its first year; None if no reading of it is valid."""
+    readings = sorted((_resolve(e, 1, None, False, None, None, None) for e in _candidates(m)), key=_rank(regime))
+    if not readings or not readings[0].valid:
+        return None
+    return DateMatch(m.group(0), m.start(), m.end(), 1, None, False, None, None, readings[0])
+
+
+def find_dates_in_sequence(texts: list[str], regime: str | None = None) -> list[list[DateMatch]]:
+    """The dates of consecutive passages of one text (a book's sentences in reading order), each passage's in
+    order: its reign-era dates (:func:`find_dates`), and the years it writes without their era (二十年，…
+    after 至元十九年), read in the era of the last valid date before them, with ``era_from`` naming that date.
+
+    Histories name an era once and then count on in it; a bare year is taken only at the head of a clause,
+    only counting on from the last date and only if the era has that year, so durations (居三年而卒) and
+    years of a later, unnamed era are left alone. An era named without a year (建中初，…) is counted on from
+    its first year. Without ``regime``, the last date's regime chooses among eras several regimes used.
+    """
+    last: DateMatch | None = None
+    result: list[list[DateMatch]] = []
+    for text in texts:
+        dates, last = _with_carried(text, regime or (last.chosen.regime if last else None), last)
+        result.append(dates)
+    return result
+
+
+def _with_carried(text: str, regime: str | None, last: DateMatch | None) -> tuple[list[DateMatch], DateMatch | None]:
+    """The dates of ``text`` (explicit, and bare years read in the context ``last`` brings and the text
+    updates), in text order, and the context after it."""
+    dates = find_dates(text, regime)
+    taken = {k for d in dates for k in range(d.start, d.end)}
+    events: list[tuple[int, str, DateMatch | re.Match]] = [(d.start, "date", d) for d in dates]
+    for kind, pattern in (("bare", _CARRIED_YEAR), ("era", _era_mention())):
+        events += [(m.start(), kind, m) for m in pattern.finditer(text) if not taken.intersection(range(*m.span()))]
+    out: list[DateMatch] = []
+    for _start, kind, item in sorted(events, key=lambda event: event[0]):
+        if kind == "era":
+            last = _era_context(item, regime) or last
+            continue
+        date = item if kind == "date" else (_carried_year(item, last) if last else None)
+        if date is not None:
+            out.append(date)
+            last = date if date.chosen.valid else last
+    return out, last

@@ -444,17 +444,21 @@ def serve_oai(store, host, port, base_url, page_size):
 
 @main.command()
 @click.option("--regime", default=None, help="Regime or dynasty of the text (e.g. 唐), to choose among eras.")
-def dates(regime):
-    """Reign-era dates in text on stdin: one JSON object per date found (line, offsets, ISO from/to)."""
-    _echo_dates(regime, {})
+@click.option("--lines-apart", is_flag=True, help="Read each line alone: no era carried from line to line.")
+def dates(regime, lines_apart):
+    """Reign-era dates in text on stdin: one JSON object per date found (line, offsets, ISO from/to).
 
+    stdin is one text: a year written without its era at the head of a clause (二十年，…) is read in the era
+    of the last date before it, on the same line or an earlier one, and its object names that date in
+    ``era_from``.
+    """
+    from tasks.dates import find_dates, find_dates_in_sequence
 
-def _echo_dates(regime: str | None, extra: dict) -> None:
-    from tasks.dates import find_dates
-
-    for n, line in enumerate(_stdin_lines(), 1):
-        for match in find_dates(line, regime=regime):
-            click.echo(json.dumps({**extra, **match.as_dict(line=n)}, ensure_ascii=False))
+    lines = _stdin_lines()
+    found = [find_dates(line, regime) for line in lines] if lines_apart else find_dates_in_sequence(lines, regime)
+    for n, matches in enumerate(found, 1):
+        for match in matches:
+            click.echo(json.dumps(match.as_dict(line=n), ensure_ascii=False))
 
 
 @main.command()
@@ -473,15 +477,17 @@ def annotate(regime, model, no_tagger, device):
     Kinds found: reign-era dates (resolved with the DILA tables), persons and places (mined lexicons and
     patterns of classical prose, then a learned tagger for what they leave), book titles and official titles
     (lexicons). stdin is one document: a person named in full on one line is also found by the given name
-    alone on the others.
+    alone on the others, and a year written without its era is read in the era of the last date before it.
     """
     from tasks.annotate import DEFAULT_TAGGER, annotate_text, document_given_names, load_entity_tagger, tag_texts
+    from tasks.dates import find_dates_in_sequence
 
     tagger = None if no_tagger else load_entity_tagger(str(model or DEFAULT_TAGGER), device)
     lines = _stdin_lines()
     extra = document_given_names(lines)
-    for n, (line, tagged) in enumerate(zip(lines, tag_texts(tagger, lines), strict=True), 1):
-        for entity in annotate_text(line, regime, extra, tagged):
+    dated = find_dates_in_sequence(lines, regime)
+    for n, (line, tagged, dates) in enumerate(zip(lines, tag_texts(tagger, lines), dated, strict=True), 1):
+        for entity in annotate_text(line, regime, extra, tagged, dates):
             click.echo(json.dumps({"line": n, **entity}, ensure_ascii=False))
 
 

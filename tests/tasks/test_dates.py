@@ -171,3 +171,106 @@ def test_cli_prints_one_json_object_per_date():
     ]
     assert rows[0]["from"] == "0627-01-23" and rows[0]["calendar"] == "julian"
     assert isinstance(rows[0]["alternatives"], list)
+
+
+# A biography as the histories write it (程鉅夫, 元史 172): the era once, then the years counted on in it.
+BIOGRAPHY = [
+    "至元十九年，奏陳五事。",
+    "賜地京師。二十年，加翰林集賢直學士。",
+    "二十四年六月，授兵部郎中。",
+    "居三年而卒，年七十。",
+    "三十年，出為閩海道肅政廉訪使。大德四年，遷江南湖北道。",
+    "八年，召拜翰林學士。",
+    "二年，召至上都。",
+]
+
+
+def test_years_without_their_era_are_read_in_the_era_named_before():
+    from tasks.dates import find_dates_in_sequence
+
+    found = [
+        [(d.text, d.chosen.era, d.chosen.start, d.era_from) for d in dates]
+        for dates in find_dates_in_sequence(BIOGRAPHY)
+    ]
+    assert found == [
+        [("至元十九年", "至元", "1282-02-10", None)],
+        [("二十年", "至元", "1283-01-30", "至元十九年")],
+        [("二十四年六月", "至元", "1287-07-12", "至元十九年")],
+        [],  # a duration, not a date
+        [("三十年", "至元", "1293-02-08", "至元十九年"), ("大德四年", "大德", "1300-01-23", None)],
+        # Yuan's 大德 (the last date's regime), not Western Xia's, which had no 8th year.
+        [("八年", "大德", "1304-02-06", "大德四年")],
+        [],  # counting back is not counting on: no guess
+    ]
+    # Each line alone, the bare years are not dates at all.
+    assert [len(find_dates(line)) for line in BIOGRAPHY] == [1, 0, 0, 0, 1, 0, 0]
+
+
+def test_cli_carries_the_era_between_lines_unless_told_not_to():
+    import json
+
+    from click.testing import CliRunner
+
+    from wenyuan.cli import main
+
+    text = "\n".join(BIOGRAPHY[:3]) + "\n"
+    rows = [json.loads(x) for x in CliRunner().invoke(main, ["dates"], input=text).stdout.splitlines()]
+    assert [(r["line"], r["text"], r["era"], r.get("era_from")) for r in rows] == [
+        (1, "至元十九年", "至元", None),
+        (2, "二十年", "至元", "至元十九年"),
+        (3, "二十四年六月", "至元", "至元十九年"),
+    ]
+    assert rows[2]["from"] == "1287-07-12" and rows[2]["to"] == "1287-08-10"
+    apart = CliRunner().invoke(main, ["dates", "--lines-apart"], input=text).stdout.splitlines()
+    assert [json.loads(x)["text"] for x in apart] == ["至元十九年"]
+
+
+def test_annotate_stage_marks_a_carried_era_as_less_certain():
+    from tasks.annotate import annotate_book
+    from wenyuan.document import Sentence
+
+    first, second = "正隆元年，遷鳳翔尹。", "五年，徙汾陽軍節度使。"  # 金史: 正隆 is Jin's alone
+    text = first + second
+    sentences = [Sentence(id="s1", start=0, end=len(first)), Sentence(id="s2", start=len(first), end=len(text))]
+    book = one_line_book(text, sentences)
+    annotate_book(book)
+    dates = [(e.text, e.confidence, e.attributes.get("era_from")) for e in book.entities if e.kind == "date"]
+    assert dates == [("正隆元年", 1.0, None), ("五年", 0.6, "正隆元年")]
+
+
+@pytest.mark.parametrize(
+    ("line", "text", "start", "end"),
+    [
+        # A dynasty before the ruler narrows the era and belongs to the date.
+        ("至漢武帝元封元年七月七日夜", "漢武帝元封元年七月七日", "-0109-08-02", "-0109-08-02"),
+        # The year's stem-branch written bare after it; a wrong one is left out of the date.
+        ("元封元年辛未七月七日夜", "元封元年辛未七月七日", "-0109-08-02", "-0109-08-02"),
+        ("元封元年甲子七月七日夜", "元封元年", "-0110-11-03", "-0109-11-21"),
+        # A season between year and month belongs to the date; without a month it does not.
+        ("乾祐元年春正月乙卯，大赦", "乾祐元年春正月乙卯", "0948-02-17", "0948-02-17"),
+        ("貞元元年秋，朔方部將", "貞元元年", "0785-02-14", "0786-02-03"),
+        # A stem-branch day that is also the new moon.
+        ("天福三年正月戊申朔，帝御崇元殿", "天福三年正月戊申朔", "0938-02-02", "0938-02-02"),
+    ],
+)
+def test_annals_forms(line, text, start, end):
+    match = _one(line)
+    assert (match.text, match.chosen.start, match.chosen.end) == (text, start, end)
+
+
+def test_a_stem_branch_new_moon_that_was_not_is_invalid():
+    match = _one("天福三年正月己酉朔")
+    assert not match.chosen.valid and "first day" in match.chosen.error
+
+
+def test_an_era_named_without_a_year_is_counted_on_from_its_first():
+    from tasks.dates import find_dates_in_sequence
+
+    texts = ["大曆六年，兼御史中丞。", "建中初，段秀實為宰相楊炎所惡。", "二年，遷檢校左僕射。", "三年薨，年八十一。"]
+    found = [[(d.text, d.chosen.era, d.chosen.start, d.era_from) for d in ds] for ds in find_dates_in_sequence(texts)]
+    assert found == [
+        [("大曆六年", "大曆", "0771-01-21", None)],
+        [],
+        [("二年", "建中", "0781-01-29", "建中初")],
+        [("三年", "建中", "0782-01-19", "建中初")],
+    ]
