@@ -5,9 +5,11 @@ filling what they leave) as entities over the reading text.
 Entities are searched sentence by sentence, in each sentence's own characters (a main-text sentence skips the
 commentary printed inside it) read with the editor's marks after them (patterns such as lists with 、 need
 them), so an entity never crosses a sentence boundary, never covers a mark and never alters the text.
-The book's dynasty from the manifest chooses among eras that several regimes used. A person named in full
-anywhere in the book (李怀光) is also found by the given name alone (怀光) everywhere in it; books are
-annotated a section (``section_pages``) at a time, so "the book" here is the section.
+The book's dynasty from the manifest chooses among eras that several regimes used, and the sentences are
+read in order, so a year written without its era (二十年，… after 至元十九年) is read in the era named last.
+A person named in full anywhere in the book (李怀光) is also found by the given name alone (怀光) everywhere
+in it. Books are annotated a section (``section_pages``) at a time, so "the book" here is the section (and an
+era is not carried from one section into the next).
 """
 
 from __future__ import annotations
