@@ -28,6 +28,7 @@ from pathlib import Path
 
 from corpora.mine_names import SURNAMES_1, SURNAMES_2
 from corpora.parallel import iter_pairs
+from tasks.entities import name_form
 
 #: Words before a person (遣X "sent X") and after one (X曰 "X said", X卒 "X died").
 PERSON_BEFORE = frozenset("遣杀诛召拜授诏命斩擒劾荐谓问执囚")
@@ -69,7 +70,7 @@ def surname_grams(text: str) -> Iterable[tuple[int, str]]:
 
 def _pairs(path: Path) -> Iterable[tuple[str, str]]:
     """(source, translation) of each cleaned pair, streamed."""
-    return ((p.src, p.tgt) for p in iter_pairs(path))
+    return ((name_form(p.src), name_form(p.tgt)) for p in iter_pairs(path))
 
 
 def _is_cjk(text: str) -> bool:

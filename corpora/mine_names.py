@@ -24,6 +24,8 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from tasks.entities import name_form
+
 ROOT = Path(__file__).resolve().parent.parent
 LEXICONS = ROOT / "corpora" / "lexicons"
 
@@ -149,7 +151,7 @@ def mine(path: Path, min_speaker: int = 5) -> tuple[dict[str, tuple[int, str]], 
     suffixed: Counter[str] = Counter()
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
-            text = json.loads(line)["text"]
+            text = name_form(json.loads(line)["text"])
             for m in _STYLE.finditer(text):
                 if has_surname(m.group(1)):
                     persons[m.group(1)]["style-pattern"] += 1

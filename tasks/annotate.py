@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tasks.dates import DateMatch, find_dates, find_dates_in_sequence
 from tasks.entities import METHODS as ENTITY_METHODS
-from tasks.entities import find_entities, given_names
+from tasks.entities import find_entities, given_names, name_form
 from wenyuan.document import Book, Char, Entity
 
 METHOD = "dila-era-pattern"
@@ -109,7 +109,10 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
     from models.char_classifier import to_model_script
 
     full_names = {
-        "".join(map(to_model_script, s.text)) for text in texts for s in find_entities(text) if s.kind == "person"
+        name_form("".join(map(to_model_script, s.text)))
+        for text in texts
+        for s in find_entities(text)
+        if s.kind == "person"
     }
     return given_names(sorted(full_names))
 

@@ -1,7 +1,7 @@
 """Lexicon and pattern entities: book titles (mined from the corpus's 《》 marks), official titles (a hand
 list), persons and places (mined by ``corpora/mine_names.py`` from biographical patterns, place suffixes and
-the names translators copy unchanged; foreign states and peoples from a hand list), and patterns for
-posthumous names, rulers and states.
+the names translators copy unchanged; foreign states and peoples, and legendary figures, from hand lists),
+and patterns for posthumous names, rulers and states.
 
 Matching runs on a per-character simplified form of the text, so offsets stay those of the original. The
 courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) is applied first, so unseen
@@ -28,6 +28,7 @@ METHODS = frozenset(
         "person-lexicon",
         "place-lexicon",
         "polity-lexicon",
+        "legend-lexicon",
         "style-pattern",
         "ruler-pattern",
         "posthumous-pattern",
@@ -39,6 +40,16 @@ METHODS = frozenset(
         "entity-tagger",
     }
 )
+
+
+#: Variant characters the corpora write in names (硃 for the surname 朱: 硃泚, 硃全忠, while the translators
+#: write 朱泚); names are mined and matched in the usual form.
+_NAME_VARIANTS = str.maketrans({"硃": "朱"})
+
+
+def name_form(text: str) -> str:
+    """``text`` (simplified) with name variants in their usual form; same length, so offsets hold."""
+    return text.translate(_NAME_VARIANTS)
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,7 @@ def lexicon() -> dict[str, tuple[str, str]]:
     entries = {p: ("place", "place-lexicon") for p in read_lexicon("places.tsv", "place")}
     entries.update({p: ("place", "polity-lexicon") for p in read_lexicon("polities.tsv", "polity")})
     entries.update({p: ("person", "person-lexicon") for p in read_lexicon("persons.tsv", "person")})
+    entries.update({p: ("person", "legend-lexicon") for p in read_lexicon("legendary.tsv", "person")})
     entries.update({t: ("title", "title-lexicon") for t in read_lexicon("titles.tsv", "title")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices.tsv", "office")})
     return entries
@@ -202,7 +214,7 @@ def find_entities(
     """
     from models.char_classifier import to_model_script
 
-    simple = "".join(to_model_script(c) for c in text)
+    simple = name_form("".join(to_model_script(c) for c in text))
     taken: set[int] = set()
     spans: list[Span] = []
 

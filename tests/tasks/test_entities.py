@@ -103,6 +103,19 @@ def test_foreign_states_and_peoples_are_places_from_the_hand_list():
     assert ("place", "吐蕃", "polity-lexicon") in spans and ("place", "回紇", "polity-lexicon") in spans
 
 
+def test_the_corpus_variant_of_a_surname_is_matched_in_its_usual_form():
+    # The corpora write 硃 for the surname 朱 (硃全忠); the lexicon holds 朱全忠, the span keeps the page's text.
+    spans = [(s.kind, s.text) for s in find_entities("硃全忠遣使來朝，加檢校太尉")]
+    assert ("person", "硃全忠") in spans
+    assert ("office", "檢校") in spans and not any(kind == "place" and text == "檢校" for kind, text in spans)
+
+
+def test_legendary_figures_are_persons_from_the_hand_list():
+    spans = [(s.kind, s.text, s.method) for s in find_entities("神農氏衰，蚩尤作亂，黃帝伐之")]
+    assert {("person", "神農", "legend-lexicon"), ("person", "蚩尤", "legend-lexicon")} <= set(spans)
+    assert ("person", "黃帝", "legend-lexicon") in spans
+
+
 def test_person_and_place_lexicons_say_where_each_entry_came_from():
     from tasks.entities import LEXICONS
 
