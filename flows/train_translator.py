@@ -68,6 +68,15 @@ def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_
     return data
 
 
+def _averaged(meta: dict) -> str:
+    averaged = meta.get("averaged")
+    if not averaged:
+        return ""
+    steps = ", ".join(map(str, averaged["steps"]))
+    bleu = averaged["bleu"]
+    return f" The weights are the mean of the checkpoints at steps {steps} of that run (dev-subset BLEU {bleu:.2f})."
+
+
 def _card(meta: dict) -> str:
     m = meta["metrics"]
     curve = "\n".join(
@@ -95,7 +104,7 @@ Open Source). Cleaning: spaces left by dropped quotation marks removed, `原文`
 ## Training
 {meta["steps"]} steps in the last run ({meta.get("batches_seen", meta["steps"])} batches in all), \
 {meta["tokens"]:,} source tokens and {meta["train_seconds"] / 3600:.2f} h in that run, on
-{meta["device"]} ({date.today().isoformat()}). Retrain or continue with:
+{meta["device"]} ({date.today().isoformat()}).{_averaged(meta)} Retrain or continue with:
 
     wenyuan train-translator --train ../shared/corpora/cm_train.tsv.gz \\
         --dev ../shared/corpora/cm_dev.tsv.gz --budget-minutes 120 --init-from models/translator
@@ -148,11 +157,13 @@ def train_translator(
     vocab_size: int = 8000,
     threads: int = 0,
     arch: TranslatorArch | None = None,
+    average_last: int = 4,
 ) -> dict:
     """Train, resume or continue the translator, then evaluate and (if better) ship it.
 
     Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from`` (a shipped folder, to
-    continue across sessions) or from scratch with ``arch``.
+    continue across sessions) or from scratch with ``arch``. ``average_last``: the weights of the last N
+    evaluations are averaged at the end, and the mean is kept if it beats the best single checkpoint.
     """
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -219,5 +230,16 @@ def train_translator(
             description="Dev-subset BLEU/chrF during training (greedy)",
         )
 
-    state = train(model, batch_for, evaluate, on_best, run_dir, cfg, metric="bleu", device=dev, on_eval=on_eval)
+    state = train(
+        model,
+        batch_for,
+        evaluate,
+        on_best,
+        run_dir,
+        cfg,
+        "bleu",
+        device=dev,
+        on_eval=on_eval,
+        average_last=average_last,
+    )
     return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, cleaning)

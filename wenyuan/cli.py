@@ -312,8 +312,26 @@ def _training_options(model: str, total_steps: int, lr: float, dev: bool = True,
 @_training_options("translator", total_steps=40000, lr=7e-4)
 @click.option("--max-tokens", type=int, default=4096, show_default=True, help="Padded tokens per batch.")
 @click.option("--eval-every", type=int, default=1000, show_default=True, help="Steps between dev evaluations.")
+@click.option(
+    "--average-last",
+    type=int,
+    default=4,
+    show_default=True,
+    help="Average the weights of the last N evaluations at the end; kept if better (0: off).",
+)
 def train_translator(
-    train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, max_tokens, lr, eval_every, threads, device
+    train_path,
+    dev_path,
+    run_dir,
+    init_from,
+    budget_minutes,
+    total_steps,
+    max_tokens,
+    lr,
+    eval_every,
+    average_last,
+    threads,
+    device,
 ):
     """Train (or resume) the translator; ships it to models/translator if it beats the shipped one."""
     _quiet_prefect(True)
@@ -329,6 +347,7 @@ def train_translator(
         max_tokens=max_tokens,
         lr=lr,
         eval_every_steps=eval_every,
+        average_last=average_last,
         threads=threads,
         device=device,
     )
