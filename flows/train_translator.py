@@ -71,7 +71,8 @@ def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_
 def _averaged(meta: dict) -> str:
     averaged = meta.get("averaged")
     if not averaged:
-        return ""
+        best = meta.get("best_step")
+        return f" The weights are those of step {best}, the best on the dev subset." if best else ""
     steps = ", ".join(map(str, averaged["steps"]))
     bleu = averaged["bleu"]
     return f" The weights are the mean of the checkpoints at steps {steps} of that run (dev-subset BLEU {bleu:.2f})."

@@ -67,9 +67,40 @@ def save_fp16_folder(model, tokenizer, folder: str | Path, metadata: dict[str, A
     folder.mkdir(parents=True, exist_ok=True)
     half = copy.deepcopy(model).to("cpu").half()
     half.save_pretrained(folder, safe_serialization=True)
-    tokenizer.save_pretrained(folder)
+    save_tokenizer(tokenizer, folder)
     (folder / METADATA_FILE).write_text(json.dumps(metadata, ensure_ascii=False, indent=1), encoding="utf-8")
     (folder / "README.md").write_text(card, encoding="utf-8")
+
+
+# Settings of a tokenizer's last call, not of the tokenizer.
+_CALL_SETTINGS = ("max_length", "stride", "truncation_strategy", "pad_to_multiple_of", "pad_token_type_id")
+
+
+def save_tokenizer(tokenizer, folder: str | Path) -> None:
+    """Save ``tokenizer`` without the padding and truncation of its last call.
+
+    Why: a fast tokenizer keeps the settings of its last call (an evaluation's ``max_length``), and
+    ``save_pretrained`` writes them out, so the folder would cut inputs short for anyone loading
+    ``tokenizer.json`` with the ``tokenizers`` library alone, and they stick in ``tokenizer_config.json``.
+    """
+    import copy
+
+    folder = Path(folder)
+    clean = copy.deepcopy(tokenizer)
+    backend = getattr(clean, "_tokenizer", None)
+    if backend is not None:
+        backend.no_truncation()
+        backend.no_padding()
+    clean.save_pretrained(folder)
+    config_path = folder / "tokenizer_config.json"
+    if config_path.exists():
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+        for key in _CALL_SETTINGS:
+            config.pop(key, None)
+        for key in ("padding_side", "truncation_side"):
+            if config.get(key) == "right":  # the default; written only because a call set it
+                config.pop(key)
+        config_path.write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def ship_if_better(candidate: str | Path, ship_to: str | Path, metric: str) -> tuple[bool, float]:

@@ -1,0 +1,35 @@
+"""Model folders: what ``save_fp16_folder`` writes is the model, not the state of its last call."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tokenizers import Tokenizer
+
+from models.folder import read_metadata, save_fp16_folder
+
+SHIPPED = ["models/translator", "models/punctuator", "models/entity_tagger"]
+
+
+@pytest.mark.parametrize("folder", SHIPPED)
+def test_shipped_tokenizers_neither_truncate_nor_pad(folder):
+    raw = json.loads(open(f"{folder}/tokenizer.json", encoding="utf-8").read())
+    assert raw["truncation"] is None and raw["padding"] is None
+    assert "max_length" not in json.loads(open(f"{folder}/tokenizer_config.json", encoding="utf-8").read())
+
+
+def test_saving_after_a_truncating_call_keeps_long_inputs_whole(tmp_path):
+    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained("models/translator")
+    model = AutoModelForSeq2SeqLM.from_pretrained("models/translator")
+    tokenizer(["天地玄黄", "宇宙"], padding=True, truncation=True, max_length=3)
+    save_fp16_folder(model, tokenizer, tmp_path, {"name": "t"}, card="# t\n")
+
+    reloaded = Tokenizer.from_file(str(tmp_path / "tokenizer.json"))
+    assert len(reloaded.encode("天" * 300).ids) > 300
+    assert "max_length" not in json.loads((tmp_path / "tokenizer_config.json").read_text(encoding="utf-8"))
+    assert read_metadata(tmp_path) == {"name": "t"}
+    # The caller's tokenizer is left as it was.
+    assert tokenizer._tokenizer.truncation is not None
