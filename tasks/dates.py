@@ -271,8 +271,11 @@ def _pattern() -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _era_mention() -> re.Pattern:
-    """An era named without a year (建中初，… / 顯慶中，…): no date, but the era later bare years count in."""
-    return re.compile(rf"{_era_head()}(?:初|中|末|時|时)(?=[，,])")
+    """An era named without a year (建中初，… / 顯慶中，…): no date, but the era later bare years count in.
+
+    Only at the head of a clause: inside one, 居長安中， is "in the city of Chang'an", not "in the Chang'an era".
+    """
+    return re.compile(rf"(?<![^，。；：！？、,.;:!?「『（(\s]){_era_head()}(?:初|中|末|時|时)(?=[，,])")
 
 
 def _dynasty_names() -> set[str]:

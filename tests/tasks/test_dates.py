@@ -274,3 +274,15 @@ def test_an_era_named_without_a_year_is_counted_on_from_its_first():
         [("二年", "建中", "0781-01-29", "建中初")],
         [("三年", "建中", "0782-01-19", "建中初")],
     ]
+
+
+def test_an_era_name_inside_a_clause_is_not_an_era_context():
+    from tasks.dates import find_dates_in_sequence
+
+    # 長安 is a city as well as an era (701-704); 居長安中 is "living in Chang'an".
+    texts = ["開元二年，拜中書令。", "後居長安中，三年卒。"]
+    found = [[(d.text, d.chosen.era, d.chosen.start) for d in ds] for ds in find_dates_in_sequence(texts)]
+    assert found == [[("開元二年", "開元", "0714-01-21")], [("三年", "開元", _one("開元三年").chosen.start)]]
+    at_head = find_dates_in_sequence(["長安中，為鳳閣舍人。", "三年，卒。"])
+    heading = [[(d.text, d.chosen.era) for d in ds] for ds in at_head]
+    assert heading == [[], [("三年", "長安")]]
