@@ -7,7 +7,9 @@ if it beats the model already there.
 
 from __future__ import annotations
 
+import json
 import logging
+from collections import Counter
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -63,11 +65,18 @@ def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_
         counts = count_characters(lt.chars for lt in iter_labelled(train_path))
         tokenizer = build_char_tokenizer(counts, max_size=vocab_size)
     tokenizer.save_pretrained(data / "tokenizer")
-    ids, labels = encode_labelled(iter_labelled(train_path), CharEncoder(tokenizer))
+    dropped: Counter = Counter()
+    ids, labels = encode_labelled(iter_labelled(train_path, dropped=dropped), CharEncoder(tokenizer))
+    (data / "cleaning.json").write_text(json.dumps(dict(dropped), ensure_ascii=False, indent=1), encoding="utf-8")
     np.save(data / "labels.npy", labels)
     np.save(data / "ids.npy", ids)  # written last: its presence marks the cache complete
-    log.info("encoded %d training characters", len(ids))
+    log.info("encoded %d training characters; left out: %s", len(ids), dict(dropped))
     return data
+
+
+def _left_out(cleaning: dict) -> str:
+    n = cleaning.get("unpunctuated characters")
+    return f" ({n:,} characters)" if n else ""
 
 
 def _card(meta: dict) -> str:
@@ -96,6 +105,8 @@ stored in fp16.
 Trained on `punct_train.jsonl.gz` from the NiuTrans Classical-Modern corpus (MIT licence, copyright 2022
 NiuTrans Open Source), simplified script; traditional input is mapped to simplified per character.
 Quotation marks are not learned (the corpus dropped many of them); book-title marks are left to annotation.
+Paragraphs their source left unpunctuated (30 characters or more, fewer than one mark in 25) are left out of
+training{_left_out(meta.get("cleaning", {}))}.
 
 ## Training
 {meta["steps"]} steps, {meta["tokens"]:,} training characters seen, {meta["train_seconds"] / 3600:.2f} h on
@@ -143,11 +154,17 @@ def calibrate_and_score(folder: Path, dev_path: Path, device: str, calibration_c
 
 @task
 def evaluate_and_ship(
-    best: Path, dev_path: Path, ship_to: Path, state: TrainState, device: str, calibration_chars: int
+    best: Path,
+    dev_path: Path,
+    ship_to: Path,
+    state: TrainState,
+    device: str,
+    calibration_chars: int,
+    cleaning: dict | None = None,
 ) -> dict:
     """Calibrate and score the run's best model on the whole dev set; copy it to ``ship_to`` if it beats
     what is there."""
-    update_metadata(best, **state.record())
+    update_metadata(best, cleaning=cleaning or {}, **state.record())
     scores = calibrate_and_score(best, dev_path, device, calibration_chars)
     summary = (
         f"dev segmentation F1 {scores['segmentation']['f1']:.4f}, punctuation F1 {scores['punctuation']['f1']:.4f}"
@@ -238,4 +255,6 @@ def train_punctuator(
         device=dev,
         on_eval=on_eval,
     )
-    return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, dev_eval_chars)
+    cleaning_file = data / "cleaning.json"
+    cleaning = json.loads(cleaning_file.read_text(encoding="utf-8")) if cleaning_file.exists() else {}
+    return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, dev_eval_chars, cleaning)

@@ -87,3 +87,25 @@ def test_unreadable_corpus_is_a_corpus_error_naming_file_and_line(tmp_path, cont
         bad.write_bytes(content)
     with pytest.raises(CorpusError, match=message):
         list(iter_paragraphs(bad))
+
+
+def test_paragraphs_their_source_left_unpunctuated_are_left_out_of_training_data():
+    from collections import Counter
+
+    from corpora.punct import is_unpunctuated, iter_labelled
+
+    dev = shared_file("corpora/punct_dev.jsonl.gz")
+    unpunctuated = [extract_labels(p) for book, p in iter_paragraphs(dev) if book == "册府元龟"]
+    assert unpunctuated and all(is_unpunctuated(lt) for lt in unpunctuated if len(lt.chars) >= 30)
+    # A sparsely punctuated line is kept (two breaks in 34 characters), a bare one is not.
+    assert not is_unpunctuated(
+        extract_labels("初仕後周为大将军袭爵隋国公，周武帝聘高祖长女为皇太子妃，齐王宪言於周帝曰")
+    )
+    assert is_unpunctuated(extract_labels("初仕後周为大将军袭爵隋国公周武帝聘高祖长女为皇太子妃齐王宪言於周帝曰"))
+
+    dropped: Counter = Counter()
+    kept = list(iter_labelled(dev, dropped=dropped))
+    left_out = dropped["unpunctuated characters"]
+    assert sum(len(lt.chars) for lt in unpunctuated) * 0.95 <= left_out <= 0.03 * sum(len(lt.chars) for lt in kept)
+    assert not any(is_unpunctuated(lt) for lt in kept)
+    assert len(list(iter_labelled(dev, skip_unpunctuated=False))) == len(kept) + dropped["unpunctuated paragraphs"]
