@@ -23,6 +23,7 @@ from flows.shipping import ship_and_report
 from models.folder import read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import (
     ARCHITECTURE,
+    LABEL_CONFIG,
     CharEncoder,
     Punctuator,
     PunctuatorArch,
@@ -82,6 +83,8 @@ def _left_out(cleaning: dict) -> str:
 def _card(meta: dict) -> str:
     m, decoding = meta["metrics"], meta.get("decoding", {})
     continued = f" Continued from {meta['continued_from']}." if meta.get("continued_from") else ""
+    if meta.get("encoder_from"):
+        continued += f" The encoder started from {meta['encoder_from']}, pre-trained as a masked language model."
     curve = "\n".join(
         f"| {p['step']} | {p['seconds']} | {p['seg_f1']:.3f} | {p['punct_f1']:.3f} |" for p in meta["curve"]
     )
@@ -192,29 +195,35 @@ def train_punctuator(
     vocab_size: int = 8000,
     threads: int = 0,
     arch: PunctuatorArch | None = None,
+    init_encoder: Path | None = None,
 ) -> dict:
     """Train, resume or continue the punctuator, then evaluate and (if better) ship it.
 
     Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from`` (a shipped folder, to
-    continue across sessions) or from scratch.
+    continue across sessions), from ``init_encoder`` (a pre-trained encoder from ``pretrain-encoder``, with a
+    fresh classification head) or from scratch.
     """
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
 
     run_dir, dev_path, train_path = Path(run_dir), Path(dev_path), Path(train_path)
     dev = select_device(device)
-    data = prepare_data(train_path, run_dir, init_from, vocab_size)
+    start_from = init_from or init_encoder
+    data = prepare_data(train_path, run_dir, start_from, vocab_size)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     ids = np.load(data / "ids.npy", mmap_mode="r")
     labels = np.load(data / "labels.npy", mmap_mode="r")
     arch = arch or PunctuatorArch()
-    if init_from is not None:
-        model = AutoModelForTokenClassification.from_pretrained(init_from, dtype=torch.float32)
-        arch = PunctuatorArch(**read_metadata(init_from).get("arch", asdict(arch)))
+    if start_from is not None:
+        # From an encoder, the masked-LM head is dropped and a token-classification head is initialised.
+        extra = LABEL_CONFIG if init_from is None else {}
+        model = AutoModelForTokenClassification.from_pretrained(start_from, dtype=torch.float32, **extra)
+        arch = PunctuatorArch(**read_metadata(start_from).get("arch", asdict(arch)))
     else:
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=tokenizer.pad_token_id)
     dev_subset = _dev_paragraphs(dev_path, dev_eval_chars)
     best_dir = run_dir / "best"
+    encoder_version = read_metadata(init_encoder).get("version", "?") if init_encoder else None
 
     def evaluate(m) -> dict[str, float]:
         s = evaluate_punctuator(Punctuator(m, tokenizer, dev, batch_size=64), dev_subset)
@@ -232,6 +241,8 @@ def train_punctuator(
             "device": dev,
             "min_pipeline_version": "0.1.0",
         }
+        if init_from is None and init_encoder is not None:
+            meta["encoder_from"] = f"{read_metadata(init_encoder).get('name', 'encoder')} {encoder_version}"
         save_fp16_folder(
             m, tokenizer, best_dir, meta, card=f"# wenyuan punctuator\n\nCheckpoint at step {state.step}.\n"
         )

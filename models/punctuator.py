@@ -28,11 +28,19 @@ class PunctuatorArch:
     dropout: float = 0.1
 
 
-def build_model(vocab_size: int, arch: PunctuatorArch, pad_id: int = 0):
-    """A freshly initialised ``BertForTokenClassification`` over the punctuation label set."""
-    from transformers import BertConfig, BertForTokenClassification
+#: What a token classifier over the punctuation labels adds to its configuration.
+LABEL_CONFIG = {
+    "num_labels": len(PUNCT_LABELS),
+    "id2label": dict(enumerate(PUNCT_LABELS)),
+    "label2id": dict(LABEL_TO_ID),
+}
 
-    config = BertConfig(
+
+def bert_config(vocab_size: int, arch: PunctuatorArch, pad_id: int = 0, **extra):
+    """The BERT configuration of a punctuator of ``arch`` (shared by the classifier and its MLM encoder)."""
+    from transformers import BertConfig
+
+    return BertConfig(
         vocab_size=vocab_size,
         hidden_size=arch.hidden,
         num_hidden_layers=arch.layers,
@@ -43,11 +51,22 @@ def build_model(vocab_size: int, arch: PunctuatorArch, pad_id: int = 0):
         attention_probs_dropout_prob=arch.dropout,
         type_vocab_size=1,
         pad_token_id=pad_id,
-        num_labels=len(PUNCT_LABELS),
-        id2label=dict(enumerate(PUNCT_LABELS)),
-        label2id=dict(LABEL_TO_ID),
+        **extra,
     )
-    return BertForTokenClassification(config)
+
+
+def build_model(vocab_size: int, arch: PunctuatorArch, pad_id: int = 0):
+    """A freshly initialised ``BertForTokenClassification`` over the punctuation label set."""
+    from transformers import BertForTokenClassification
+
+    return BertForTokenClassification(bert_config(vocab_size, arch, pad_id, **LABEL_CONFIG))
+
+
+def build_masked_lm(vocab_size: int, arch: PunctuatorArch, pad_id: int = 0):
+    """A freshly initialised ``BertForMaskedLM`` of the punctuator's shape, to pre-train its encoder."""
+    from transformers import BertForMaskedLM
+
+    return BertForMaskedLM(bert_config(vocab_size, arch, pad_id))
 
 
 def encode_labelled(texts, encoder: CharEncoder) -> tuple[np.ndarray, np.ndarray]:
@@ -58,6 +77,32 @@ def encode_labelled(texts, encoder: CharEncoder) -> tuple[np.ndarray, np.ndarray
         ids.append(encoder.encode(lt.chars))
         labels.append(np.fromiter((LABEL_TO_ID[x] for x in lt.labels), dtype=np.int8, count=len(lt.labels)))
     return np.concatenate(ids), np.concatenate(labels)
+
+
+def masked_window_batch(
+    ids: np.ndarray, step: int, seed: int, batch: int, length: int, mask_id: int, first_char_id: int, p: float = 0.15
+) -> dict:
+    """Random windows of the concatenated corpus with a share ``p`` of positions to predict (BERT's masking:
+    80 % shown as the mask token, 10 % as a random character, 10 % unchanged), a pure function of ``step``.
+
+    ``first_char_id``: random replacements are drawn from the ids from there up (characters, not specials).
+    """
+    import torch
+
+    rng = np.random.default_rng([seed, step, 1])
+    starts = rng.integers(0, len(ids) - length, size=batch)
+    inputs = ids[starts[:, None] + np.arange(length)[None, :]].astype(np.int64)
+    chosen = rng.random(inputs.shape) < p
+    labels = np.where(chosen, inputs, -100)
+    how = rng.random(inputs.shape)
+    inputs[chosen & (how < 0.8)] = mask_id
+    swap = chosen & (how >= 0.8) & (how < 0.9)
+    inputs[swap] = rng.integers(first_char_id, int(ids.max()) + 1, size=int(swap.sum()))
+    return {
+        "input_ids": torch.from_numpy(inputs),
+        "attention_mask": torch.ones((batch, length), dtype=torch.long),
+        "labels": torch.from_numpy(labels),
+    }
 
 
 def window_batch(ids: np.ndarray, labels: np.ndarray, step: int, seed: int, batch: int, length: int) -> dict:

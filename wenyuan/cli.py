@@ -513,14 +513,52 @@ def annotate(regime, model, no_tagger, device):
 @main.command("train-punctuator")
 @_training_options("punctuator", total_steps=30000, lr=1e-3)
 @click.option("--batch-size", type=int, default=64, show_default=True)
+@click.option(
+    "--init-encoder",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Start from an encoder pre-trained with `wenyuan pretrain-encoder` (a fresh classification head).",
+)
 def train_punctuator(
-    train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, lr, threads, device
+    train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, lr, threads, device, init_encoder
 ):
     """Train (or resume) the punctuation model; ships it to models/punctuator if it beats the shipped one."""
     _quiet_prefect(True)
     from flows.train_punctuator import train_punctuator as flow
 
+    if init_from and init_encoder:
+        raise click.UsageError("give --init-from (a punctuator) or --init-encoder (an encoder), not both")
     scores = flow(
+        train_path=train_path,
+        dev_path=dev_path,
+        run_dir=run_dir,
+        init_from=init_from,
+        init_encoder=init_encoder,
+        budget_minutes=budget_minutes,
+        total_steps=total_steps,
+        batch_size=batch_size,
+        lr=lr,
+        threads=threads,
+        device=device,
+    )
+    click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
+
+
+@main.command("pretrain-encoder")
+@_training_options("encoder", total_steps=20000, lr=1e-3, init_help="Continue an encoder folder from an earlier run.")
+@click.option("--batch-size", type=int, default=64, show_default=True)
+def pretrain_encoder(
+    train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, lr, threads, device
+):
+    """Pre-train the punctuator's encoder as a masked language model on the punctuation corpus's characters.
+
+    The best encoder is kept in RUN_DIR/best; `wenyuan train-punctuator --init-encoder RUN_DIR/best` starts
+    the punctuator from it.
+    """
+    _quiet_prefect(True)
+    from flows.pretrain_encoder import pretrain_encoder as flow
+
+    result = flow(
         train_path=train_path,
         dev_path=dev_path,
         run_dir=run_dir,
@@ -532,7 +570,7 @@ def train_punctuator(
         threads=threads,
         device=device,
     )
-    click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
+    click.echo(json.dumps(result, indent=1))
 
 
 @main.command("calibrate-punctuator")

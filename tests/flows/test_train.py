@@ -69,6 +69,53 @@ def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_p
     AutoModelForTokenClassification.from_pretrained(tmp_path / "shipped")
 
 
+def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, tiny_punct, tmp_path):
+    import torch
+    from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification
+
+    from flows.pretrain_encoder import pretrain_encoder
+    from flows.train_punctuator import train_punctuator
+
+    common = dict(
+        train_path=tiny_punct / "train.jsonl.gz",
+        dev_path=tiny_punct / "dev.jsonl.gz",
+        batch_size=4,
+        seq_len=32,
+        dev_eval_chars=2000,
+        vocab_size=500,
+        threads=1,
+        device="cpu",
+        arch=PunctuatorArch(hidden=32, layers=1, heads=2, intermediate=64, max_positions=64),
+    )
+    pre = dict(common, run_dir=tmp_path / "encoder", eval_every_steps=3)
+    pretrain_encoder(total_steps=3, **pre)
+    result = pretrain_encoder(total_steps=6, **pre)
+    state = _state(tmp_path / "encoder")
+    assert state["step"] == 6 and [p["step"] for p in state["curve"]] == [3, 6]  # resumed, not restarted
+    assert 0.0 <= result["mlm_acc"] <= 1.0
+    encoder_dir = tmp_path / "encoder" / "best"
+    encoder = AutoModelForMaskedLM.from_pretrained(encoder_dir)
+    assert "masked accuracy" in (encoder_dir / "README.md").read_text(encoding="utf-8")
+
+    # lr 0: the punctuator's encoder must still be the pre-trained one after its (no-op) steps.
+    train_punctuator(
+        total_steps=2,
+        lr=0.0,
+        eval_every_steps=2,
+        run_dir=tmp_path / "punct",
+        ship_to=tmp_path / "shipped",
+        init_encoder=encoder_dir,
+        **common,
+    )
+    punctuator = AutoModelForTokenClassification.from_pretrained(tmp_path / "shipped")
+    assert punctuator.config.num_labels == 8
+    torch.testing.assert_close(
+        punctuator.bert.embeddings.word_embeddings.weight, encoder.bert.embeddings.word_embeddings.weight
+    )
+    meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
+    assert meta["encoder_from"].startswith("wenyuan-char-encoder 0.")
+
+
 def test_translator_training_resumes_and_ships_only_when_better(prefect_server, tiny_parallel, tmp_path):
     from flows.train_translator import train_translator
 

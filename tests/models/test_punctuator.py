@@ -94,3 +94,26 @@ def test_punctuated_input_keeps_its_marks_and_odd_lines_pass(punctuator):
         assert _is_subsequence(src, got)  # every input character and mark, in order
         assert _strip_marks(got) == _strip_marks(src)
     assert out[0].endswith("？") and out[0].count("，") >= 1
+
+
+def test_masked_windows_hide_a_share_of_real_characters_and_repeat_per_step():
+    import numpy as np
+
+    from models.punctuator import masked_window_batch
+
+    ids = np.arange(6, 20_006, dtype=np.int32)  # each id once: a window's origin shows in any unmasked id
+    batch = masked_window_batch(ids, step=7, seed=3, batch=16, length=128, mask_id=4, first_char_id=6)
+    again = masked_window_batch(ids, step=7, seed=3, batch=16, length=128, mask_id=4, first_char_id=6)
+    other = masked_window_batch(ids, step=8, seed=3, batch=16, length=128, mask_id=4, first_char_id=6)
+    assert all((batch[k] == again[k]).all() for k in batch) and not (batch["labels"] == other["labels"]).all()
+
+    inputs, labels = batch["input_ids"].numpy(), batch["labels"].numpy()
+    chosen = labels != -100
+    assert 0.12 < chosen.mean() < 0.18
+    # Labels are the characters at the chosen positions; the other positions are shown as they are.
+    first_kept = np.argmax(~chosen, axis=1)
+    starts = inputs[np.arange(16), first_kept] - 6 - first_kept
+    originals = np.stack([ids[s : s + 128] for s in starts])
+    assert (labels[chosen] == originals[chosen]).all() and (inputs[~chosen] == originals[~chosen]).all()
+    assert 0.7 < (inputs[chosen] == 4).mean() < 0.9
+    assert (inputs >= 4).all() and not (inputs == 5).any()  # no padding or other special token drawn
