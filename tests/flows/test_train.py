@@ -38,23 +38,26 @@ def tiny_parallel(tmp_path_factory):
     return d
 
 
-def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_path):
-    from flows.train_punctuator import train_punctuator
-
-    kwargs = dict(
-        train_path=tiny_punct / "train.jsonl.gz",
-        dev_path=tiny_punct / "dev.jsonl.gz",
-        run_dir=tmp_path / "run",
-        ship_to=tmp_path / "shipped",
+def _tiny_punct_config(folder) -> dict:
+    """A punctuator (or encoder) run small enough for a test: the tiny corpus, a one-layer model."""
+    return dict(
+        train_path=folder / "train.jsonl.gz",
+        dev_path=folder / "dev.jsonl.gz",
         batch_size=4,
         seq_len=32,
-        eval_every_steps=3,
         dev_eval_chars=2000,
         vocab_size=500,
         threads=1,
         device="cpu",
         arch=PunctuatorArch(hidden=32, layers=1, heads=2, intermediate=64, max_positions=64),
     )
+
+
+def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_path):
+    from flows.train_punctuator import train_punctuator
+
+    kwargs = dict(_tiny_punct_config(tiny_punct), run_dir=tmp_path / "run", ship_to=tmp_path / "shipped")
+    kwargs["eval_every_steps"] = 3
     train_punctuator(total_steps=3, **kwargs)
     assert _state(tmp_path / "run")["step"] == 3
     scores = train_punctuator(total_steps=6, **kwargs)
@@ -76,17 +79,7 @@ def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, ti
     from flows.pretrain_encoder import pretrain_encoder
     from flows.train_punctuator import train_punctuator
 
-    common = dict(
-        train_path=tiny_punct / "train.jsonl.gz",
-        dev_path=tiny_punct / "dev.jsonl.gz",
-        batch_size=4,
-        seq_len=32,
-        dev_eval_chars=2000,
-        vocab_size=500,
-        threads=1,
-        device="cpu",
-        arch=PunctuatorArch(hidden=32, layers=1, heads=2, intermediate=64, max_positions=64),
-    )
+    common = _tiny_punct_config(tiny_punct)
     pre = dict(common, run_dir=tmp_path / "encoder", eval_every_steps=3)
     pretrain_encoder(total_steps=3, **pre)
     result = pretrain_encoder(total_steps=6, **pre)
