@@ -123,10 +123,13 @@ def pretrain_encoder(
         arch = PunctuatorArch(**read_metadata(init_from).get("arch", asdict(arch)))
     else:
         model = build_masked_lm(len(tokenizer.get_vocab()), arch, pad_id=tokenizer.pad_token_id)
-    mask_id, first_char = tokenizer.mask_token_id, len(SPECIAL_TOKENS)
+    mask_id = tokenizer.mask_token_id
+    # Random replacements come from the characters the corpus uses (a pass over it, so once, not per batch).
+    char_ids = (len(SPECIAL_TOKENS), int(ids.max()))
     dev_ids = _dev_ids(dev_path, CharEncoder(tokenizer), dev_eval_chars)
+    dev_char_ids = (char_ids[0], int(dev_ids.max()))
     dev_batches = [
-        masked_window_batch(dev_ids, k, DEV_SEED, batch_size, seq_len, mask_id, first_char)
+        masked_window_batch(dev_ids, k, DEV_SEED, batch_size, seq_len, mask_id, dev_char_ids)
         for k in range(max(1, dev_eval_chars // (batch_size * seq_len)))
     ]
     best_dir = run_dir / "best"
@@ -150,7 +153,7 @@ def pretrain_encoder(
     )
     state = train(
         model,
-        lambda step: masked_window_batch(ids, step, cfg.seed, batch_size, seq_len, mask_id, first_char),
+        lambda step: masked_window_batch(ids, step, cfg.seed, batch_size, seq_len, mask_id, char_ids),
         lambda m: masked_accuracy(m, dev_batches, dev),
         on_best,
         run_dir,

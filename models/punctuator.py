@@ -79,25 +79,38 @@ def encode_labelled(texts, encoder: CharEncoder) -> tuple[np.ndarray, np.ndarray
     return np.concatenate(ids), np.concatenate(labels)
 
 
+def _window_index(rng: np.random.Generator, n: int, batch: int, length: int) -> np.ndarray:
+    """Indices of ``batch`` random windows of ``length`` into a corpus of ``n`` items, one row each."""
+    starts = rng.integers(0, n - length, size=batch)
+    return starts[:, None] + np.arange(length)[None, :]
+
+
 def masked_window_batch(
-    ids: np.ndarray, step: int, seed: int, batch: int, length: int, mask_id: int, first_char_id: int, p: float = 0.15
+    ids: np.ndarray,
+    step: int,
+    seed: int,
+    batch: int,
+    length: int,
+    mask_id: int,
+    char_ids: tuple[int, int],
+    p: float = 0.15,
 ) -> dict:
     """Random windows of the concatenated corpus with a share ``p`` of positions to predict (BERT's masking:
     80 % shown as the mask token, 10 % as a random character, 10 % unchanged), a pure function of ``step``.
 
-    ``first_char_id``: random replacements are drawn from the ids from there up (characters, not specials).
+    ``char_ids``: the first and last id random replacements are drawn from (characters, not specials); the
+    caller works them out once, not per batch.
     """
     import torch
 
     rng = np.random.default_rng([seed, step, 1])
-    starts = rng.integers(0, len(ids) - length, size=batch)
-    inputs = ids[starts[:, None] + np.arange(length)[None, :]].astype(np.int64)
+    inputs = ids[_window_index(rng, len(ids), batch, length)].astype(np.int64)
     chosen = rng.random(inputs.shape) < p
     labels = np.where(chosen, inputs, -100)
     how = rng.random(inputs.shape)
     inputs[chosen & (how < 0.8)] = mask_id
     swap = chosen & (how >= 0.8) & (how < 0.9)
-    inputs[swap] = rng.integers(first_char_id, int(ids.max()) + 1, size=int(swap.sum()))
+    inputs[swap] = rng.integers(char_ids[0], char_ids[1] + 1, size=int(swap.sum()))
     return {
         "input_ids": torch.from_numpy(inputs),
         "attention_mask": torch.ones((batch, length), dtype=torch.long),
@@ -109,9 +122,7 @@ def window_batch(ids: np.ndarray, labels: np.ndarray, step: int, seed: int, batc
     """Random windows of the concatenated corpus, a pure function of ``step`` (for exact resume)."""
     import torch
 
-    rng = np.random.default_rng([seed, step])
-    starts = rng.integers(0, len(ids) - length, size=batch)
-    idx = starts[:, None] + np.arange(length)[None, :]
+    idx = _window_index(np.random.default_rng([seed, step]), len(ids), batch, length)
     return {
         "input_ids": torch.from_numpy(ids[idx].astype(np.int64)),
         "attention_mask": torch.ones((batch, length), dtype=torch.long),

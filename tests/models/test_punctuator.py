@@ -102,9 +102,9 @@ def test_masked_windows_hide_a_share_of_real_characters_and_repeat_per_step():
     from models.punctuator import masked_window_batch
 
     ids = np.arange(6, 20_006, dtype=np.int32)  # each id once: a window's origin shows in any unmasked id
-    batch = masked_window_batch(ids, step=7, seed=3, batch=16, length=128, mask_id=4, first_char_id=6)
-    again = masked_window_batch(ids, step=7, seed=3, batch=16, length=128, mask_id=4, first_char_id=6)
-    other = masked_window_batch(ids, step=8, seed=3, batch=16, length=128, mask_id=4, first_char_id=6)
+    batch = masked_window_batch(ids, step=7, seed=3, batch=16, length=128, mask_id=4, char_ids=(6, 20_005))
+    again = masked_window_batch(ids, step=7, seed=3, batch=16, length=128, mask_id=4, char_ids=(6, 20_005))
+    other = masked_window_batch(ids, step=8, seed=3, batch=16, length=128, mask_id=4, char_ids=(6, 20_005))
     assert all((batch[k] == again[k]).all() for k in batch) and not (batch["labels"] == other["labels"]).all()
 
     inputs, labels = batch["input_ids"].numpy(), batch["labels"].numpy()
