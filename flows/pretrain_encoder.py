@@ -23,7 +23,7 @@ from corpora.punct import iter_labelled
 from flows.train_punctuator import prepare_data
 from models.char_classifier import CharEncoder
 from models.char_tokenizer import SPECIAL_TOKENS
-from models.folder import read_metadata, save_fp16_folder, update_metadata
+from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import PunctuatorArch, build_masked_lm, masked_window_batch
 from models.training import TrainConfig, TrainState, select_device, train
 
@@ -114,6 +114,8 @@ def pretrain_encoder(
 
     run_dir, dev_path, train_path = Path(run_dir), Path(dev_path), Path(train_path)
     dev = select_device(device)
+    if init_from is not None:
+        check_model_folder(init_from)  # a clear error naming the folder, before any data work
     data = prepare_data(train_path, run_dir, init_from, vocab_size)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     ids = np.load(data / "ids.npy", mmap_mode="r")

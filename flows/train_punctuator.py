@@ -20,7 +20,7 @@ from prefect.artifacts import create_table_artifact
 
 from corpora.punct import PUNCT_LABELS, iter_labelled, iter_paragraphs
 from flows.shipping import ship_and_report
-from models.folder import read_metadata, save_fp16_folder, update_metadata
+from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import (
     ARCHITECTURE,
     LABEL_CONFIG,
@@ -209,6 +209,8 @@ def train_punctuator(
     run_dir, dev_path, train_path = Path(run_dir), Path(dev_path), Path(train_path)
     dev = select_device(device)
     start_from = init_from or init_encoder
+    if start_from is not None:
+        check_model_folder(start_from)  # a clear error naming the folder, before any data work
     data = prepare_data(train_path, run_dir, start_from, vocab_size)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     ids = np.load(data / "ids.npy", mmap_mode="r")
@@ -223,7 +225,10 @@ def train_punctuator(
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=tokenizer.pad_token_id)
     dev_subset = _dev_paragraphs(dev_path, dev_eval_chars)
     best_dir = run_dir / "best"
-    encoder_version = read_metadata(init_encoder).get("version", "?") if init_encoder else None
+    encoder_from = None
+    if init_from is None and init_encoder is not None:
+        encoder_meta = read_metadata(init_encoder)
+        encoder_from = f"{encoder_meta.get('name', 'encoder')} {encoder_meta.get('version', '?')}"
 
     def evaluate(m) -> dict[str, float]:
         s = evaluate_punctuator(Punctuator(m, tokenizer, dev, batch_size=64), dev_subset)
@@ -241,8 +246,8 @@ def train_punctuator(
             "device": dev,
             "min_pipeline_version": "0.1.0",
         }
-        if init_from is None and init_encoder is not None:
-            meta["encoder_from"] = f"{read_metadata(init_encoder).get('name', 'encoder')} {encoder_version}"
+        if encoder_from:
+            meta["encoder_from"] = encoder_from
         save_fp16_folder(
             m, tokenizer, best_dir, meta, card=f"# wenyuan punctuator\n\nCheckpoint at step {state.step}.\n"
         )

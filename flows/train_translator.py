@@ -18,7 +18,7 @@ from prefect.artifacts import create_table_artifact
 
 from corpora.parallel import DropReport, iter_pairs
 from flows.shipping import ship_and_report
-from models.folder import read_metadata, save_fp16_folder, update_metadata
+from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.training import TrainConfig, TrainState, select_device, train
 from models.translator import (
     ARCHITECTURE,
@@ -171,6 +171,8 @@ def train_translator(
 
     run_dir, dev_path, train_path = Path(run_dir), Path(dev_path), Path(train_path)
     dev = select_device(device)
+    if init_from is not None:
+        check_model_folder(init_from)  # a clear error naming the folder, before any data work
     data_dir = prepare_data(train_path, run_dir, init_from, vocab_size)
     tokenizer = AutoTokenizer.from_pretrained(data_dir / "tokenizer")
     data = dict(np.load(data_dir / "pairs.npz"))

@@ -108,6 +108,12 @@ def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, ti
     meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
     assert meta["encoder_from"].startswith("wenyuan-char-encoder 0.")
 
+    from wenyuan.errors import ModelLoadError
+
+    (tmp_path / "not_a_model").mkdir()
+    with pytest.raises(ModelLoadError, match=r"not_a_model: no config\.json"):
+        train_punctuator(total_steps=1, run_dir=tmp_path / "bad", init_encoder=tmp_path / "not_a_model", **common)
+
 
 def test_translator_training_resumes_and_ships_only_when_better(prefect_server, tiny_parallel, tmp_path):
     from flows.train_translator import train_translator
