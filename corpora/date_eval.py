@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpora.entity_eval import read_jsonl
 from wenyuan.errors import CorpusError
 
 EVAL = Path(__file__).resolve().parent / "eval"
@@ -68,15 +69,8 @@ def _dated(d: dict) -> Dated:
     return Dated(d["start"], d["end"], d["era"], d["kind"])
 
 
-def _read_jsonl(path: Path) -> list[dict]:
-    rows = []
-    with open(path, encoding="utf-8") as fh:
-        for n, line in enumerate(fh, 1):
-            try:
-                rows.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise CorpusError(f"{path}:{n}: not a JSON line ({exc.msg})") from exc
-    return rows
+def _overlaps(a: Dated, b: Dated) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _cm_rows(path: Path) -> list[list[str]]:
@@ -92,7 +86,7 @@ def dev_units(find: FindInSequence, hand: Path, corpus: Path) -> list[tuple[list
     """``(gold, found)`` per hand-checked row of ``dates_dev``, each chapter of ``corpus`` (``cm_dev``) read
     in order so bare years see the era named before them."""
     try:
-        wanted = {row["row"]: [_dated(d) for d in row["dates"]] for row in _read_jsonl(hand)}
+        wanted = {row["row"]: [_dated(d) for d in row["dates"]] for row in read_jsonl(hand)}
         rows = _cm_rows(corpus)
     except (KeyError, TypeError) as exc:
         raise CorpusError(f"{hand}: not a hand-checked date row ({exc})") from exc
@@ -111,7 +105,7 @@ def heldout_units(find: FindInSequence, hand: Path, corpus: Path) -> list[tuple[
     """``(gold, found)`` per sampled candidate of ``dates_heldout``: the gold date covering it (if any) and
     the dates found over it, each paragraph of ``corpus`` (``punct_dev``) read whole."""
     try:
-        sample = _read_jsonl(hand)
+        sample = read_jsonl(hand)
         paragraphs = {p: None for p in (row["paragraph"] for row in sample)}
     except (KeyError, TypeError) as exc:
         raise CorpusError(f"{hand}: not a hand-checked date candidate ({exc})") from exc
@@ -123,8 +117,8 @@ def heldout_units(find: FindInSequence, hand: Path, corpus: Path) -> list[tuple[
     for row in sample:
         a, b = row["candidate"]
         gold = [_dated(row["date"])] if row["date"] else []
-        span = (gold[0].start, gold[0].end) if gold else (a, b)
-        found = [d for d in paragraphs[row["paragraph"]] or [] if d.start < span[1] and span[0] < d.end]
+        span = gold[0] if gold else Dated(a, b, None)
+        found = [d for d in paragraphs[row["paragraph"]] or [] if _overlaps(d, span)]
         units.append((gold, found))
     return units
 
@@ -143,11 +137,11 @@ def score_dates(
     for gold, found in units:
         in_scope = [g for g in gold if g.kind in IN_SCOPE]
         predicted += len(found)
-        wrong += sum(1 for f in found if not any(f.start < g.end and g.start < f.end for g in in_scope))
+        wrong += sum(1 for f in found if not any(_overlaps(f, g) for g in in_scope))
         for g in in_scope:
             c = kinds[g.kind]
             c["gold"] += 1
-            hits = [f for f in found if f.start < g.end and g.start < f.end]
+            hits = [f for f in found if _overlaps(f, g)]
             if not hits:
                 continue
             c["found"] += 1

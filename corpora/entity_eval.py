@@ -13,16 +13,26 @@ HAND_SETS = {name: EVAL / f"entities_{name}.jsonl" for name in ("dev", "heldout"
 Spans = set[tuple[str, int, int]]
 
 
-def read_hand_set(path: str | Path) -> list[tuple[str, Spans]]:
-    """``(text, {(kind, start, end)})`` per sentence of a hand-checked file."""
-    out = []
+def read_jsonl(path: str | Path) -> list[dict]:
+    """The rows of a hand-checked JSON-lines file; a line that is not JSON is an error naming file and line."""
+    rows = []
     with open(path, encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             try:
-                row = json.loads(line)
-                out.append((row["text"], {(e["kind"], e["start"], e["end"]) for e in row["entities"]}))
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise CorpusError(f"{path}:{n}: not a hand-checked entity row ({exc})") from exc
+                rows.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise CorpusError(f"{path}:{n}: not a JSON line ({exc.msg})") from exc
+    return rows
+
+
+def read_hand_set(path: str | Path) -> list[tuple[str, Spans]]:
+    """``(text, {(kind, start, end)})`` per sentence of a hand-checked file."""
+    out = []
+    for n, row in enumerate(read_jsonl(path), 1):
+        try:
+            out.append((row["text"], {(e["kind"], e["start"], e["end"]) for e in row["entities"]}))
+        except (KeyError, TypeError) as exc:
+            raise CorpusError(f"{path}:{n}: not a hand-checked entity row ({exc})") from exc
     return out
 
 

@@ -75,3 +75,12 @@ def test_reading_in_sequence_finds_the_years_histories_write_without_their_era(n
     assert carried["kinds"]["carried-year"]["found"] > carried["kinds"]["carried-year"]["gold"] / 2
     assert carried["f1"] > alone["f1"] and carried["f1"] >= 0.9 and carried["precision"] >= 0.95
     assert carried["era_right"] >= 0.95
+
+
+def test_a_broken_hand_set_line_is_an_error_naming_file_and_line(tmp_path):
+    from wenyuan.errors import CorpusError
+
+    bad = tmp_path / "dates_bad.jsonl"
+    bad.write_text('{"row": 0, "dates": []}\n{"row": 1, "dates": [\n', encoding="utf-8")
+    with pytest.raises(CorpusError, match=r"dates_bad\.jsonl:2: not a JSON line"):
+        dev_units(wenyuan_finder(), bad, tmp_path / "unused.tsv.gz")
