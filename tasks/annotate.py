@@ -71,11 +71,9 @@ def annotate_book(book: Book, tagger=None) -> Book:
     regime = book.metadata.dynasty
     entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]
     readings = [_reading(chars, offsets) for offsets in _units(book)]
-    texts = [text for text, _ in readings]
-    extra = document_given_names(texts)
-    dated = find_dates_in_sequence(texts, regime)
-    for (text, where), tagged, dates in zip(readings, tag_texts(tagger, texts), dated, strict=True):
-        for found in annotate_text(text, regime, extra, tagged, dates):
+    annotated = annotate_document([text for text, _ in readings], regime, tagger)
+    for (_text, where), found_in_text in zip(readings, annotated, strict=True):
+        for found in found_in_text:
             kind, start, end, _ = found.pop("kind"), found.pop("start"), found.pop("end"), found.pop("text")
             if where[start] is None or where[end - 1] is None:
                 continue  # an entity begins or ends with a mark: not one over page characters
@@ -115,6 +113,18 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
         if s.kind == "person"
     }
     return given_names(sorted(full_names))
+
+
+def annotate_document(texts: list[str], regime: str | None = None, tagger=None) -> list[list[dict]]:
+    """:func:`annotate_text` over the passages of one document in reading order: a person named in full in
+    one is found by the given name alone in all, and a year written without its era is read in the era of
+    the last date before it."""
+    extra = document_given_names(texts)
+    dated = find_dates_in_sequence(texts, regime)
+    return [
+        annotate_text(text, regime, extra, tagged, dates)
+        for text, tagged, dates in zip(texts, tag_texts(tagger, texts), dated, strict=True)
+    ]
 
 
 def annotate_text(

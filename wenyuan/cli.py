@@ -498,15 +498,11 @@ def annotate(regime, model, no_tagger, device):
     (lexicons). stdin is one document: a person named in full on one line is also found by the given name
     alone on the others, and a year written without its era is read in the era of the last date before it.
     """
-    from tasks.annotate import DEFAULT_TAGGER, annotate_text, document_given_names, load_entity_tagger, tag_texts
-    from tasks.dates import find_dates_in_sequence
+    from tasks.annotate import DEFAULT_TAGGER, annotate_document, load_entity_tagger
 
     tagger = None if no_tagger else load_entity_tagger(str(model or DEFAULT_TAGGER), device)
-    lines = _stdin_lines()
-    extra = document_given_names(lines)
-    dated = find_dates_in_sequence(lines, regime)
-    for n, (line, tagged, dates) in enumerate(zip(lines, tag_texts(tagger, lines), dated, strict=True), 1):
-        for entity in annotate_text(line, regime, extra, tagged, dates):
+    for n, entities in enumerate(annotate_document(_stdin_lines(), regime, tagger), 1):
+        for entity in entities:
             click.echo(json.dumps({"line": n, **entity}, ensure_ascii=False))
 
 
