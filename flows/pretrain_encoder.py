@@ -24,7 +24,7 @@ from flows.train_punctuator import prepare_data
 from models.char_classifier import CharEncoder
 from models.char_tokenizer import SPECIAL_TOKENS
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
-from models.punctuator import PunctuatorArch, build_masked_lm, masked_window_batch
+from models.punctuator import PunctuatorArch, build_masked_lm, masked_positions_loss, masked_window_batch
 from models.training import TrainConfig, TrainState, select_device, train
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,7 @@ def pretrain_encoder(
         metric="mlm_acc",
         device=dev,
         on_eval=on_eval,
+        loss_fn=masked_positions_loss,
     )
     meta = update_metadata(best_dir, best_metric=state.best_metric, **state.record())
     (best_dir / "README.md").write_text(_card(meta), encoding="utf-8")

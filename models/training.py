@@ -236,6 +236,7 @@ def train(
     device: str = "cpu",
     on_eval: Callable[[TrainState], None] | None = None,
     average_last: int = 0,
+    loss_fn: Callable[[Any, dict[str, Any]], Any] | None = None,
 ) -> TrainState:
     """Train ``model`` until ``cfg.total_steps`` or ``cfg.budget_s``, resuming from ``run_dir/last``.
 
@@ -251,6 +252,8 @@ def train(
         on_eval: called after each evaluation with the state (e.g. to publish a learning curve).
         average_last: keep the weights of the last N evaluations; at the end their mean is evaluated and
             becomes the best model if it scores higher (:class:`Snapshots`). 0 or 1: no averaging.
+        loss_fn: (model, batch) -> training loss, for a loss cheaper than the model's own (default:
+            ``model(**batch).loss``).
 
     Returns:
         The final :class:`TrainState`.
@@ -300,7 +303,7 @@ def train(
         if now - start >= cfg.budget_s or stop.requested:
             break
         batch = {k: v.to(device) for k, v in make_batch(state.step).items()}
-        loss = model(**batch).loss
+        loss = loss_fn(model, batch) if loss_fn is not None else model(**batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.clip_norm)
         optimizer.step()

@@ -117,3 +117,25 @@ def test_masked_windows_hide_a_share_of_real_characters_and_repeat_per_step():
     assert (labels[chosen] == originals[chosen]).all() and (inputs[~chosen] == originals[~chosen]).all()
     assert 0.7 < (inputs[chosen] == 4).mean() < 0.9
     assert (inputs >= 4).all() and not (inputs == 5).any()  # no padding or other special token drawn
+
+
+def test_masked_positions_loss_equals_the_models_own_loss_and_gradient():
+    import numpy as np
+    import torch
+
+    from models.punctuator import PunctuatorArch, build_masked_lm, masked_positions_loss, masked_window_batch
+
+    torch.manual_seed(0)
+    arch = PunctuatorArch(hidden=32, layers=1, heads=2, intermediate=64, max_positions=64, dropout=0.0)
+    model = build_masked_lm(300, arch, pad_id=0)
+    ids = np.random.default_rng(0).integers(6, 300, size=5_000).astype(np.int32)
+    batch = masked_window_batch(ids, step=0, seed=1, batch=4, length=64, mask_id=4, char_ids=(6, 299))
+
+    full = model(**batch).loss
+    full.backward()
+    want = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    sparse = masked_positions_loss(model, batch)
+    sparse.backward()
+    assert torch.allclose(sparse, full, atol=1e-5)
+    assert all(torch.allclose(p.grad, g, atol=1e-5) for p, g in zip(model.parameters(), want, strict=True))
