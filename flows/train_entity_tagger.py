@@ -23,6 +23,7 @@ from corpora.entity_eval import HAND_SETS, mean_f1, read_hand_set, score_spans
 from corpora.entity_silver import TAG_TO_ID, TAGS, iter_silver, name_pools, swap_names
 from corpora.punct import is_punctuation
 from flows.shipping import ship_and_report
+from models.encoder_transfer import as_encoder_folder
 from models.entity_tagger import (
     ARCHITECTURE,
     EntityTagger,
@@ -214,12 +215,14 @@ def train_entity_tagger(
     (:func:`corpora.entity_silver.swap_names`), so the model learns contexts rather than the lexicons.
 
     Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from``: the punctuator (its
-    encoder, with a new head) or a shipped tagger (to continue across sessions).
+    encoder, with a new head), a translator (its encoder, likewise) or a shipped tagger (to continue across
+    sessions).
     """
     import torch
     from transformers import AutoTokenizer
 
-    run_dir, train_path, init_from = Path(run_dir), Path(train_path), Path(init_from)
+    run_dir, train_path = Path(run_dir), Path(train_path)
+    init_from = as_encoder_folder(init_from, run_dir)
     dev = select_device(device)
     data = prepare_silver(train_path, run_dir, init_from, every, limit)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")

@@ -20,6 +20,7 @@ from prefect.artifacts import create_table_artifact
 
 from corpora.punct import PUNCT_LABELS, iter_labelled, iter_paragraphs
 from flows.shipping import ship_and_report
+from models.encoder_transfer import as_encoder_folder
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import (
     ARCHITECTURE,
@@ -84,7 +85,7 @@ def _card(meta: dict) -> str:
     m, decoding = meta["metrics"], meta.get("decoding", {})
     continued = f" Continued from {meta['continued_from']}." if meta.get("continued_from") else ""
     if meta.get("encoder_from"):
-        continued += f" The encoder started from {meta['encoder_from']}, pre-trained as a masked language model."
+        continued += f" Its encoder started as {meta['encoder_from']}."
     curve = "\n".join(
         f"| {p['step']} | {p['seconds']} | {p['seg_f1']:.3f} | {p['punct_f1']:.3f} |" for p in meta["curve"]
     )
@@ -208,6 +209,8 @@ def train_punctuator(
 
     run_dir, dev_path, train_path = Path(run_dir), Path(dev_path), Path(train_path)
     dev = select_device(device)
+    if init_encoder is not None:
+        init_encoder = as_encoder_folder(init_encoder, run_dir)
     start_from = init_from or init_encoder
     if start_from is not None:
         check_model_folder(start_from)  # a clear error naming the folder, before any data work
@@ -228,7 +231,10 @@ def train_punctuator(
     encoder_from = None
     if init_from is None and init_encoder is not None:
         encoder_meta = read_metadata(init_encoder)
-        encoder_from = f"{encoder_meta.get('name', 'encoder')} {encoder_meta.get('version', '?')}"
+        encoder_from = encoder_meta.get("taken_from") or (
+            f"{encoder_meta.get('name', 'encoder')} {encoder_meta.get('version', '?')}, pre-trained as a masked"
+            " language model"
+        )
 
     def evaluate(m) -> dict[str, float]:
         s = evaluate_punctuator(Punctuator(m, tokenizer, dev, batch_size=64), dev_subset)

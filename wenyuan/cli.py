@@ -513,7 +513,8 @@ def annotate(regime, model, no_tagger, device):
     "--init-encoder",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="Start from an encoder pre-trained with `wenyuan pretrain-encoder` (a fresh classification head).",
+    help="Start from an encoder pre-trained with `wenyuan pretrain-encoder`, or from the encoder of a translator "
+    "folder (a fresh classification head either way).",
 )
 def train_punctuator(
     train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, lr, threads, device, init_encoder
@@ -594,8 +595,8 @@ def calibrate_punctuator(model, dev_path, chars, ship_to, device):
     total_steps=3000,
     lr=3e-4,
     dev=False,
-    init_help="Start from this folder when run-dir has no checkpoint: the punctuator (its encoder; the default) "
-    "or a shipped tagger.",
+    init_help="Start from this folder when run-dir has no checkpoint: the punctuator (its encoder; the default), "
+    "a translator (its encoder) or a shipped tagger.",
 )
 @click.option("--every", type=int, default=3, show_default=True, help="Label every n-th chapter of --train.")
 def train_entity_tagger(train_path, run_dir, init_from, budget_minutes, total_steps, lr, threads, device, every):

@@ -53,6 +53,25 @@ def _tiny_punct_config(folder) -> dict:
     )
 
 
+def _punctuator_seeded_by(init_encoder, config: dict, tmp_path):
+    """Two steps at learning rate 0 from ``init_encoder``; the shipped result, loaded in fp32."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from flows.train_punctuator import train_punctuator
+
+    train_punctuator(
+        total_steps=2,
+        lr=0.0,
+        eval_every_steps=2,
+        run_dir=tmp_path / "punct",
+        ship_to=tmp_path / "shipped",
+        init_encoder=init_encoder,
+        **config,
+    )
+    return AutoModelForTokenClassification.from_pretrained(tmp_path / "shipped", dtype=torch.float32)
+
+
 def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_path):
     from flows.train_punctuator import train_punctuator
 
@@ -74,7 +93,7 @@ def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_p
 
 def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, tiny_punct, tmp_path):
     import torch
-    from transformers import AutoModelForMaskedLM, AutoModelForTokenClassification
+    from transformers import AutoModelForMaskedLM
 
     from flows.pretrain_encoder import pretrain_encoder
     from flows.train_punctuator import train_punctuator
@@ -87,20 +106,11 @@ def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, ti
     assert state["step"] == 6 and [p["step"] for p in state["curve"]] == [3, 6]  # resumed, not restarted
     assert 0.0 <= result["mlm_acc"] <= 1.0
     encoder_dir = tmp_path / "encoder" / "best"
-    encoder = AutoModelForMaskedLM.from_pretrained(encoder_dir)
+    encoder = AutoModelForMaskedLM.from_pretrained(encoder_dir, dtype=torch.float32)
     assert "masked accuracy" in (encoder_dir / "README.md").read_text(encoding="utf-8")
 
     # lr 0: the punctuator's encoder must still be the pre-trained one after its (no-op) steps.
-    train_punctuator(
-        total_steps=2,
-        lr=0.0,
-        eval_every_steps=2,
-        run_dir=tmp_path / "punct",
-        ship_to=tmp_path / "shipped",
-        init_encoder=encoder_dir,
-        **common,
-    )
-    punctuator = AutoModelForTokenClassification.from_pretrained(tmp_path / "shipped")
+    punctuator = _punctuator_seeded_by(encoder_dir, common, tmp_path)
     assert punctuator.config.num_labels == 8
     torch.testing.assert_close(
         punctuator.bert.embeddings.word_embeddings.weight, encoder.bert.embeddings.word_embeddings.weight
@@ -113,6 +123,25 @@ def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, ti
     (tmp_path / "not_a_model").mkdir()
     with pytest.raises(ModelLoadError, match=r"not_a_model: no config\.json"):
         train_punctuator(total_steps=1, run_dir=tmp_path / "bad", init_encoder=tmp_path / "not_a_model", **common)
+
+
+def test_punctuator_starts_from_the_translators_encoder(prefect_server, tiny_punct, tmp_path):
+    import torch
+    from transformers import AutoModelForSeq2SeqLM
+
+    from tasks.translate import DEFAULT_MODEL as SHIPPED_TRANSLATOR
+
+    # lr 0: after its (no-op) steps the punctuator's layers must still be the translator's encoder layers.
+    punctuator = _punctuator_seeded_by(SHIPPED_TRANSLATOR, _tiny_punct_config(tiny_punct), tmp_path)
+    translator = AutoModelForSeq2SeqLM.from_pretrained(SHIPPED_TRANSLATOR, dtype=torch.float32)
+    assert punctuator.config.num_hidden_layers == translator.config.encoder_layers
+    torch.testing.assert_close(
+        punctuator.bert.encoder.layer[-1].intermediate.dense.weight,
+        translator.get_encoder().layers[-1].fc1.weight,
+    )
+    meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
+    assert meta["encoder_from"].startswith("the encoder of wenyuan-translator 1.")
+    assert "Its encoder started as the encoder of" in (tmp_path / "shipped" / "README.md").read_text()
 
 
 def test_translator_training_resumes_and_ships_only_when_better(prefect_server, tiny_parallel, tmp_path):
@@ -188,3 +217,35 @@ def test_entity_tagger_training_resumes_and_ships(prefect_server, tiny_parallel,
     meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
     assert meta["architecture"] == "entity-tagger.v1" and tagger.bias == meta["decoding"]["o_bias"]
     assert meta["silver"]["sentences"] == 400
+
+
+def test_entity_tagger_starts_from_the_translators_encoder(prefect_server, tiny_parallel, tmp_path):
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from flows.train_entity_tagger import train_entity_tagger
+    from tasks.translate import DEFAULT_MODEL as SHIPPED_TRANSLATOR
+
+    train_entity_tagger(
+        train_path=tiny_parallel / "train.tsv",
+        run_dir=tmp_path / "run",
+        ship_to=tmp_path / "shipped",
+        init_from=SHIPPED_TRANSLATOR,
+        every=1,
+        limit=100,
+        batch_size=4,
+        seq_len=32,
+        total_steps=1,
+        lr=0.0,
+        eval_every_steps=1,
+        threads=1,
+        device="cpu",
+    )
+    encoder = AutoModelForTokenClassification.from_pretrained(
+        tmp_path / "run" / "translator_encoder", dtype=torch.float32
+    )
+    tagger = AutoModelForTokenClassification.from_pretrained(tmp_path / "shipped", dtype=torch.float32)
+    assert tagger.config.num_hidden_layers == encoder.config.num_hidden_layers == 3
+    torch.testing.assert_close(
+        tagger.bert.encoder.layer[0].output.dense.weight, encoder.bert.encoder.layer[0].output.dense.weight
+    )
