@@ -24,11 +24,17 @@ from flows.train_punctuator import prepare_data
 from models.char_classifier import CharEncoder
 from models.char_tokenizer import SPECIAL_TOKENS
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
-from models.punctuator import PunctuatorArch, build_masked_lm, masked_positions_loss, masked_window_batch
+from models.punctuator import (
+    ENCODER_ARCHITECTURE,
+    PunctuatorArch,
+    build_masked_lm,
+    encoder_metadata,
+    masked_positions_loss,
+    masked_window_batch,
+)
 from models.training import TrainConfig, TrainState, select_device, train
 
 log = logging.getLogger(__name__)
-ARCHITECTURE = "char-encoder.v1"
 #: Seed of the fixed dev windows and masks (unrelated to the training stream's).
 DEV_SEED = 20_261_124
 
@@ -70,7 +76,7 @@ license: mit
 language: lzh
 tags: [fill-mask, classical-chinese]
 ---
-# wenyuan character encoder ({ARCHITECTURE})
+# wenyuan character encoder ({ENCODER_ARCHITECTURE})
 
 A BERT masked language model of the punctuator's shape ({meta["parameters"]:,} parameters, {meta["arch"]["layers"]}
 layers, hidden {meta["arch"]["hidden"]}), pre-trained from scratch on the characters of `punct_train.jsonl.gz`
@@ -137,14 +143,7 @@ def pretrain_encoder(
     best_dir = run_dir / "best"
 
     def on_best(m, state: TrainState) -> None:
-        meta = {
-            "name": "wenyuan-char-encoder",
-            "architecture": ARCHITECTURE,
-            "version": f"0.{state.step}",
-            "arch": asdict(arch),
-            "parameters": sum(p.numel() for p in m.parameters()),
-            "device": dev,
-        }
+        meta = encoder_metadata(m, arch, f"0.{state.step}", device=dev)
         save_fp16_folder(m, tokenizer, best_dir, meta, card=f"# wenyuan character encoder\n\nStep {state.step}.\n")
 
     def on_eval(state: TrainState) -> None:

@@ -14,25 +14,22 @@ layer norms, so they map one to one. Two parts differ and are approximated:
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
-from models.folder import check_model_folder, read_metadata, save_fp16_folder
-from models.punctuator import PunctuatorArch, bert_config
+from models.folder import load_model_folder, read_metadata, save_fp16_folder
+from models.punctuator import PunctuatorArch, bert_config, encoder_metadata
+from models.translator import ARCHITECTURE as TRANSLATOR_ARCHITECTURE
 
-TRANSLATOR_ARCHITECTURE = "translator.v1"
-ENCODER_ARCHITECTURE = "char-encoder.v1"
-
-# Marian layer parameter names -> BERT layer parameter names (weights and biases alike).
+# BERT layer parameter names -> Marian layer parameter names (weights and biases alike).
 _LAYER_MAP = {
-    "self_attn.q_proj": "attention.self.query",
-    "self_attn.k_proj": "attention.self.key",
-    "self_attn.v_proj": "attention.self.value",
-    "self_attn.out_proj": "attention.output.dense",
-    "self_attn_layer_norm": "attention.output.LayerNorm",
-    "fc1": "intermediate.dense",
-    "fc2": "output.dense",
-    "final_layer_norm": "output.LayerNorm",
+    "attention.self.query": "self_attn.q_proj",
+    "attention.self.key": "self_attn.k_proj",
+    "attention.self.value": "self_attn.v_proj",
+    "attention.output.dense": "self_attn.out_proj",
+    "attention.output.LayerNorm": "self_attn_layer_norm",
+    "intermediate.dense": "fc1",
+    "output.dense": "fc2",
+    "output.LayerNorm": "final_layer_norm",
 }
 
 
@@ -77,30 +74,19 @@ def bert_from_marian(marian) -> tuple[object, PunctuatorArch]:
         for name, param in bert.encoder.layer.named_parameters():
             index, rest = name.split(".", 1)
             module, kind = rest.rsplit(".", 1)
-            marian_module = next(m for m, b in _LAYER_MAP.items() if b == module)
-            param.copy_(source[f"{index}.{marian_module}.{kind}"].float())
+            param.copy_(source[f"{index}.{_LAYER_MAP[module]}.{kind}"].float())
     return bert, arch
 
 
 def encoder_from_translator(translator: str | Path, out: str | Path) -> Path:
     """Write the encoder of the translator folder ``translator`` as a BERT encoder folder at ``out``, which
     ``wenyuan train-punctuator --init-encoder`` takes like one from ``wenyuan pretrain-encoder``."""
-    import torch
-    from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
-    check_model_folder(translator, TRANSLATOR_ARCHITECTURE)
-    marian = AutoModelForSeq2SeqLM.from_pretrained(translator, dtype=torch.float32)
-    tokenizer = AutoTokenizer.from_pretrained(translator)
+    marian, tokenizer, _, source = load_model_folder(
+        translator, TRANSLATOR_ARCHITECTURE, "AutoModelForSeq2SeqLM", device="cpu"
+    )
     bert, arch = bert_from_marian(marian)
-    source = read_metadata(translator)
-    meta = {
-        "name": "wenyuan-char-encoder",
-        "architecture": ENCODER_ARCHITECTURE,
-        "version": f"translator-{source.get('version', '?')}",
-        "arch": asdict(arch),
-        "parameters": sum(p.numel() for p in bert.parameters()),
-        "taken_from": f"the encoder of {source.get('name', 'translator')} {source.get('version', '?')}",
-    }
+    taken_from = f"the encoder of {source['name']} {source['version']}"
+    meta = encoder_metadata(bert, arch, f"translator-{source['version']}", taken_from=taken_from)
     card = (
         f"# wenyuan character encoder\n\n{meta['taken_from'].capitalize()}, mapped onto BERT's layout"
         " (`models/encoder_transfer.py`).\n"

@@ -6,7 +6,7 @@ simplified one character at a time with OpenCC, so positions stay aligned with t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -14,6 +14,8 @@ from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuat
 from models.char_classifier import CharClassifier, CharEncoder, sweep_bias
 
 ARCHITECTURE = "punctuator.v1"
+#: A bare character encoder of the punctuator's shape (pre-trained, or taken from the translator).
+ENCODER_ARCHITECTURE = "char-encoder.v1"
 
 
 @dataclass
@@ -53,6 +55,18 @@ def bert_config(vocab_size: int, arch: PunctuatorArch, pad_id: int = 0, **extra)
         pad_token_id=pad_id,
         **extra,
     )
+
+
+def encoder_metadata(model, arch: PunctuatorArch, version: str, **extra) -> dict:
+    """The ``wenyuan.json`` of a character-encoder folder, which ``train-punctuator --init-encoder`` reads."""
+    return {
+        "name": "wenyuan-char-encoder",
+        "architecture": ENCODER_ARCHITECTURE,
+        "version": version,
+        "arch": asdict(arch),
+        "parameters": sum(p.numel() for p in model.parameters()),
+        **extra,
+    }
 
 
 def build_model(vocab_size: int, arch: PunctuatorArch, pad_id: int = 0):

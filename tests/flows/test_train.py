@@ -189,20 +189,25 @@ def test_translator_training_resumes_and_ships_only_when_better(prefect_server, 
     assert best["version"] == f"1.{seen + last_step}"
 
 
-def test_entity_tagger_training_resumes_and_ships(prefect_server, tiny_parallel, tmp_path):
-    from flows.train_entity_tagger import train_entity_tagger
-
-    kwargs = dict(
-        train_path=tiny_parallel / "train.tsv",
+def _tiny_tagger_config(folder, tmp_path, eval_every_steps: int) -> dict:
+    """An entity-tagger run small enough for a test: the tiny parallel corpus, short windows."""
+    return dict(
+        train_path=folder / "train.tsv",
         run_dir=tmp_path / "run",
         ship_to=tmp_path / "shipped",
         every=1,
         batch_size=4,
         seq_len=32,
-        eval_every_steps=2,
+        eval_every_steps=eval_every_steps,
         threads=1,
         device="cpu",
     )
+
+
+def test_entity_tagger_training_resumes_and_ships(prefect_server, tiny_parallel, tmp_path):
+    from flows.train_entity_tagger import train_entity_tagger
+
+    kwargs = _tiny_tagger_config(tiny_parallel, tmp_path, eval_every_steps=2)
     train_entity_tagger(total_steps=2, **kwargs)
     assert _state(tmp_path / "run")["step"] == 2
     silver = json.loads((tmp_path / "run" / "data" / "silver.json").read_text())
@@ -226,21 +231,8 @@ def test_entity_tagger_starts_from_the_translators_encoder(prefect_server, tiny_
     from flows.train_entity_tagger import train_entity_tagger
     from tasks.translate import DEFAULT_MODEL as SHIPPED_TRANSLATOR
 
-    train_entity_tagger(
-        train_path=tiny_parallel / "train.tsv",
-        run_dir=tmp_path / "run",
-        ship_to=tmp_path / "shipped",
-        init_from=SHIPPED_TRANSLATOR,
-        every=1,
-        limit=100,
-        batch_size=4,
-        seq_len=32,
-        total_steps=1,
-        lr=0.0,
-        eval_every_steps=1,
-        threads=1,
-        device="cpu",
-    )
+    config = _tiny_tagger_config(tiny_parallel, tmp_path, eval_every_steps=1)
+    train_entity_tagger(init_from=SHIPPED_TRANSLATOR, limit=100, total_steps=1, lr=0.0, **config)
     encoder = AutoModelForTokenClassification.from_pretrained(
         tmp_path / "run" / "translator_encoder", dtype=torch.float32
     )

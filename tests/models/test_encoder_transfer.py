@@ -76,3 +76,14 @@ def test_written_folder_seeds_a_token_classifier(tmp_path):
 def test_a_folder_that_is_not_a_translator_is_refused(tmp_path):
     with pytest.raises(ModelLoadError, match=r"expected 'translator\.v1'"):
         encoder_from_translator(SHIPPED_PUNCTUATOR, tmp_path / "encoder")
+
+
+def test_a_corrupt_translator_folder_is_named_in_the_error(tmp_path):
+    import shutil
+
+    broken = tmp_path / "translator"
+    shutil.copytree(SHIPPED_TRANSLATOR, broken)
+    (broken / "model.safetensors").write_bytes(b"not a safetensors file")
+    with pytest.raises(ModelLoadError, match=r"translator: cannot load the model"):
+        encoder_from_translator(broken, tmp_path / "encoder")
+    assert not (tmp_path / "encoder").exists()  # nothing half-written for a resumed run to pick up
