@@ -1,4 +1,4 @@
-"""The hand-checked person and place sets (``corpora/eval/entities_*.jsonl``) and exact-span scoring."""
+"""The hand-checked person, place and office sets (``corpora/eval/entities_*.jsonl``) and exact-span scoring."""
 
 from __future__ import annotations
 
@@ -59,11 +59,14 @@ def score_spans(
     return counts
 
 
-def score_finder(path: str | Path, find: Callable[[list[str]], list[Spans]]) -> dict[str, dict]:
-    """Score ``find`` (texts -> predicted spans per text) on a hand-checked file."""
+def score_finder(
+    path: str | Path, find: Callable[[list[str]], list[Spans]], kinds: tuple[str, ...] = ("person", "place")
+) -> dict[str, dict]:
+    """Score ``find`` (texts -> predicted spans per text) on a hand-checked file, per kind of ``kinds``."""
     rows = read_hand_set(path)
     predicted = find([text for text, _ in rows])
-    return score_spans((text, gold, pred) for (text, gold), pred in zip(rows, predicted, strict=True))
+    triples = ((text, gold, pred) for (text, gold), pred in zip(rows, predicted, strict=True))
+    return score_spans(triples, kinds)
 
 
 def mean_f1(scores: dict[str, dict]) -> float:

@@ -1,7 +1,8 @@
-"""Lexicon and pattern entities: book titles (mined from the corpus's 《》 marks), official titles (a hand
-list), persons and places (mined by ``corpora/mine_names.py`` from biographical patterns, place suffixes and
-the names translators copy unchanged; foreign states and peoples, and legendary figures, from hand lists),
-and patterns for posthumous names, rulers and states.
+"""Lexicon and pattern entities: book titles (mined from the corpus's 《》 marks), official titles (mined from
+the objects of appointment verbs by ``corpora/mine_offices.py``, and a hand list), persons and places (mined
+by ``corpora/mine_names.py`` from biographical patterns, place suffixes and the names translators copy
+unchanged; foreign states and peoples, and legendary figures, from hand lists), and patterns for posthumous
+names, rulers and states. An office prefix (检校 "acting") is joined to the office written after it.
 
 Matching runs on a per-character simplified form of the text, so offsets stay those of the original. The
 courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) is applied first, so unseen
@@ -77,6 +78,7 @@ def lexicon() -> dict[str, tuple[str, str]]:
     entries.update({p: ("person", "person-lexicon") for p in read_lexicon("persons.tsv", "person")})
     entries.update({p: ("person", "legend-lexicon") for p in read_lexicon("legendary.tsv", "person")})
     entries.update({t: ("title", "title-lexicon") for t in read_lexicon("titles.tsv", "title")})
+    entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices_mined.tsv", "office")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices.tsv", "office")})
     return entries
 
@@ -250,4 +252,22 @@ def find_entities(
         add(span)
     for kind, start, end, confidence in tagged or ():
         add(Span(kind, start, end, "", "entity-tagger", confidence))
-    return sorted(spans, key=lambda s: s.start)
+    return join_office_prefixes(sorted(spans, key=lambda s: s.start), text, simple)
+
+
+#: Words that qualify the office written right after them (检校 "acting", 检校太子少师): one title with it.
+OFFICE_PREFIXES = frozenset({"检校"})
+
+
+def join_office_prefixes(spans: list[Span], text: str, simple: str) -> list[Span]:
+    """``spans`` (sorted, over ``text``) with each office prefix joined to the office that follows it at once;
+    ``simple`` is ``text`` in the lexicons' script, same length."""
+    out: list[Span] = []
+    for span in spans:
+        prev = out[-1] if out else None
+        prefix = prev is not None and simple[prev.start : prev.end] in OFFICE_PREFIXES
+        if prefix and prev.kind == span.kind == "office" and prev.end == span.start:
+            out[-1] = Span("office", prev.start, span.end, text[prev.start : span.end], span.method, span.confidence)
+        else:
+            out.append(span)
+    return out

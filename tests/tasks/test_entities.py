@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from lxml import etree
 
@@ -107,7 +109,14 @@ def test_the_corpus_variant_of_a_surname_is_matched_in_its_usual_form():
     # The corpora write 硃 for the surname 朱 (硃全忠); the lexicon holds 朱全忠, the span keeps the page's text.
     spans = [(s.kind, s.text) for s in find_entities("硃全忠遣使來朝，加檢校太尉")]
     assert ("person", "硃全忠") in spans
-    assert ("office", "檢校") in spans and not any(kind == "place" and text == "檢校" for kind, text in spans)
+    assert ("office", "檢校太尉") in spans and not any(kind == "place" and "檢校" in text for kind, text in spans)
+
+
+def test_offices_come_whole_from_the_mined_list_without_the_place_before_them():
+    spans = [(s.kind, s.text) for s in find_entities("貶信州司馬，尋轉尚書左丞，加檢校太子少師，遷歸德軍節度使")]
+    assert ("place", "信州") in spans and ("office", "司馬") in spans
+    assert ("office", "尚書左丞") in spans and ("office", "檢校太子少師") in spans
+    assert ("office", "歸德軍節度使") in spans
 
 
 def test_legendary_figures_are_persons_from_the_hand_list():
@@ -146,7 +155,9 @@ def test_hand_checked_set_spans_point_at_their_text(name, size):
     assert len(rows) >= size
     for row in rows:
         for e in row["entities"]:
-            assert row["text"][e["start"] : e["end"]] == e["text"] and e["kind"] in {"person", "place"}
+            assert row["text"][e["start"] : e["end"]] == e["text"] and e["kind"] in {"person", "place", "office"}
+        spans = sorted((e["start"], e["end"]) for e in row["entities"])
+        assert all(a_end <= b_start for (_, a_end), (b_start, _) in itertools.pairwise(spans)), row["text"]
 
 
 def test_names_listed_beside_a_known_person_are_persons():
