@@ -15,8 +15,8 @@ DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "models" / "translator"
 
 
 @lru_cache(maxsize=2)
-def load_translator(model_dir: str, device: str = "auto", beams: int = 1):
-    """Load (once per process) the translator folder ``model_dir``."""
+def load_translator(model_dir: str, device: str = "auto", beams: int | None = None):
+    """Load (once per process) the translator folder ``model_dir``; ``beams`` None: the folder's decoding."""
     from models.translator import Translator
 
     return Translator.from_pretrained(model_dir, device=device, beams=beams)

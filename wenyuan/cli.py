@@ -23,6 +23,12 @@ def _quiet_prefect(verbose: bool) -> None:
 DEVICE = click.option(
     "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True, help="Where models run."
 )
+BEAMS = click.option(
+    "--beams",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Beam size; 1: greedy (default: the model folder's generation_config, beam 4 for the shipped model).",
+)
 
 
 class _Group(click.Group):
@@ -236,7 +242,7 @@ def eval_punctuation(data, model, device, limit_chars):
     default=None,
     help="Any Hugging Face seq2seq folder (default: the shipped translator).",
 )
-@click.option("--beams", default=1, show_default=True, help="Beam size (1: greedy).")
+@BEAMS
 @click.option("--batch-size", default=32, show_default=True)
 @DEVICE
 def translate(model, beams, batch_size, device):
@@ -253,7 +259,7 @@ def translate(model, beams, batch_size, device):
 @main.command("eval-translation")
 @click.option("--data", required=True, type=click.Path(exists=True, path_type=Path), help="cm_*.tsv.gz")
 @click.option("--model", type=click.Path(path_type=Path), default=None)
-@click.option("--beams", default=1, show_default=True)
+@BEAMS
 @click.option("--batch-size", default=64, show_default=True)
 @click.option("--limit", type=int, default=None, help="Score only the first N pairs.")
 @DEVICE
@@ -272,7 +278,8 @@ def eval_translation(data, model, beams, batch_size, limit, device):
     t = load_translator(str(model or DEFAULT_MODEL), device, beams)
     t.batch_size = batch_size
     s = evaluate_translator(t, src, ref)
-    click.echo(f"sentences {s['sentences']}  beams {beams}")
+    penalty = f"  length penalty {t.length_penalty:g}" if t.beams > 1 else ""
+    click.echo(f"sentences {s['sentences']}  beams {t.beams}{penalty}")
     click.echo(f"model        BLEU {s['bleu']:.2f}  chrF {s['chrf']:.2f}")
     click.echo(f"copy source  BLEU {s['copy_bleu']:.2f}  chrF {s['copy_chrf']:.2f}")
     click.echo(f"speed {s['sentences_per_s']:.1f} sentences/s")

@@ -77,3 +77,24 @@ def test_beats_copying_the_source_on_a_dev_slice(translator):
     scores = evaluate_translator(translator, [p.src for p in pairs], [p.tgt for p in pairs])
     # The bar: BLEU above copying the source on the same sentences (chrF is reported, not gated).
     assert scores["bleu"] > scores["copy_bleu"]
+
+
+def test_the_folders_beam_search_renders_fuller_and_better_than_greedy_on_a_dev_slice(translator):
+    import sacrebleu
+
+    from models.translator import RECOMMENDED_DECODING, Translator
+
+    # The pipeline's default is the folder's recommended decoding; beams=1 gives greedy.
+    recommended = (RECOMMENDED_DECODING["num_beams"], RECOMMENDED_DECODING["length_penalty"])
+    assert (translator.beams, translator.length_penalty) == recommended
+    greedy = Translator(translator.model, translator.tokenizer, "cpu", beams=1)
+    pairs = list(itertools.islice(iter_pairs(shared_file("corpora/cm_dev.tsv.gz")), 40))
+    src, refs = [p.src for p in pairs], [[p.tgt for p in pairs]]
+    beam_out, greedy_out = translator.translate(src), greedy.translate(src)
+    # Greedy output is too short against the references; the length penalty is there to lengthen it.
+    assert sum(map(len, beam_out)) > sum(map(len, greedy_out))
+    bleu = {
+        name: sacrebleu.corpus_bleu(out, refs, tokenize="zh").score
+        for name, out in [("beam", beam_out), ("greedy", greedy_out)]
+    }
+    assert bleu["beam"] >= bleu["greedy"], bleu
