@@ -21,7 +21,7 @@ from prefect.artifacts import create_table_artifact
 
 from corpora.punct import iter_labelled
 from flows.train_punctuator import prepare_data
-from models.char_classifier import CharEncoder
+from models.char_classifier import TRAINED_WINDOW, CharEncoder
 from models.char_tokenizer import SPECIAL_TOKENS
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import (
@@ -103,7 +103,7 @@ def pretrain_encoder(
     budget_minutes: float = 60.0,
     device: str = "auto",
     batch_size: int = 64,
-    seq_len: int = 128,
+    seq_len: int = TRAINED_WINDOW,
     lr: float = 1e-3,
     total_steps: int = 20_000,
     eval_every_steps: int = 500,

@@ -23,6 +23,7 @@ from corpora.entity_eval import HAND_SETS, mean_f1, read_hand_set, score_spans
 from corpora.entity_silver import TAG_TO_ID, TAGS, iter_silver, name_pools, swap_names
 from corpora.punct import is_punctuation
 from flows.shipping import ship_and_report
+from models.char_classifier import TRAINED_WINDOW
 from models.encoder_transfer import as_encoder_folder
 from models.entity_tagger import (
     ARCHITECTURE,
@@ -87,6 +88,8 @@ def _card(meta: dict) -> str:
         for system, scores in systems.items()
         for kind, c in scores.items()
     )
+    trained_on = meta.get("trained_on", date.today().isoformat())
+    window = meta.get("trained_window", TRAINED_WINDOW)
     return f"""---
 license: mit
 language: lzh
@@ -111,8 +114,9 @@ rather than the lexicons.
 
 ## Training
 {meta["steps"]} steps, {meta["tokens"]:,} characters seen, {meta["train_seconds"] / 3600:.2f} h on {meta["device"]}
-({date.today().isoformat()}); the weights are those of step {meta.get("best_step", meta["steps"])}, the best on the
-hand-checked dev set (batches of 32 windows of 128 characters). Retrain or continue with:
+({trained_on}); the weights are those of step {meta.get("best_step", meta["steps"])}, the best on the
+hand-checked dev set (batches of 32 windows of {window} characters, the window it reads text in). Retrain or
+continue with:
 
     wenyuan train-entity-tagger --train ../shared/corpora/cm_train.tsv.gz --budget-minutes 60
 
@@ -201,7 +205,7 @@ def train_entity_tagger(
     budget_minutes: float = 60.0,
     device: str = "auto",
     batch_size: int = 32,
-    seq_len: int = 128,
+    seq_len: int = TRAINED_WINDOW,
     lr: float = 3e-4,
     total_steps: int = 3000,
     eval_every_steps: int = 250,
@@ -236,7 +240,7 @@ def train_entity_tagger(
     silver = json.loads((data / "silver.json").read_text())
 
     def evaluate(m) -> dict[str, float]:
-        bias, scores = calibrate_o_bias(EntityTagger(m, tokenizer, dev), HAND_SETS["dev"], with_rules)
+        bias, scores = calibrate_o_bias(EntityTagger(m, tokenizer, dev, window=seq_len), HAND_SETS["dev"], with_rules)
         return {"dev_f1": mean_f1(scores), "o_bias": bias}
 
     def on_best(m, state: TrainState) -> None:
@@ -253,6 +257,8 @@ def train_entity_tagger(
             "parameters": sum(p.numel() for p in m.parameters()),
             "device": dev,
             "min_pipeline_version": "0.1.0",
+            "trained_window": seq_len,
+            "trained_on": date.today().isoformat(),
         }
         save_fp16_folder(m, tokenizer, best_dir, meta, card=f"# wenyuan entity tagger\n\nStep {state.step}.\n")
 

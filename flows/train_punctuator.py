@@ -20,6 +20,7 @@ from prefect.artifacts import create_table_artifact
 
 from corpora.punct import PUNCT_LABELS, iter_labelled, iter_paragraphs
 from flows.shipping import ship_and_report
+from models.char_classifier import TRAINED_WINDOW
 from models.encoder_transfer import as_encoder_folder
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import (
@@ -76,9 +77,15 @@ def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_
     return data
 
 
-def _left_out(cleaning: dict) -> str:
+def _left_out(cleaning: dict | None) -> str:
+    """The card's line on the unpunctuated paragraphs left out; none for models trained before that cleaning."""
+    if cleaning is None:
+        return ""
     n = cleaning.get("unpunctuated characters")
-    return f" ({n:,} characters)" if n else ""
+    return (
+        "\nParagraphs their source left unpunctuated (30 characters or more, fewer than one mark in 25) are left"
+        f" out of training{f' ({n:,} characters)' if n else ''}."
+    )
 
 
 def _card(meta: dict) -> str:
@@ -108,13 +115,12 @@ stored in fp16.
 ## Data and licence
 Trained on `punct_train.jsonl.gz` from the NiuTrans Classical-Modern corpus (MIT licence, copyright 2022
 NiuTrans Open Source), simplified script; traditional input is mapped to simplified per character.
-Quotation marks are not learned (the corpus dropped many of them); book-title marks are left to annotation.
-Paragraphs their source left unpunctuated (30 characters or more, fewer than one mark in 25) are left out of
-training{_left_out(meta.get("cleaning", {}))}.
+Quotation marks are not learned (the corpus dropped many of them); book-title marks are left to annotation.\
+{_left_out(meta.get("cleaning"))}
 
 ## Training
 {meta["steps"]} steps, {meta["tokens"]:,} training characters seen, {meta["train_seconds"] / 3600:.2f} h on
-{meta["device"]} ({date.today().isoformat()}).{continued} Retrain or continue with:
+{meta["device"]} ({meta.get("trained_on", date.today().isoformat())}).{continued} Retrain or continue with:
 
     wenyuan train-punctuator --train ../shared/corpora/punct_train.jsonl.gz \\
         --dev ../shared/corpora/punct_dev.jsonl.gz --budget-minutes 120 --init-from models/punctuator
@@ -123,7 +129,8 @@ training{_left_out(meta.get("cleaning", {}))}.
 A mark is predicted where the best label, after adding {decoding.get("no_mark_bias", 0.0):+.2f} to the no-mark
 logit, is a mark: the model alone under-predicts breaks (high precision, low recall), so the bias is
 calibrated for segmentation F1 on the {decoding.get("calibrated_on", "dev set")} (`wenyuan
-calibrate-punctuator`) and stored in `wenyuan.json`.
+calibrate-punctuator`) and stored in `wenyuan.json`. Long texts are read in overlapping windows of
+{meta.get("trained_window", TRAINED_WINDOW)} characters, the length the model was trained on.
 
 ## Dev metrics (`punct_dev.jsonl.gz`, {m["chars"]:,} characters)
 Segmentation F1 **{m["segmentation"]["f1"]:.3f}** (P {m["segmentation"]["precision"]:.3f},
@@ -187,7 +194,7 @@ def train_punctuator(
     budget_minutes: float = 60.0,
     device: str = "auto",
     batch_size: int = 32,
-    seq_len: int = 128,
+    seq_len: int = TRAINED_WINDOW,
     lr: float = 1e-3,
     total_steps: int = 30_000,
     eval_every_steps: int = 500,
@@ -237,7 +244,7 @@ def train_punctuator(
         )
 
     def evaluate(m) -> dict[str, float]:
-        s = evaluate_punctuator(Punctuator(m, tokenizer, dev, batch_size=64), dev_subset)
+        s = evaluate_punctuator(Punctuator(m, tokenizer, dev, window=seq_len, batch_size=64), dev_subset)
         return {"seg_f1": round(s["segmentation"]["f1"], 4), "punct_f1": round(s["punctuation"]["f1"], 4)}
 
     def on_best(m, state: TrainState) -> None:
@@ -251,6 +258,8 @@ def train_punctuator(
             "parameters": sum(p.numel() for p in m.parameters()),
             "device": dev,
             "min_pipeline_version": "0.1.0",
+            "trained_window": seq_len,
+            "trained_on": date.today().isoformat(),
         }
         if encoder_from:
             meta["encoder_from"] = encoder_from

@@ -3,8 +3,10 @@ length. The punctuator and the entity tagger are two of them, with one interface
 ``predict_logits``, ``decode``).
 
 Long texts are read in overlapping windows; each character takes its logits from the window in which it sits
-furthest from an edge, so no input is truncated and every prediction has context on both sides. Input is read
-per character in the models' (simplified) script, so offsets stay those of the input.
+furthest from an edge, so no input is truncated and every prediction has context on both sides. The window is
+the length the model was trained on (``trained_window`` in ``wenyuan.json``): position embeddings beyond it
+were never trained. Input is read per character in the models' (simplified) script, so offsets stay those of
+the input.
 """
 
 from __future__ import annotations
@@ -117,6 +119,12 @@ def windowed_logits(
     return result
 
 
+#: The window length the training flows use (and record as a folder's ``trained_window``); also the default
+#: for a folder that does not say. Reading a 128-trained model in 256-character windows puts half of each
+#: window on untrained positions: it cost the punctuator 0.085 segmentation F1 (bench/RESULTS.md).
+TRAINED_WINDOW = 128
+
+
 class CharClassifier:
     """A loaded character classifier. Subclasses name their ``architecture``, their ``encoder_class`` and the
     ``bias_key`` under which ``wenyuan.json`` keeps their calibrated decoding bias.
@@ -134,18 +142,18 @@ class CharClassifier:
         model,
         tokenizer,
         device: str = "cpu",
-        window: int = 256,
-        stride: int = 192,
+        window: int = TRAINED_WINDOW,
+        stride: int | None = None,
         batch_size: int = 32,
         name: str = "",
         version: str = "0",
         checksum: str = "",
         bias: float = 0.0,
     ):
-        # A window cannot exceed the positions the model has; the stride shrinks with it.
-        limit = getattr(model.config, "max_position_embeddings", window)
-        if window > limit:
-            stride, window = max(1, stride * limit // window), limit
+        # A window cannot exceed the positions the model has. Half-window strides: every character has a
+        # window where it sits in the middle half.
+        window = min(window, getattr(model.config, "max_position_embeddings", window))
+        stride = max(1, window // 2) if stride is None else stride
         if not 0 < stride <= window:
             raise ValueError("stride must be in (0, window]")
         self.model = model.to(device).eval()
@@ -162,12 +170,17 @@ class CharClassifier:
 
     @classmethod
     def from_pretrained(cls, folder: str | Path, device: str = "auto", **kwargs: Any):
-        """Load a model folder with its calibrated bias; fp16 weights are used on CUDA, fp32 on CPU."""
+        """Load a model folder with its calibrated bias and its training window; fp16 weights are used on CUDA,
+        fp32 on CPU."""
         model, tokenizer, dev, provenance = load_model_folder(
             folder, cls.architecture, "AutoModelForTokenClassification", device
         )
-        bias = read_metadata(folder).get("decoding", {}).get(cls.bias_key, 0.0)
-        return cls(model, tokenizer, dev, **{"bias": bias, **provenance, **kwargs})
+        meta = read_metadata(folder)
+        saved = {
+            "bias": meta.get("decoding", {}).get(cls.bias_key, 0.0),
+            "window": meta.get("trained_window", TRAINED_WINDOW),
+        }
+        return cls(model, tokenizer, dev, **{**saved, **provenance, **kwargs})
 
     def predict_logits(self, texts: list[str]) -> list[np.ndarray]:
         """Per-character label logits (characters x labels) for each text."""

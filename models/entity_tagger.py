@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -71,10 +70,6 @@ class EntityTagger(CharClassifier):
     architecture = ARCHITECTURE
     encoder_class = TaggerEncoder
     bias_key = "o_bias"
-
-    def __init__(self, model, tokenizer, device: str = "cpu", window: int = 128, stride: int = 96, **kwargs: Any):
-        # Windows of the length it was fine-tuned on.
-        super().__init__(model, tokenizer, device, window, stride, **kwargs)
 
     def decode(self, text: str, logits: np.ndarray, bias: float | None = None) -> list[TaggedSpan]:
         """Spans from one text's logits; spans never include punctuation or spaces."""

@@ -54,6 +54,24 @@ def test_beats_a_break_every_n_characters_baseline_on_dev(punctuator):
     assert ours["punctuation"]["f1"] > base["punctuation"]["f1"]
 
 
+def test_long_text_is_read_in_windows_of_the_training_length(punctuator):
+    from models.punctuator import Punctuator
+
+    assert (punctuator.window, punctuator.stride) == (128, 64)  # the folder's trained_window, half-window strides
+    # Wider windows reach position embeddings training never used: on long dev paragraphs they do worse.
+    dev = iter_paragraphs(shared_file("corpora/punct_dev.jsonl.gz"))
+    paragraphs = list(itertools.islice((p for _b, p in dev if len(p) > 400), 12))
+    gold = [extract_labels(p) for p in paragraphs]
+    wide = Punctuator.from_pretrained(DEFAULT_MODEL, device="cpu", window=512)
+
+    def segmentation_f1(model) -> float:
+        pred = model.predict_labels([g.chars for g in gold])
+        scores = punctuation_scores(zip(pred, (g.labels for g in gold), strict=True), PUNCT_LABELS[1:])
+        return scores["segmentation"]["f1"]
+
+    assert segmentation_f1(punctuator) > segmentation_f1(wide) + 0.03
+
+
 def test_the_shipped_no_mark_bias_is_loaded_and_calibration_never_does_worse_than_none(punctuator):
     import json
 
