@@ -36,9 +36,10 @@ from prefect.cache_policies import INPUTS, NO_CACHE
 from prefect.concurrency.sync import concurrency
 
 import wenyuan
-from models.folder import check_model_folder, folder_checksum
+from models.folder import check_model_folder, inference_checksum
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
+from tasks.entities import lexicons_checksum
 from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
 from tasks.ocr import OcrConfig, build_engine, read_page
 from tasks.ocr_engine import PaddleOCREngine, engine_version
@@ -439,15 +440,18 @@ def digitize(
         stages: list[tuple[str, Any, str]] = [
             ("clean", partial(clean_task, cfg=clean_cfg), json.dumps(asdict(clean_cfg), sort_keys=True, default=str))
         ]
+        # Each stage's identity is all that steers its output (weights, decoding settings, lexicons), so that a
+        # recalibrated or re-decoded model re-runs its stage and the stages after it, and nothing else.
         if punctuate:
             punct = partial(punctuate_task, model_dir=punctuator_dir, device=device)
-            stages.append(("punctuate", punct, folder_checksum(punctuator_dir)))
+            stages.append(("punctuate", punct, inference_checksum(punctuator_dir)))
             if annotate:
                 tag = partial(annotate_task, model_dir=tagger_dir, device=device)
-                stages.append(("annotate", tag, f"{metadata.dynasty or ''}#{folder_checksum(tagger_dir)}"))
+                tagger_identity = f"{inference_checksum(tagger_dir)}#{lexicons_checksum()}"
+                stages.append(("annotate", tag, f"{metadata.dynasty or ''}#{tagger_identity}"))
             if translate:
                 trans = partial(translate_task, model_dir=translator_dir, device=device)
-                stages.append(("translate", trans, folder_checksum(translator_dir)))
+                stages.append(("translate", trans, inference_checksum(translator_dir)))
 
         def text_layers(section: Book, chunk: list[PageRef]) -> Book:
             """Clean, punctuate, annotate and translate one section (or take them from the cache), timed."""

@@ -56,6 +56,25 @@ def folder_checksum(folder: str | Path) -> str:
     return digest.hexdigest()
 
 
+#: The files and the ``wenyuan.json`` fields besides the weights that change what a folder's model outputs.
+_INFERENCE_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json")
+_INFERENCE_FIELDS = ("decoding", "trained_window")
+
+
+def inference_checksum(folder: str | Path) -> str:
+    """SHA-256 over all a folder holds that steers its output: the weights, the configs and tokenizer, and the
+    decoding settings of ``wenyuan.json``. Stage caches key on it: a recalibrated bias or a new default decoding
+    re-runs the stage, where the weights alone (``folder_checksum``, the model's identity) would not."""
+    path = Path(folder)
+    digest = hashlib.sha256(folder_checksum(path).encode())
+    for name in _INFERENCE_FILES:
+        if (path / name).exists():
+            digest.update(name.encode() + b"\0" + (path / name).read_bytes())
+    meta = read_metadata(path)
+    digest.update(json.dumps({k: meta.get(k) for k in _INFERENCE_FIELDS}, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
 def save_fp16_folder(model, tokenizer, folder: str | Path, metadata: dict[str, Any], card: str) -> None:
     """Save ``model`` as fp16 safetensors with its tokenizer, metadata and model card.
 

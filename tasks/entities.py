@@ -13,6 +13,7 @@ place takes the administrative unit written right after it (顺昌 + 府).
 from __future__ import annotations
 
 import csv
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,6 +62,15 @@ class Span:
     text: str
     method: str
     confidence: float = 0.8
+
+
+def lexicons_checksum() -> str:
+    """SHA-256 over the shipped lexicons (names, offices, titles, eras): the annotate stage's cache keys on it,
+    so a regenerated lexicon re-runs annotation."""
+    digest = hashlib.sha256()
+    for f in sorted(p for p in LEXICONS.rglob("*") if p.is_file()):
+        digest.update(str(f.relative_to(LEXICONS)).encode() + b"\0" + f.read_bytes())
+    return digest.hexdigest()
 
 
 def read_lexicon(name: str, column: str) -> set[str]:

@@ -45,7 +45,8 @@ def translate_book(book: Book, translator) -> Book:
         return book
     for sentence, text in zip(book.sentences, translator.translate(sentence_texts(book)), strict=True):
         sentence.translation = text
-    book.add_step(
-        "translate", translator.name, translator.version, getattr(translator, "checksum", ""), beams=translator.beams
-    )
+    settings = {"beams": translator.beams}
+    if translator.beams > 1:
+        settings["length_penalty"] = getattr(translator, "length_penalty", 1.0)
+    book.add_step("translate", translator.name, translator.version, getattr(translator, "checksum", ""), **settings)
     return book

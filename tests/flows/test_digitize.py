@@ -127,6 +127,15 @@ def test_rerun_takes_text_stages_from_the_cache_and_a_new_model_reruns_only_its_
     assert [third[s] for s in ("clean", "punctuate", "annotate")] == [{"Cached"}] * 3
     assert third["translate"] == {"Completed"}
 
+    # The same weights decoded otherwise (greedy instead of the folder's beam search) re-run translation too.
+    greedy = tmp_path / "translator-greedy"
+    shutil.copytree(TRANSLATOR_DIR, greedy)
+    generation = json.loads((greedy / "generation_config.json").read_text())
+    (greedy / "generation_config.json").write_text(json.dumps({**generation, "num_beams": 1}))
+    decoded = _task_states(digitize(**args, translator_model=str(greedy), return_state=True))
+    assert [decoded[s] for s in ("clean", "punctuate", "annotate")] == [{"Cached"}] * 3
+    assert decoded["translate"] == {"Completed"}
+
     # Results pruned away (wenyuan prune-results) are a cache miss, not an error: the stages run again.
     from wenyuan.result_store import default_result_path
 

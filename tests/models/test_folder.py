@@ -7,7 +7,7 @@ import json
 import pytest
 from tokenizers import Tokenizer
 
-from models.folder import read_metadata, save_fp16_folder
+from models.folder import folder_checksum, inference_checksum, read_metadata, save_fp16_folder
 
 SHIPPED = ["models/translator", "models/punctuator", "models/entity_tagger"]
 
@@ -33,3 +33,20 @@ def test_saving_after_a_truncating_call_keeps_long_inputs_whole(tmp_path):
     assert read_metadata(tmp_path) == {"name": "t"}
     # The caller's tokenizer is left as it was.
     assert tokenizer._tokenizer.truncation is not None
+
+
+def test_the_inference_checksum_follows_decoding_settings_but_not_scores(tmp_path):
+    import shutil
+
+    from tasks.punctuate import DEFAULT_MODEL
+
+    folder = tmp_path / "punctuator"
+    shutil.copytree(DEFAULT_MODEL, folder)
+    before = (folder_checksum(folder), inference_checksum(folder))
+    meta = read_metadata(folder)
+    (folder / "wenyuan.json").write_text(json.dumps({**meta, "metrics": {}}), encoding="utf-8")
+    assert (folder_checksum(folder), inference_checksum(folder)) == before  # scores steer nothing
+    decoding = {**meta["decoding"], "no_mark_bias": meta["decoding"]["no_mark_bias"] - 0.5}
+    (folder / "wenyuan.json").write_text(json.dumps({**meta, "decoding": decoding}), encoding="utf-8")
+    assert folder_checksum(folder) == before[0]  # the weights, the model's identity, are the same
+    assert inference_checksum(folder) != before[1]  # but its output is not
