@@ -40,6 +40,13 @@ def check_model_folder(folder: str | Path, architecture: str | None = None) -> P
         raise ModelLoadError(f"{path}: no config.json; not a Hugging Face model folder")
     if not any(path.glob("*.safetensors")) and not any(path.glob("*.bin")):
         raise ModelLoadError(f"{path}: no weights (*.safetensors) in the model folder")
+    # transformers skips an unreadable generation_config.json without a word and decodes with its defaults.
+    for name in ("config.json", "generation_config.json"):
+        if (path / name).exists():
+            try:
+                json.loads((path / name).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+                raise ModelLoadError(f"{path / name}: not valid JSON ({exc})") from exc
     meta = read_metadata(path)
     if architecture and meta.get("architecture") not in (None, architecture):
         raise ModelLoadError(

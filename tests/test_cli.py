@@ -134,6 +134,19 @@ def test_missing_or_corrupt_model_folder_is_named(runner, tmp_path, command):
     assert "Traceback" not in result.output
 
 
+def test_a_translator_folder_with_an_unreadable_decoding_config_is_named(runner, tmp_path):
+    import shutil
+
+    from tasks.translate import DEFAULT_MODEL
+
+    # transformers alone would skip it and decode greedily without a word.
+    folder = tmp_path / "translator"
+    shutil.copytree(DEFAULT_MODEL, folder)
+    (folder / "generation_config.json").write_text("{")
+    result = runner.invoke(main, ["translate", "--model", str(folder)], input="子曰\n")
+    assert result.exit_code == EXIT_FAILED and "generation_config.json: not valid JSON" in result.stderr
+
+
 def test_prune_results_removes_only_old_result_files(tmp_path):
     import os
     import time
