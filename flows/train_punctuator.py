@@ -25,6 +25,7 @@ from models.encoder_transfer import as_encoder_folder
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import (
     ARCHITECTURE,
+    BOUNDARY_TOKEN,
     LABEL_CONFIG,
     CharEncoder,
     Punctuator,
@@ -51,15 +52,30 @@ def _dev_paragraphs(path: Path, max_chars: int | None) -> list[str]:
     return out
 
 
+def _cached_boundary_token(data: Path) -> str | None:
+    """The text-boundary token a cached data folder was encoded with (none for caches made before it)."""
+    fmt = data / "format.json"
+    return json.loads(fmt.read_text(encoding="utf-8")).get("text_boundary_token") if fmt.exists() else None
+
+
 @task
-def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int) -> Path:
-    """Build (or reuse) the tokenizer and the encoded training arrays under ``run_dir/data``."""
+def prepare_data(
+    train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int, boundary_token: str | None = None
+) -> Path:
+    """Build (or reuse) the tokenizer and the encoded training arrays under ``run_dir/data``; with
+    ``boundary_token``, that token stands between paragraphs (``encode_labelled``)."""
     from transformers import AutoTokenizer
 
     from models.char_tokenizer import build_char_tokenizer, count_characters
 
     data = run_dir / "data"
     if (data / "ids.npy").exists():
+        cached = _cached_boundary_token(data)
+        if cached != boundary_token:
+            raise ValueError(
+                f"{data}: training data cached with text boundary token {cached!r}, this run asks for"
+                f" {boundary_token!r}; use another --run-dir"
+            )
         return data
     data.mkdir(parents=True, exist_ok=True)
     if init_from is not None:
@@ -69,7 +85,9 @@ def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_
         tokenizer = build_char_tokenizer(counts, max_size=vocab_size)
     tokenizer.save_pretrained(data / "tokenizer")
     dropped: Counter = Counter()
-    ids, labels = encode_labelled(iter_labelled(train_path, dropped=dropped), CharEncoder(tokenizer))
+    boundary_id = tokenizer.convert_tokens_to_ids(boundary_token) if boundary_token else None
+    ids, labels = encode_labelled(iter_labelled(train_path, dropped=dropped), CharEncoder(tokenizer), boundary_id)
+    (data / "format.json").write_text(json.dumps({"text_boundary_token": boundary_token}), encoding="utf-8")
     (data / "cleaning.json").write_text(json.dumps(dict(dropped), ensure_ascii=False, indent=1), encoding="utf-8")
     np.save(data / "labels.npy", labels)
     np.save(data / "ids.npy", ids)  # written last: its presence marks the cache complete
@@ -85,6 +103,16 @@ def _left_out(cleaning: dict | None) -> str:
     return (
         "\nParagraphs their source left unpunctuated (30 characters or more, fewer than one mark in 25) are left"
         f" out of training{f' ({n:,} characters)' if n else ''}."
+    )
+
+
+def _boundary_line(meta: dict) -> str:
+    token = meta.get("text_boundary_token")
+    if not token:
+        return ""
+    return (
+        f"\nEvery text is read between two `{token}` tokens, as the model saw paragraphs in training (one between"
+        "\nevery two): it knows where a text ends, and so whether its last sentence is closed."
     )
 
 
@@ -130,7 +158,7 @@ A mark is predicted where the best label, after adding {decoding.get("no_mark_bi
 logit, is a mark: the model alone under-predicts breaks (high precision, low recall), so the bias is
 calibrated for segmentation F1 on the {decoding.get("calibrated_on", "dev set")} (`wenyuan
 calibrate-punctuator`) and stored in `wenyuan.json`. Long texts are read in overlapping windows of
-{meta.get("trained_window", TRAINED_WINDOW)} characters, the length the model was trained on.
+{meta.get("trained_window", TRAINED_WINDOW)} characters, the length the model was trained on.{_boundary_line(meta)}
 
 ## Dev metrics (`punct_dev.jsonl.gz`, {m["chars"]:,} characters)
 Segmentation F1 **{m["segmentation"]["f1"]:.3f}** (P {m["segmentation"]["precision"]:.3f},
@@ -204,12 +232,14 @@ def train_punctuator(
     threads: int = 0,
     arch: PunctuatorArch | None = None,
     init_encoder: Path | None = None,
+    text_boundaries: bool = True,
 ) -> dict:
     """Train, resume or continue the punctuator, then evaluate and (if better) ship it.
 
     Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from`` (a shipped folder, to
     continue across sessions), from ``init_encoder`` (a pre-trained encoder from ``pretrain-encoder``, with a
-    fresh classification head) or from scratch.
+    fresh classification head) or from scratch. ``text_boundaries``: a boundary token between paragraphs
+    in training and around every text at inference (recorded in the folder as ``text_boundary_token``).
     """
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -221,7 +251,8 @@ def train_punctuator(
     start_from = init_from or init_encoder
     if start_from is not None:
         check_model_folder(start_from)  # a clear error naming the folder, before any data work
-    data = prepare_data(train_path, run_dir, start_from, vocab_size)
+    boundary_token = BOUNDARY_TOKEN if text_boundaries else None
+    data = prepare_data(train_path, run_dir, start_from, vocab_size, boundary_token)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     ids = np.load(data / "ids.npy", mmap_mode="r")
     labels = np.load(data / "labels.npy", mmap_mode="r")
@@ -244,7 +275,9 @@ def train_punctuator(
         )
 
     def evaluate(m) -> dict[str, float]:
-        s = evaluate_punctuator(Punctuator(m, tokenizer, dev, window=seq_len, batch_size=64), dev_subset)
+        s = evaluate_punctuator(
+            Punctuator(m, tokenizer, dev, window=seq_len, batch_size=64, boundary_token=boundary_token), dev_subset
+        )
         return {"seg_f1": round(s["segmentation"]["f1"], 4), "punct_f1": round(s["punctuation"]["f1"], 4)}
 
     def on_best(m, state: TrainState) -> None:
@@ -261,6 +294,8 @@ def train_punctuator(
             "trained_window": seq_len,
             "trained_on": date.today().isoformat(),
         }
+        if boundary_token:
+            meta["text_boundary_token"] = boundary_token
         if encoder_from:
             meta["encoder_from"] = encoder_from
         save_fp16_folder(

@@ -149,6 +149,7 @@ class CharClassifier:
         version: str = "0",
         checksum: str = "",
         bias: float = 0.0,
+        boundary_token: str | None = None,
     ):
         # A window cannot exceed the positions the model has. Half-window strides: every character has a
         # window where it sits in the middle half.
@@ -158,6 +159,13 @@ class CharClassifier:
             raise ValueError("stride must be in (0, window]")
         self.model = model.to(device).eval()
         self.encoder = self.encoder_class(tokenizer)
+        # A model trained with text-boundary tokens between paragraphs reads each text between two of them.
+        self.boundary_token = boundary_token
+        self.boundary_id = None
+        if boundary_token is not None:
+            if boundary_token not in self.encoder.vocab:
+                raise ValueError(f"text boundary token {boundary_token!r} is not in the vocabulary")
+            self.boundary_id = self.encoder.vocab[boundary_token]
         self.device = device
         self.window = window
         self.stride = stride
@@ -179,13 +187,17 @@ class CharClassifier:
         saved = {
             "bias": meta.get("decoding", {}).get(cls.bias_key, 0.0),
             "window": meta.get("trained_window", TRAINED_WINDOW),
+            "boundary_token": meta.get("text_boundary_token"),
         }
         return cls(model, tokenizer, dev, **{**saved, **provenance, **kwargs})
 
     def predict_logits(self, texts: list[str]) -> list[np.ndarray]:
         """Per-character label logits (characters x labels) for each text."""
         encoded = [self.encoder.encode(t) for t in texts]
-        return windowed_logits(
+        if self.boundary_id is not None:
+            edge = np.array([self.boundary_id], dtype=np.int32)
+            encoded = [np.concatenate((edge, ids, edge)) for ids in encoded]
+        logits = windowed_logits(
             self.model,
             encoded,
             len(self.labels),
@@ -195,6 +207,7 @@ class CharClassifier:
             self.stride,
             self.batch_size,
         )
+        return logits if self.boundary_id is None else [lg[1:-1] for lg in logits]
 
     def biased(self, logits: np.ndarray, bias: float | None = None) -> np.ndarray:
         """A copy of ``logits`` with the bias (``self.bias`` unless given) added to label 0."""

@@ -65,7 +65,7 @@ def folder_checksum(folder: str | Path) -> str:
 
 #: The files and the ``wenyuan.json`` fields besides the weights that change what a folder's model outputs.
 _INFERENCE_FILES = ("config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json")
-_INFERENCE_FIELDS = ("decoding", "trained_window")
+_INFERENCE_FIELDS = ("decoding", "trained_window", "text_boundary_token")
 
 
 def inference_checksum(folder: str | Path) -> str:

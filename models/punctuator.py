@@ -97,13 +97,32 @@ def masked_positions_loss(model, batch: dict):
     return torch.nn.functional.cross_entropy(model.cls(hidden[chosen]), labels[chosen])
 
 
-def encode_labelled(texts, encoder: CharEncoder) -> tuple[np.ndarray, np.ndarray]:
-    """Concatenate labelled paragraphs into one id array and one label array (streams its input)."""
+#: The token that stands between paragraphs in training and around each text at inference.
+BOUNDARY_TOKEN = "[SEP]"
+#: Label of a text-boundary token in the training arrays: no loss is taken there.
+IGNORED_LABEL = -100
+
+
+def encode_labelled(texts, encoder: CharEncoder, boundary_id: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Concatenate labelled paragraphs into one id array and one label array (streams its input).
+
+    With ``boundary_id``, that token stands before every paragraph and after the last (labelled
+    ``IGNORED_LABEL``): random training windows then show where a text ends, as inference shows it
+    (``CharClassifier`` with a ``boundary_token``). Without it, a paragraph's end is always followed by the
+    next paragraph, so the end of an input is a situation the model never saw.
+    """
     ids: list[np.ndarray] = []
     labels: list[np.ndarray] = []
+    edge = None if boundary_id is None else (np.array([boundary_id], np.int32), np.array([IGNORED_LABEL], np.int8))
     for lt in texts:
+        if edge is not None:
+            ids.append(edge[0])
+            labels.append(edge[1])
         ids.append(encoder.encode(lt.chars))
         labels.append(np.fromiter((LABEL_TO_ID[x] for x in lt.labels), dtype=np.int8, count=len(lt.labels)))
+    if edge is not None:
+        ids.append(edge[0])
+        labels.append(edge[1])
     return np.concatenate(ids), np.concatenate(labels)
 
 

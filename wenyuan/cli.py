@@ -523,8 +523,26 @@ def annotate(regime, model, no_tagger, device):
     help="Start from an encoder pre-trained with `wenyuan pretrain-encoder`, or from the encoder of a translator "
     "folder (a fresh classification head either way).",
 )
+@click.option(
+    "--text-boundaries/--no-text-boundaries",
+    default=True,
+    show_default=True,
+    help="A boundary token between training paragraphs and around every text read, so the model knows where a "
+    "text ends.",
+)
 def train_punctuator(
-    train_path, dev_path, run_dir, init_from, budget_minutes, total_steps, batch_size, lr, threads, device, init_encoder
+    train_path,
+    dev_path,
+    run_dir,
+    init_from,
+    budget_minutes,
+    total_steps,
+    batch_size,
+    lr,
+    threads,
+    device,
+    init_encoder,
+    text_boundaries,
 ):
     """Train (or resume) the punctuation model; ships it to models/punctuator if it beats the shipped one."""
     _quiet_prefect(True)
@@ -544,6 +562,7 @@ def train_punctuator(
         lr=lr,
         threads=threads,
         device=device,
+        text_boundaries=text_boundaries,
     )
     click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
 

@@ -86,9 +86,17 @@ def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_p
     assert "segmentation" in scores
     meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
     assert meta["architecture"] == "punctuator.v1" and meta["metrics"]["chars"] > 0
+    # Trained with boundary tokens between paragraphs, so read with them: the folder says so.
+    assert meta["text_boundary_token"] == "[SEP]"
     from transformers import AutoModelForTokenClassification
 
+    from models.punctuator import Punctuator
+
     AutoModelForTokenClassification.from_pretrained(tmp_path / "shipped")
+    assert Punctuator.from_pretrained(tmp_path / "shipped", device="cpu").boundary_token == "[SEP]"
+    # The run's cached arrays hold boundary tokens; a resume that asks for none is refused, not mixed.
+    with pytest.raises(ValueError, match="text boundary token"):
+        train_punctuator(total_steps=7, text_boundaries=False, **kwargs)
 
 
 def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, tiny_punct, tmp_path):

@@ -157,3 +157,44 @@ def test_masked_positions_loss_equals_the_models_own_loss_and_gradient():
     sparse.backward()
     assert torch.allclose(sparse, full, atol=1e-5)
     assert all(torch.allclose(p.grad, g, atol=1e-5) for p, g in zip(model.parameters(), want, strict=True))
+
+
+def test_boundary_tokens_stand_between_training_paragraphs_and_carry_no_loss(punctuator):
+    from models.punctuator import IGNORED_LABEL, encode_labelled
+
+    texts = [extract_labels("子曰，學而時習之。"), extract_labels("有朋自遠方來。")]
+    sep = punctuator.encoder.vocab["[SEP]"]
+    ids, labels = encode_labelled(texts, punctuator.encoder, boundary_id=sep)
+    assert [i for i, x in enumerate(ids) if x == sep] == [0, 8, 15]
+    assert [i for i, x in enumerate(labels) if x == IGNORED_LABEL] == [0, 8, 15]
+    assert labels[2] == PUNCT_LABELS.index("，") and labels[7] == PUNCT_LABELS.index("。")
+    plain_ids, plain_labels = encode_labelled(texts, punctuator.encoder)
+    assert list(plain_ids) == [x for x in ids if x != sep] and IGNORED_LABEL not in plain_labels
+
+
+def test_a_folder_trained_with_boundaries_reads_each_text_between_them(punctuator, tmp_path):
+    import shutil
+
+    import numpy as np
+    import torch
+
+    from models.folder import update_metadata
+    from models.punctuator import Punctuator
+
+    folder = tmp_path / "punctuator"
+    shutil.copytree(DEFAULT_MODEL, folder)
+    update_metadata(folder, text_boundary_token="[SEP]")
+    bounded = Punctuator.from_pretrained(folder, device="cpu")
+    text = "學而時習之不亦說乎有朋自遠方來不亦樂乎"
+    sep = bounded.encoder.vocab["[SEP]"]
+    ids = np.concatenate(([sep], bounded.encoder.encode(text), [sep]))
+    with torch.inference_mode():
+        direct = bounded.model(input_ids=torch.from_numpy(ids[None].astype(np.int64))).logits[0, 1:-1].numpy()
+    (got,) = bounded.predict_logits([text])
+    assert got.shape == (len(text), len(PUNCT_LABELS))
+    np.testing.assert_allclose(got, direct, atol=1e-4)
+    # The boundaries change what the model sees: without them the logits differ.
+    assert not np.allclose(punctuator.predict_logits([text])[0], got, atol=1e-3)
+    assert bounded.predict_labels(["", "子"]) == [[], [bounded.predict_labels(["子"])[0][0]]]
+    with pytest.raises(ValueError, match="not in the vocabulary"):
+        Punctuator.from_pretrained(folder, device="cpu", boundary_token="[NOPE]")
