@@ -191,6 +191,24 @@ def calibrate_and_score(folder: Path, dev_path: Path, device: str, calibration_c
     return scores
 
 
+def cumulative_record(record: dict, prior: dict | None) -> dict:
+    """``record`` (a run's ``TrainState.record()``) with the steps, characters and hours of the model it continued
+    (``prior``, that folder's metadata) added, and the version that follows from them: a continued model's
+    version counts all its training, so it never goes below the version it came from."""
+    if not prior:
+        return record
+    out = dict(record)
+    for key in ("steps", "tokens", "train_seconds"):
+        out[key] = prior.get(key, 0) + record[key]
+    out["best_step"] = prior.get("steps", 0) + record["best_step"]
+    out["version"] = f"1.{out['best_step']}"
+    out["continued_from"] = (
+        f"{prior.get('version', '?')} (steps, characters and hours are cumulative; the curve is this run's,"
+        " its steps counted from 0)"
+    )
+    return out
+
+
 @task
 def evaluate_and_ship(
     best: Path,
@@ -200,10 +218,11 @@ def evaluate_and_ship(
     device: str,
     calibration_chars: int,
     cleaning: dict | None = None,
+    prior: dict | None = None,
 ) -> dict:
     """Calibrate and score the run's best model on the whole dev set; copy it to ``ship_to`` if it beats
     what is there."""
-    update_metadata(best, cleaning=cleaning or {}, **state.record())
+    update_metadata(best, cleaning=cleaning or {}, **cumulative_record(state.record(), prior))
     scores = calibrate_and_score(best, dev_path, device, calibration_chars)
     summary = (
         f"dev segmentation F1 {scores['segmentation']['f1']:.4f}, punctuation F1 {scores['punctuation']['f1']:.4f}"
@@ -323,4 +342,5 @@ def train_punctuator(
     )
     cleaning_file = data / "cleaning.json"
     cleaning = json.loads(cleaning_file.read_text(encoding="utf-8")) if cleaning_file.exists() else {}
-    return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, dev_eval_chars, cleaning)
+    prior = read_metadata(init_from) if init_from is not None else None
+    return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, dev_eval_chars, cleaning, prior)

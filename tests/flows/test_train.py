@@ -249,3 +249,14 @@ def test_entity_tagger_starts_from_the_translators_encoder(prefect_server, tiny_
     torch.testing.assert_close(
         tagger.bert.encoder.layer[0].output.dense.weight, encoder.bert.encoder.layer[0].output.dense.weight
     )
+
+
+def test_a_continued_punctuator_counts_all_its_training():
+    from flows.train_punctuator import cumulative_record
+
+    run = {"curve": [], "steps": 5200, "best_step": 5000, "tokens": 100, "train_seconds": 10.0}
+    assert cumulative_record(run, None) == run  # from scratch: the run is all there is
+    prior = {"version": "1.8370", "steps": 8370, "tokens": 900, "train_seconds": 90.0}
+    got = cumulative_record(run, prior)
+    assert (got["steps"], got["best_step"], got["tokens"], got["train_seconds"]) == (13570, 13370, 1000, 100.0)
+    assert got["version"] == "1.13370" and got["continued_from"].startswith("1.8370 ")
