@@ -209,6 +209,16 @@ def cumulative_record(record: dict, prior: dict | None) -> dict:
     return out
 
 
+def _prior_metadata(run_dir: Path, init_from: Path | None) -> dict | None:
+    """The metadata of the folder a run continues, kept in the run directory when the run starts, so a resume
+    that no longer names ``init_from`` still counts its training."""
+    kept = run_dir / "continued_from.json"
+    if init_from is not None and not kept.exists():
+        run_dir.mkdir(parents=True, exist_ok=True)
+        kept.write_text(json.dumps(read_metadata(init_from), ensure_ascii=False), encoding="utf-8")
+    return json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else None
+
+
 @task
 def evaluate_and_ship(
     best: Path,
@@ -271,6 +281,7 @@ def train_punctuator(
     if start_from is not None:
         check_model_folder(start_from)  # a clear error naming the folder, before any data work
     boundary_token = BOUNDARY_TOKEN if text_boundaries else None
+    prior = _prior_metadata(run_dir, init_from)
     data = prepare_data(train_path, run_dir, start_from, vocab_size, boundary_token)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     ids = np.load(data / "ids.npy", mmap_mode="r")
@@ -342,5 +353,4 @@ def train_punctuator(
     )
     cleaning_file = data / "cleaning.json"
     cleaning = json.loads(cleaning_file.read_text(encoding="utf-8")) if cleaning_file.exists() else {}
-    prior = read_metadata(init_from) if init_from is not None else None
     return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, dev_eval_chars, cleaning, prior)

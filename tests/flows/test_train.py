@@ -260,3 +260,16 @@ def test_a_continued_punctuator_counts_all_its_training():
     got = cumulative_record(run, prior)
     assert (got["steps"], got["best_step"], got["tokens"], got["train_seconds"]) == (13570, 13370, 1000, 100.0)
     assert got["version"] == "1.13370" and got["continued_from"].startswith("1.8370 ")
+
+
+def test_a_resumed_continuation_still_counts_the_model_it_came_from(tmp_path):
+    from flows.train_punctuator import _prior_metadata
+    from models.folder import update_metadata
+
+    start = tmp_path / "start"
+    start.mkdir()
+    update_metadata(start, version="1.8370", steps=8370)
+    assert _prior_metadata(tmp_path / "run", start)["steps"] == 8370
+    update_metadata(start, version="1.9000", steps=9000)  # the shipped folder moves on meanwhile
+    assert _prior_metadata(tmp_path / "run", None)["steps"] == 8370  # the resume, without --init-from
+    assert _prior_metadata(tmp_path / "scratch", None) is None
