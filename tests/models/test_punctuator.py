@@ -172,7 +172,12 @@ def test_boundary_tokens_stand_between_training_paragraphs_and_carry_no_loss(pun
     assert list(plain_ids) == [x for x in ids if x != sep] and IGNORED_LABEL not in plain_labels
 
 
-def test_a_folder_trained_with_boundaries_reads_each_text_between_them(punctuator, tmp_path):
+def test_the_shipped_punctuator_reads_texts_between_boundary_tokens(punctuator):
+    # It was trained with them (wenyuan.json: text_boundary_token); read without them, its text ends go wrong.
+    assert punctuator.boundary_token == "[SEP]" and punctuator.boundary_id is not None
+
+
+def test_a_folder_trained_with_boundaries_reads_each_text_between_them(tmp_path):
     import shutil
 
     import numpy as np
@@ -185,6 +190,7 @@ def test_a_folder_trained_with_boundaries_reads_each_text_between_them(punctuato
     shutil.copytree(DEFAULT_MODEL, folder)
     update_metadata(folder, text_boundary_token="[SEP]")
     bounded = Punctuator.from_pretrained(folder, device="cpu")
+    unbounded = Punctuator.from_pretrained(folder, device="cpu", boundary_token=None)
     text = "學而時習之不亦說乎有朋自遠方來不亦樂乎"
     sep = bounded.encoder.vocab["[SEP]"]
     ids = np.concatenate(([sep], bounded.encoder.encode(text), [sep]))
@@ -194,7 +200,7 @@ def test_a_folder_trained_with_boundaries_reads_each_text_between_them(punctuato
     assert got.shape == (len(text), len(PUNCT_LABELS))
     np.testing.assert_allclose(got, direct, atol=1e-4)
     # The boundaries change what the model sees: without them the logits differ.
-    assert not np.allclose(punctuator.predict_logits([text])[0], got, atol=1e-3)
+    assert not np.allclose(unbounded.predict_logits([text])[0], got, atol=1e-3)
     assert bounded.predict_labels(["", "子"]) == [[], [bounded.predict_labels(["子"])[0][0]]]
     with pytest.raises(ValueError, match="not in the vocabulary"):
         Punctuator.from_pretrained(folder, device="cpu", boundary_token="[NOPE]")
