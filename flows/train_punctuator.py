@@ -36,7 +36,7 @@ from models.punctuator import (
     evaluate_punctuator,
     window_batch,
 )
-from models.training import TrainConfig, TrainState, select_device, train
+from models.training import TrainConfig, TrainState, has_checkpoint, select_device, train
 
 log = logging.getLogger(__name__)
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "punctuator"
@@ -211,9 +211,10 @@ def cumulative_record(record: dict, prior: dict | None) -> dict:
 
 def _prior_metadata(run_dir: Path, init_from: Path | None) -> dict | None:
     """The metadata of the folder a run continues, kept in the run directory when the run starts, so a resume
-    that no longer names ``init_from`` still counts its training."""
+    that no longer names ``init_from`` still counts its training. A run that already has a checkpoint resumes
+    from it and ignores ``init_from``, so it is not recorded then."""
     kept = run_dir / "continued_from.json"
-    if init_from is not None and not kept.exists():
+    if init_from is not None and not kept.exists() and not has_checkpoint(run_dir):
         run_dir.mkdir(parents=True, exist_ok=True)
         kept.write_text(json.dumps(read_metadata(init_from), ensure_ascii=False), encoding="utf-8")
     return json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else None

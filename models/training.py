@@ -211,12 +211,17 @@ class Snapshots:
         return mean, [int(f.stem.split("_")[1]) for f in files]
 
 
+def has_checkpoint(run_dir: Path) -> bool:
+    """Whether ``run_dir`` holds a checkpoint a run resumes from (and so ignores where it would start)."""
+    return (Path(run_dir) / "last" / "state.json").exists()
+
+
 def load_checkpoint(run_dir: Path, model, optimizer, scheduler) -> TrainState | None:
     """Restore ``run_dir/last`` into the given objects; None when there is nothing to resume."""
     import torch
 
     last = run_dir / "last"
-    if not (last / "state.json").exists():
+    if not has_checkpoint(run_dir):
         return None
     blob = torch.load(last / "training_state.pt", map_location="cpu", weights_only=True)
     model.load_state_dict(blob["model"])

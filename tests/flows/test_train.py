@@ -273,3 +273,7 @@ def test_a_resumed_continuation_still_counts_the_model_it_came_from(tmp_path):
     update_metadata(start, version="1.9000", steps=9000)  # the shipped folder moves on meanwhile
     assert _prior_metadata(tmp_path / "run", None)["steps"] == 8370  # the resume, without --init-from
     assert _prior_metadata(tmp_path / "scratch", None) is None
+    # A scratch run resumed with --init-from resumes its checkpoint: it continues no folder.
+    (tmp_path / "scratch" / "last").mkdir(parents=True)
+    (tmp_path / "scratch" / "last" / "state.json").write_text("{}")
+    assert _prior_metadata(tmp_path / "scratch", start) is None
