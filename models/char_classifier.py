@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from models.folder import load_model_folder, read_metadata
+from wenyuan.errors import ModelLoadError
 
 
 @lru_cache(maxsize=1)
@@ -189,7 +190,10 @@ class CharClassifier:
             "window": meta.get("trained_window", TRAINED_WINDOW),
             "boundary_token": meta.get("text_boundary_token"),
         }
-        return cls(model, tokenizer, dev, **{**saved, **provenance, **kwargs})
+        try:
+            return cls(model, tokenizer, dev, **{**saved, **provenance, **kwargs})
+        except ValueError as exc:  # e.g. a boundary token its vocabulary lacks: name the folder
+            raise ModelLoadError(f"{folder}: {exc}") from exc
 
     def predict_logits(self, texts: list[str]) -> list[np.ndarray]:
         """Per-character label logits (characters x labels) for each text."""

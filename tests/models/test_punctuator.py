@@ -202,5 +202,8 @@ def test_a_folder_trained_with_boundaries_reads_each_text_between_them(tmp_path)
     # The boundaries change what the model sees: without them the logits differ.
     assert not np.allclose(unbounded.predict_logits([text])[0], got, atol=1e-3)
     assert bounded.predict_labels(["", "子"]) == [[], [bounded.predict_labels(["子"])[0][0]]]
-    with pytest.raises(ValueError, match="not in the vocabulary"):
-        Punctuator.from_pretrained(folder, device="cpu", boundary_token="[NOPE]")
+    from wenyuan.errors import ModelLoadError
+
+    update_metadata(folder, text_boundary_token="[NOPE]")
+    with pytest.raises(ModelLoadError, match=r"punctuator: text boundary token '\[NOPE\]' is not in the vocabulary"):
+        Punctuator.from_pretrained(folder, device="cpu")
