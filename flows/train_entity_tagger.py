@@ -36,7 +36,7 @@ from models.entity_tagger import (
 )
 from models.folder import read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import window_batch
-from models.training import TrainConfig, TrainState, select_device, train
+from models.training import TrainConfig, TrainState, continued_model, cumulative_record, select_device, train
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +90,7 @@ def _card(meta: dict) -> str:
     )
     trained_on = meta.get("trained_on", date.today().isoformat())
     window = meta.get("trained_window", TRAINED_WINDOW)
+    continued = f" Continued from {meta['continued_from']}." if meta.get("continued_from") else ""
     return f"""---
 license: mit
 language: lzh
@@ -115,7 +116,7 @@ rather than the lexicons.
 ## Training
 {meta["steps"]} steps, {meta["tokens"]:,} characters seen, {meta["train_seconds"] / 3600:.2f} h on {meta["device"]}
 ({trained_on}); the weights are those of step {meta.get("best_step", meta["steps"])}, the best on the
-hand-checked dev set (batches of 32 windows of {window} characters, the window it reads text in). Retrain or
+hand-checked dev set (batches of 32 windows of {window} characters, the window it reads text in).{continued} Retrain or
 continue with:
 
     wenyuan train-entity-tagger --train ../shared/corpora/cm_train.tsv.gz --budget-minutes 60
@@ -185,9 +186,10 @@ def score_tagger(folder: Path, device: str) -> dict:
 
 
 @task
-def evaluate_and_ship(best: Path, ship_to: Path, state: TrainState, device: str) -> dict:
-    """Score the run's best checkpoint; copy it to ``ship_to`` if its dev F1 beats what is there."""
-    update_metadata(best, **state.record())
+def evaluate_and_ship(best: Path, ship_to: Path, state: TrainState, device: str, prior: dict | None = None) -> dict:
+    """Score the run's best checkpoint; copy it to ``ship_to`` if its dev F1 beats what is there. ``prior``: the
+    metadata of the tagger the run continued, whose training its record then counts."""
+    update_metadata(best, **cumulative_record(state.record(), prior))
     metrics = score_tagger(best, device)
     summary = f"dev mean F1 {metrics['dev_mean_f1']:.4f}, held-out {metrics['heldout_mean_f1']:.4f}"
     ship_and_report(best, ship_to, "dev_mean_f1", summary, "entity-tagger-result")
@@ -227,6 +229,7 @@ def train_entity_tagger(
 
     run_dir, train_path = Path(run_dir), Path(train_path)
     init_from = as_encoder_folder(init_from, run_dir)
+    prior = continued_model(run_dir, init_from, ARCHITECTURE)  # only when it continues a tagger
     dev = select_device(device)
     data = prepare_silver(train_path, run_dir, init_from, every, limit)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
@@ -282,4 +285,4 @@ def train_entity_tagger(
         lr, total_steps, budget_minutes, checkpoint_minutes, eval_every_steps, threads, max_warmup=200
     )
     state = train(model, make_batch, evaluate, on_best, run_dir, cfg, metric="dev_f1", device=dev, on_eval=on_eval)
-    return evaluate_and_ship(best_dir, Path(ship_to), state, dev)
+    return evaluate_and_ship(best_dir, Path(ship_to), state, dev, prior)

@@ -36,7 +36,7 @@ from models.punctuator import (
     evaluate_punctuator,
     window_batch,
 )
-from models.training import TrainConfig, TrainState, has_checkpoint, select_device, train
+from models.training import TrainConfig, TrainState, continued_model, cumulative_record, select_device, train
 
 log = logging.getLogger(__name__)
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "punctuator"
@@ -191,35 +191,6 @@ def calibrate_and_score(folder: Path, dev_path: Path, device: str, calibration_c
     return scores
 
 
-def cumulative_record(record: dict, prior: dict | None) -> dict:
-    """``record`` (a run's ``TrainState.record()``) with the steps, characters and hours of the model it continued
-    (``prior``, that folder's metadata) added, and the version that follows from them: a continued model's
-    version counts all its training, so it never goes below the version it came from."""
-    if not prior:
-        return record
-    out = dict(record)
-    for key in ("steps", "tokens", "train_seconds"):
-        out[key] = prior.get(key, 0) + record[key]
-    out["best_step"] = prior.get("steps", 0) + record["best_step"]
-    out["version"] = f"1.{out['best_step']}"
-    out["continued_from"] = (
-        f"{prior.get('version', '?')} (steps, characters and hours are cumulative; the curve is this run's,"
-        " its steps counted from 0)"
-    )
-    return out
-
-
-def _prior_metadata(run_dir: Path, init_from: Path | None) -> dict | None:
-    """The metadata of the folder a run continues, kept in the run directory when the run starts, so a resume
-    that no longer names ``init_from`` still counts its training. A run that already has a checkpoint resumes
-    from it and ignores ``init_from``, so it is not recorded then."""
-    kept = run_dir / "continued_from.json"
-    if init_from is not None and not kept.exists() and not has_checkpoint(run_dir):
-        run_dir.mkdir(parents=True, exist_ok=True)
-        kept.write_text(json.dumps(read_metadata(init_from), ensure_ascii=False), encoding="utf-8")
-    return json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else None
-
-
 @task
 def evaluate_and_ship(
     best: Path,
@@ -282,7 +253,7 @@ def train_punctuator(
     if start_from is not None:
         check_model_folder(start_from)  # a clear error naming the folder, before any data work
     boundary_token = BOUNDARY_TOKEN if text_boundaries else None
-    prior = _prior_metadata(run_dir, init_from)
+    prior = continued_model(run_dir, init_from, ARCHITECTURE)
     data = prepare_data(train_path, run_dir, start_from, vocab_size, boundary_token)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     ids = np.load(data / "ids.npy", mmap_mode="r")

@@ -19,7 +19,7 @@ from prefect.artifacts import create_table_artifact
 from corpora.parallel import DropReport, iter_pairs
 from flows.shipping import ship_and_report
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
-from models.training import TrainConfig, TrainState, select_device, train
+from models.training import TrainConfig, TrainState, continued_model, select_device, train
 from models.translator import (
     ARCHITECTURE,
     Translator,
@@ -201,13 +201,15 @@ def train_translator(
     pad, eos = tokenizer.pad_token_id, tokenizer.eos_token_id
     # Batches the starting model has already trained on: a continued run picks the batch stream up there
     # (same tokenizer, same plan) instead of replaying the first passes over the same pairs.
-    seen = 0
+    # Read from the run directory, so a resume counts them whether or not it names init_from again.
+    prior = continued_model(run_dir, init_from, ARCHITECTURE)
+    seen = int(prior.get("batches_seen", prior.get("steps", 0))) if prior else 0
     if init_from is not None:
         model = AutoModelForSeq2SeqLM.from_pretrained(init_from, dtype=torch.float32)
-        init_meta = read_metadata(init_from)
-        arch = TranslatorArch(**init_meta.get("arch", asdict(arch)))
-        seen = int(init_meta.get("batches_seen", init_meta.get("steps", 0)))
+        arch = TranslatorArch(**read_metadata(init_from).get("arch", asdict(arch)))
     else:
+        if prior:  # the resume of a continuation: its checkpoint has the continued model's shape
+            arch = TranslatorArch(**prior.get("arch", asdict(arch)))
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=pad, eos_id=eos)
     cfg = TrainConfig.for_budget(
         lr, total_steps, budget_minutes, checkpoint_minutes, eval_every_steps, threads, max_warmup=1000

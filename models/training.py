@@ -216,6 +216,40 @@ def has_checkpoint(run_dir: Path) -> bool:
     return (Path(run_dir) / "last" / "state.json").exists()
 
 
+def continued_model(run_dir: Path, init_from: Path | None, architecture: str) -> dict[str, Any] | None:
+    """The metadata of the model a run continues: ``init_from`` when it is a model of ``architecture`` (not
+    another model whose encoder it starts from). It is kept in ``run_dir/continued_from.json`` when the run
+    starts, so a resume that no longer names ``init_from`` still counts that model's training; a run that
+    already has a checkpoint resumes from it and ignores ``init_from``, so nothing is recorded then."""
+    from models.folder import read_metadata
+
+    kept = Path(run_dir) / "continued_from.json"
+    if init_from is not None and not kept.exists() and not has_checkpoint(run_dir):
+        meta = read_metadata(init_from)
+        if meta.get("architecture") == architecture:
+            kept.parent.mkdir(parents=True, exist_ok=True)
+            kept.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    return json.loads(kept.read_text(encoding="utf-8")) if kept.exists() else None
+
+
+def cumulative_record(record: dict[str, Any], prior: dict[str, Any] | None) -> dict[str, Any]:
+    """``record`` (a run's :meth:`TrainState.record`) with the steps, tokens and hours of the model it
+    continued (``prior``, that folder's metadata) added, and the version that follows from them: a continued
+    model's version counts all its training, so it never goes below the version it came from."""
+    if not prior:
+        return record
+    out = dict(record)
+    for key in ("steps", "tokens", "train_seconds"):
+        out[key] = prior.get(key, 0) + record[key]
+    out["best_step"] = prior.get("steps", 0) + record["best_step"]
+    out["version"] = f"1.{out['best_step']}"
+    out["continued_from"] = (
+        f"{prior.get('version', '?')} (steps, characters and hours are cumulative; the curve is this run's,"
+        " its steps counted from 0)"
+    )
+    return out
+
+
 def load_checkpoint(run_dir: Path, model, optimizer, scheduler) -> TrainState | None:
     """Restore ``run_dir/last`` into the given objects; None when there is nothing to resume."""
     import torch

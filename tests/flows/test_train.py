@@ -195,6 +195,13 @@ def test_translator_training_resumes_and_ships_only_when_better(prefect_server, 
     last_step = best["steps"] if "averaged" in best else best["best_step"]
     assert best["batches_seen"] == seen + last_step
     assert best["version"] == f"1.{seen + last_step}"
+    # Resumed without naming the folder it continues, the run still counts that folder's batches.
+    onward.pop("arch")
+    train_translator(total_steps=3, **onward)
+    assert _state(tmp_path / "run2")["step"] == 3
+    best = json.loads((tmp_path / "run2" / "best" / "wenyuan.json").read_text())
+    last_step = best["steps"] if "averaged" in best else best["best_step"]
+    assert best["batches_seen"] == seen + last_step >= seen + 1
 
 
 def _tiny_tagger_config(folder, tmp_path, eval_every_steps: int) -> dict:
@@ -230,6 +237,14 @@ def test_entity_tagger_training_resumes_and_ships(prefect_server, tiny_parallel,
     meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
     assert meta["architecture"] == "entity-tagger.v1" and tagger.bias == meta["decoding"]["o_bias"]
     assert meta["silver"]["sentences"] == 400
+    assert "continued_from" not in meta  # it started from the punctuator's encoder
+    # Continuing the shipped tagger counts its training too, so the version never goes back.
+    onward = {**kwargs, "run_dir": tmp_path / "run2", "ship_to": tmp_path / "shipped2"}
+    train_entity_tagger(total_steps=2, init_from=tmp_path / "shipped", **onward)
+    best = json.loads((tmp_path / "run2" / "best" / "wenyuan.json").read_text())
+    assert best["steps"] == meta["steps"] + 2 and best["best_step"] > meta["steps"]
+    assert best["version"] == f"1.{best['best_step']}"
+    assert best["continued_from"].startswith(meta["version"] + " ")
 
 
 def test_entity_tagger_starts_from_the_translators_encoder(prefect_server, tiny_parallel, tmp_path):
@@ -251,8 +266,8 @@ def test_entity_tagger_starts_from_the_translators_encoder(prefect_server, tiny_
     )
 
 
-def test_a_continued_punctuator_counts_all_its_training():
-    from flows.train_punctuator import cumulative_record
+def test_a_continued_model_counts_all_its_training():
+    from models.training import cumulative_record
 
     run = {"curve": [], "steps": 5200, "best_step": 5000, "tokens": 100, "train_seconds": 10.0}
     assert cumulative_record(run, None) == run  # from scratch: the run is all there is
@@ -263,17 +278,20 @@ def test_a_continued_punctuator_counts_all_its_training():
 
 
 def test_a_resumed_continuation_still_counts_the_model_it_came_from(tmp_path):
-    from flows.train_punctuator import _prior_metadata
     from models.folder import update_metadata
+    from models.training import continued_model
 
     start = tmp_path / "start"
     start.mkdir()
-    update_metadata(start, version="1.8370", steps=8370)
-    assert _prior_metadata(tmp_path / "run", start)["steps"] == 8370
+    update_metadata(start, architecture="punctuator.v1", version="1.8370", steps=8370)
+    assert continued_model(tmp_path / "run", start, "punctuator.v1")["steps"] == 8370
     update_metadata(start, version="1.9000", steps=9000)  # the shipped folder moves on meanwhile
-    assert _prior_metadata(tmp_path / "run", None)["steps"] == 8370  # the resume, without --init-from
-    assert _prior_metadata(tmp_path / "scratch", None) is None
+    assert continued_model(tmp_path / "run", None, "punctuator.v1")["steps"] == 8370  # resumed, no --init-from
+    assert continued_model(tmp_path / "scratch", None, "punctuator.v1") is None
+    # A model of another kind is where an encoder comes from, not a model the run continues.
+    assert continued_model(tmp_path / "tagger", start, "entity-tagger.v1") is None
+    assert not (tmp_path / "tagger" / "continued_from.json").exists()
     # A scratch run resumed with --init-from resumes its checkpoint: it continues no folder.
     (tmp_path / "scratch" / "last").mkdir(parents=True)
     (tmp_path / "scratch" / "last" / "state.json").write_text("{}")
-    assert _prior_metadata(tmp_path / "scratch", start) is None
+    assert continued_model(tmp_path / "scratch", start, "punctuator.v1") is None
