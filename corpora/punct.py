@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -33,6 +34,26 @@ _DROPPED = set("《》〈〉「」『』“”‘’\"'（）()〔〕［］[]【
 def is_punctuation(ch: str) -> bool:
     """True for marks the punctuator predicts or strips from its input (not for page characters)."""
     return ch in _FOLD or ch in LABEL_TO_ID or ch in _DROPPED or ch.isspace()
+
+
+def _in_word(ch: str) -> bool:
+    """A letter or digit of an alphabetic script (Latin, Greek, Cyrillic, … and their full-width forms):
+    below the CJK blocks, so Han characters and 〇 are not."""
+    return ch.isalnum() and (ord(ch) < 0x2E80 or 0xFF10 <= ord(ch) <= 0xFF5A)
+
+
+def mark_may_follow(ch: str, nxt: str | None) -> bool:
+    """Whether an inserted mark may stand between ``ch`` and the character after it (``nxt``; None at the end).
+
+    Not before a combining mark, variation selector or joiner, which would lose its base character, and not
+    inside a run of letters or digits (a Latin word, an Arabic numeral): the model reads those as unknown
+    characters, and a mark there would split a word.
+    """
+    if nxt is None:
+        return True
+    if unicodedata.category(nxt) in {"Mn", "Mc", "Me", "Cf"}:
+        return False
+    return not (_in_word(ch) and _in_word(nxt))
 
 
 @dataclass(frozen=True)

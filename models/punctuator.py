@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation
+from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation, mark_may_follow
 from models.char_classifier import CharClassifier, CharEncoder, sweep_bias
 
 ARCHITECTURE = "punctuator.v1"
@@ -186,8 +186,14 @@ class Punctuator(CharClassifier):
     bias_key = "no_mark_bias"
 
     def predict_labels(self, texts: list[str]) -> list[list[str]]:
-        """One label per character of each (unpunctuated) text."""
-        return [self.decode(logits) for logits in self.predict_logits(texts)]
+        """One label per character of each (unpunctuated) text; none where a mark may not stand
+        (:func:`corpora.punct.mark_may_follow`: inside a Latin word or number, before a combining mark)."""
+        out = []
+        for text, logits in zip(texts, self.predict_logits(texts), strict=True):
+            labels = self.decode(logits)
+            allowed = (mark_may_follow(ch, text[i + 1] if i + 1 < len(text) else None) for i, ch in enumerate(text))
+            out.append([lab if ok else "O" for lab, ok in zip(labels, allowed, strict=True)])
+        return out
 
     def decode(self, logits: np.ndarray, bias: float | None = None) -> list[str]:
         """Labels from per-character logits (``predict_logits``), with the no-mark bias applied."""

@@ -15,6 +15,7 @@ from corpora.punct import (
     insert_labels,
     is_punctuation,
     iter_paragraphs,
+    mark_may_follow,
 )
 from tests.conftest import shared_file
 
@@ -109,3 +110,23 @@ def test_paragraphs_their_source_left_unpunctuated_are_left_out_of_training_data
     assert sum(len(lt.chars) for lt in unpunctuated) * 0.95 <= left_out <= 0.03 * sum(len(lt.chars) for lt in kept)
     assert not any(is_unpunctuated(lt) for lt in kept)
     assert len(list(iter_labelled(dev, skip_unpunctuated=False))) == len(kept) + dropped["unpunctuated paragraphs"]
+
+
+@pytest.mark.parametrize(
+    ("ch", "nxt", "allowed"),
+    [
+        ("之", "不", True),
+        ("之", None, True),
+        ("b", "c", False),  # inside a Latin word
+        ("7", "1", False),  # inside a number
+        ("ｂ", "ｃ", False),  # full-width letters too
+        ("3", "冊", True),  # a number then a Han character: a mark may stand between them
+        ("子", "\ufe00", False),  # before a variation selector
+        ("之", "\U000e0100", False),  # before an ideographic variation selector
+        ("e", "\u0301", False),  # before a combining accent
+        ("子", "\u200d", False),  # before a joiner
+        ("〇", "一", True),  # Han numerals are not a word run
+    ],
+)
+def test_marks_may_not_split_a_word_or_detach_a_combining_mark(ch, nxt, allowed):
+    assert mark_may_follow(ch, nxt) is allowed

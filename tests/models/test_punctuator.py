@@ -114,6 +114,25 @@ def test_punctuated_input_keeps_its_marks_and_odd_lines_pass(punctuator):
     assert out[0].endswith("？") and out[0].count("，") >= 1
 
 
+def test_no_mark_is_inserted_inside_a_latin_word_or_number_or_before_a_combining_mark(punctuator):
+    # Long alphanumeric runs, mixed with text the model punctuates, and variation selectors after Han characters.
+    lines = [
+        "學而時習之不亦說乎 Confucius Analects translated by James Legge 1861 有朋自遠方來不亦樂乎",
+        "子\ufe00曰學\U000e0100而時習之\U000e0100不亦說乎有朋自遠方來不亦樂乎人不知而不慍",
+        "abcdefghijklmnopqrstuvwxyz0123456789" * 8,
+    ]
+    out = punctuator.punctuate(lines)
+    for src, got in zip(lines, out, strict=True):
+        assert _strip_marks(got) == _strip_marks(src)
+        unspaced = got.replace(" ", "")  # the model reads the text without its spaces
+        for prev, mark, nxt in zip(unspaced, unspaced[1:], unspaced[2:], strict=False):
+            if mark in MARKS:
+                assert not (prev.isascii() and prev.isalnum() and nxt.isascii() and nxt.isalnum()), got
+                assert nxt not in "\ufe00\U000e0100", got
+    assert out[2] == lines[2]
+    assert any(c in MARKS for c in out[0]) and any(c in MARKS for c in out[1])  # the Chinese is still punctuated
+
+
 def test_masked_windows_hide_a_share_of_real_characters_and_repeat_per_step():
     import numpy as np
 
