@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from wenyuan.chars import is_alphabetic
 from wenyuan.errors import CorpusError
 
 #: Label set: "O" (no mark) and the seven marks that end or divide a clause.
@@ -36,12 +37,6 @@ def is_punctuation(ch: str) -> bool:
     return ch in _FOLD or ch in LABEL_TO_ID or ch in _DROPPED or ch.isspace()
 
 
-def _in_word(ch: str) -> bool:
-    """A letter or digit of an alphabetic script (Latin, Greek, Cyrillic, … and their full-width forms):
-    below the CJK blocks, so Han characters and 〇 are not."""
-    return ch.isalnum() and (ord(ch) < 0x2E80 or 0xFF10 <= ord(ch) <= 0xFF5A)
-
-
 def mark_may_follow(ch: str, nxt: str | None) -> bool:
     """Whether an inserted mark may stand between ``ch`` and the character after it (``nxt``; None at the end).
 
@@ -53,7 +48,7 @@ def mark_may_follow(ch: str, nxt: str | None) -> bool:
         return True
     if unicodedata.category(nxt) in {"Mn", "Mc", "Me", "Cf"}:
         return False
-    return not (_in_word(ch) and _in_word(nxt))
+    return not (is_alphabetic(ch) and is_alphabetic(nxt))
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ plain Hugging Face folder (``AutoModelForSeq2SeqLM``/``AutoTokenizer`` load it) 
 
 Inference guards a pipeline against the usual seq2seq failures: traditional input is converted to the
 model's simplified script with OpenCC, passages longer than the model was trained on are split at sentence
-punctuation and re-joined, output length is bounded by the input's, repeated n-grams are blocked, and
-characters the vocabulary lacks are copied through from the source instead of vanishing.
+punctuation and re-joined, output length is bounded by the input's, repeated n-grams are blocked,
+characters the vocabulary lacks are copied through from the source instead of vanishing, and what is not
+Chinese (Latin words, numbers, text with no Han character) is kept as written rather than "translated".
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ from typing import Any
 
 import numpy as np
 
+from wenyuan.chars import is_alphabetic, is_cjk
+
 ARCHITECTURE = "translator.v1"
 #: Sentence-final marks a long passage is split after, then clause marks if pieces are still too long.
 _SENTENCE_SPLIT = re.compile(r"(?<=[。！？；])")
 _CLAUSE_SPLIT = re.compile(r"(?<=[，、：])")
+#: What may stand inside a run of alphabetic words ("James Legge", "978-7-101") without ending it.
+_WORD_JOINERS = frozenset(" -.,:;'/&")
 
 
 @dataclass
@@ -123,6 +128,30 @@ def split_passage(text: str, max_chars: int) -> list[str]:
         else:
             merged.append(piece)
     return merged
+
+
+def foreign_segments(text: str) -> list[tuple[str, bool]]:
+    """Split ``text`` into ``(segment, translate)`` pieces that join back to it: runs of alphabetic words and
+    numbers (with the spaces and ASCII marks between them) and pieces with no Han character are kept as they
+    are (``translate`` False); the model, trained on Chinese only, would garble them."""
+    pieces: list[tuple[str, bool]] = []
+    chinese_from = i = 0
+    while i < len(text):
+        if not is_alphabetic(text[i]):
+            i += 1
+            continue
+        end = j = i + 1
+        while j < len(text) and (is_alphabetic(text[j]) or text[j] in _WORD_JOINERS):
+            j += 1
+            if is_alphabetic(text[j - 1]):
+                end = j
+        if chinese_from < i:
+            pieces.append((text[chinese_from:i], True))
+        pieces.append((text[i:end], False))
+        chinese_from = i = end
+    if chinese_from < len(text):
+        pieces.append((text[chinese_from:], True))
+    return [(seg, translate and any(is_cjk(c) for c in seg)) for seg, translate in pieces]
 
 
 def bound_length(text: str, limit: int) -> str:
@@ -306,22 +335,24 @@ class Translator:
 
     def translate(self, lines: list[str]) -> list[str]:
         """Translate each line (a sentence or passage); empty lines stay empty, order and count kept."""
-        pieces: list[tuple[int, str]] = []
+        # (line, text, translate?): a line's passages, and in them what is not Chinese, kept as written.
+        pieces: list[tuple[int, str, bool]] = []
         for i, line in enumerate(lines):
             text = line.strip()
             if not text:
                 continue
             if self.simplify:
                 text = to_model_script(text)
-            pieces.extend((i, p) for p in split_passage(text, self.max_source_chars))
-        order = sorted(range(len(pieces)), key=lambda k: len(pieces[k][1]))
-        translated = [""] * len(pieces)
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
+            for passage in split_passage(text, self.max_source_chars):
+                pieces.extend((i, seg, translate) for seg, translate in foreign_segments(passage))
+        todo = sorted((k for k, p in enumerate(pieces) if p[2]), key=lambda k: len(pieces[k][1]))
+        translated = [text for _, text, _ in pieces]
+        for start in range(0, len(todo), self.batch_size):
+            chunk = todo[start : start + self.batch_size]
             for k, text in zip(chunk, self._generate([pieces[k][1] for k in chunk]), strict=True):
                 translated[k] = text
         out = [""] * len(lines)
-        for (i, _), text in zip(pieces, translated, strict=True):
+        for (i, _, _), text in zip(pieces, translated, strict=True):
             out[i] += text
         return out
 

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from wenyuan.chars import is_cjk
 from wenyuan.document import Book, Char, Edit
 
 
@@ -76,10 +77,6 @@ def simplified_only_table() -> dict[str, str]:
         if "\t" in line:
             traditional.update(line.split("\t", 1)[1].split())
     return {k: v for k, v in _opencc_table("STCharacters.txt").items() if k not in traditional}
-
-
-def is_cjk(ch: str) -> bool:
-    return unicodedata.name(ch, "").startswith(("CJK UNIFIED IDEOGRAPH", "CJK COMPATIBILITY IDEOGRAPH"))
 
 
 def normalize_char(ch: str, cfg: CleanConfig) -> tuple[str, str] | None:

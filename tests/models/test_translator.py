@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpora.parallel import iter_pairs
-from models.translator import bound_length, restore_unknown, split_passage, to_model_script
+from models.translator import bound_length, foreign_segments, restore_unknown, split_passage, to_model_script
 from tasks.translate import DEFAULT_MODEL, load_translator
 from tests.conftest import shared_file
 
@@ -40,6 +40,26 @@ def test_traditional_input_is_converted_to_the_model_script():
     assert to_model_script("學而時習之，不亦說乎") == "学而时习之，不亦说乎"
 
 
+@given(st.text(alphabet=st.sampled_from(list("甲乙丙𠀀。，abZ09 -:ｂ")), max_size=200))
+def test_foreign_segments_rejoin_exactly_and_leave_no_latin_to_the_model(text):
+    segments = foreign_segments(text)
+    assert "".join(seg for seg, _ in segments) == text
+    for seg, translate in segments:
+        assert seg
+        if translate:  # what the model gets has a Han character and no letter or digit
+            assert any(c in "甲乙丙𠀀" for c in seg) and not any(c in "abZ09ｂ" for c in seg)
+
+
+def test_foreign_segments_keep_words_with_the_spaces_between_them():
+    assert foreign_segments("孔子曰 Confucius said: 學而") == [
+        ("孔子曰 ", True),
+        ("Confucius said", False),
+        (": 學而", True),
+    ]
+    assert foreign_segments("ISBN 978-7-101") == [("ISBN 978-7-101", False)]
+    assert foreign_segments("，。") == [("，。", False)]  # nothing Chinese to translate
+
+
 @pytest.fixture(scope="module")
 def translator():
     return load_translator(str(DEFAULT_MODEL), "cpu")
@@ -68,6 +88,13 @@ def test_lines_keep_count_and_order_and_output_is_bounded(translator):
     assert out[0] and out[3] and out[5]
     for src, got in zip(lines, out, strict=True):
         assert len(got) <= 2 * len(src.strip()) + 10 * (1 + len(src) // translator.max_source_chars)
+
+
+def test_what_is_not_chinese_is_kept_as_written(translator):
+    lines = ["abc 123 hello", "Analects, tr. James Legge (1861)", "子曰 Confucius said 學而時習之", "——"]
+    out = translator.translate(lines)
+    assert out[:2] == lines[:2] and out[3] == "——"
+    assert "Confucius said" in out[2] and out[2] != lines[2]  # the Chinese around it is translated
 
 
 def test_beats_copying_the_source_on_a_dev_slice(translator):
