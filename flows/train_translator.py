@@ -22,6 +22,7 @@ from models.folder import check_model_folder, read_metadata, save_fp16_folder, u
 from models.training import TrainConfig, TrainState, continued_model, select_device, train
 from models.translator import (
     ARCHITECTURE,
+    REPEAT_GUARD_NGRAM,
     Translator,
     TranslatorArch,
     build_model,
@@ -84,7 +85,8 @@ def _decoding(meta: dict) -> str:
         return ""
     text = (
         "\n\nThe pipeline and `wenyuan translate` decode with this folder's `generation_config.json`: beam search,\n"
-        f"{d['num_beams']} beams, length penalty {d['length_penalty']:g} (`--beams 1` for greedy).\n"
+        f"{d['num_beams']} beams, length penalty {d['length_penalty']:g} (`--beams 1` for greedy); no"
+        f" {d.get('no_repeat_ngram_size', 4)}-gram is generated twice.\n"
     )
     if "bleu" in d:
         speed = f"{d['sentences_per_s']:.1f} sentences/s"
@@ -152,7 +154,11 @@ def evaluate_and_ship(
 
     generation = GenerationConfig.from_pretrained(best)
     # The recommended decoding travels with the folder; its scores are measured apart (bench/RESULTS.md).
-    decoding = {"num_beams": generation.num_beams, "length_penalty": generation.length_penalty}
+    decoding = {
+        "num_beams": generation.num_beams,
+        "length_penalty": generation.length_penalty,
+        "no_repeat_ngram_size": generation.no_repeat_ngram_size or REPEAT_GUARD_NGRAM,
+    }
     meta = update_metadata(best, metrics=scores, cleaning=cleaning, decoding=decoding, **state.record())
     (best / "README.md").write_text(_card(meta), encoding="utf-8")
     summary = f"dev BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f} (copy-source BLEU {scores['copy_bleu']:.2f})"

@@ -112,8 +112,8 @@ def test_the_folders_beam_search_renders_fuller_and_better_than_greedy_on_a_dev_
     from models.translator import RECOMMENDED_DECODING, Translator
 
     # The pipeline's default is the folder's recommended decoding; beams=1 gives greedy.
-    recommended = (RECOMMENDED_DECODING["num_beams"], RECOMMENDED_DECODING["length_penalty"])
-    assert (translator.beams, translator.length_penalty) == recommended
+    recommended = tuple(RECOMMENDED_DECODING[k] for k in ("num_beams", "length_penalty", "no_repeat_ngram_size"))
+    assert (translator.beams, translator.length_penalty, translator.no_repeat_ngram) == recommended
     greedy = Translator(translator.model, translator.tokenizer, "cpu", beams=1)
     pairs = list(itertools.islice(iter_pairs(shared_file("corpora/cm_dev.tsv.gz")), 40))
     src, refs = [p.src for p in pairs], [[p.tgt for p in pairs]]
@@ -125,3 +125,14 @@ def test_the_folders_beam_search_renders_fuller_and_better_than_greedy_on_a_dev_
         for name, out in [("beam", beam_out), ("greedy", greedy_out)]
     }
     assert bleu["beam"] >= bleu["greedy"], bleu
+
+
+def test_a_folder_that_names_no_repetition_guard_still_decodes_with_one(translator):
+    from models.translator import REPEAT_GUARD_NGRAM, Translator
+
+    generation = translator.model.generation_config
+    named, generation.no_repeat_ngram_size = generation.no_repeat_ngram_size, 0
+    try:
+        assert Translator(translator.model, translator.tokenizer, "cpu").no_repeat_ngram == REPEAT_GUARD_NGRAM > 0
+    finally:
+        generation.no_repeat_ngram_size = named
