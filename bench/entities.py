@@ -63,6 +63,9 @@ def main() -> None:
     ap.add_argument("--hand", type=Path, nargs="+", default=list(HAND_SETS.values()))
     ap.add_argument("--tagger", type=Path, default=ROOT / "models" / "entity_tagger", help="Entity tagger folder.")
     args = ap.parse_args()
+    for path in [args.data, *args.hand]:
+        if not path.is_file():
+            ap.error(f"no such file: {path}")
     from tasks.annotate import load_entity_tagger
 
     tagger = load_entity_tagger(str(args.tagger), "cpu")
