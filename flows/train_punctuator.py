@@ -160,7 +160,8 @@ calibrated for segmentation F1 on the {decoding.get("calibrated_on", "dev set")}
 calibrate-punctuator`) and stored in `wenyuan.json`. Long texts are read in overlapping windows of
 {meta.get("trained_window", TRAINED_WINDOW)} characters, the length the model was trained on.{_boundary_line(meta)}
 No mark is put inside a run of letters or digits (a Latin word, a number), nor before a combining mark,
-variation selector or joiner, which would lose its base character (`corpora.punct.mark_may_follow`).
+variation selector or joiner, which would lose its base character (`corpora.punct.mark_may_follow`), nor
+anywhere in a text with no Han character.
 
 ## Dev metrics (`punct_dev.jsonl.gz`, {m["chars"]:,} characters)
 Segmentation F1 **{m["segmentation"]["f1"]:.3f}** (P {m["segmentation"]["precision"]:.3f},

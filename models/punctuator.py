@@ -12,6 +12,7 @@ import numpy as np
 
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation, mark_may_follow
 from models.char_classifier import CharClassifier, CharEncoder, sweep_bias
+from wenyuan.chars import is_cjk
 
 ARCHITECTURE = "punctuator.v1"
 #: A bare character encoder of the punctuator's shape (pre-trained, or taken from the translator).
@@ -187,9 +188,13 @@ class Punctuator(CharClassifier):
 
     def predict_labels(self, texts: list[str]) -> list[list[str]]:
         """One label per character of each (unpunctuated) text; none where a mark may not stand
-        (:func:`corpora.punct.mark_may_follow`: inside a Latin word or number, before a combining mark)."""
+        (:func:`corpora.punct.mark_may_follow`: inside a Latin word or number, before a combining mark), and
+        none in a text without a Han character (there is no classical Chinese to punctuate)."""
         out = []
         for text, logits in zip(texts, self.predict_logits(texts), strict=True):
+            if not any(is_cjk(ch) for ch in text):
+                out.append(["O"] * len(text))
+                continue
             labels = self.decode(logits)
             allowed = (mark_may_follow(ch, text[i + 1] if i + 1 < len(text) else None) for i, ch in enumerate(text))
             out.append([lab if ok else "O" for lab, ok in zip(labels, allowed, strict=True)])
