@@ -354,8 +354,10 @@ class Translator:
         translated = [text for _, text, _ in pieces]
         for start in range(0, len(todo), self.batch_size):
             chunk = todo[start : start + self.batch_size]
-            for k, text in zip(chunk, self._generate([pieces[k][1] for k in chunk]), strict=True):
-                translated[k] = text
+            for k, text in zip(chunk, self._generate([pieces[k][1].strip() for k in chunk]), strict=True):
+                # The spaces at a segment's edges (beside a kept Latin run) stay; the model would drop them.
+                seg = pieces[k][1]
+                translated[k] = seg[: len(seg) - len(seg.lstrip())] + text + seg[len(seg.rstrip()) :]
         out = [""] * len(lines)
         for (i, _, _), text in zip(pieces, translated, strict=True):
             out[i] += text
