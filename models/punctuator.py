@@ -12,7 +12,7 @@ import numpy as np
 
 from corpora.punct import LABEL_TO_ID, PUNCT_LABELS, extract_labels, is_punctuation, mark_may_follow
 from models.char_classifier import CharClassifier, CharEncoder, sweep_bias
-from wenyuan.chars import is_cjk
+from wenyuan.chars import has_cjk
 
 ARCHITECTURE = "punctuator.v1"
 #: A bare character encoder of the punctuator's shape (pre-trained, or taken from the translator).
@@ -192,7 +192,7 @@ class Punctuator(CharClassifier):
         none in a text without a Han character (there is no classical Chinese to punctuate)."""
         out = []
         for text, logits in zip(texts, self.predict_logits(texts), strict=True):
-            if not any(is_cjk(ch) for ch in text):
+            if not has_cjk(text):
                 out.append(["O"] * len(text))
                 continue
             labels = self.decode(logits)

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from wenyuan.chars import is_alphabetic, is_cjk
+from wenyuan.chars import has_cjk, is_alphabetic
 
 ARCHITECTURE = "translator.v1"
 #: Sentence-final marks a long passage is split after, then clause marks if pieces are still too long.
@@ -154,7 +154,7 @@ def foreign_segments(text: str) -> list[tuple[str, bool]]:
         chinese_from = i = end
     if chinese_from < len(text):
         pieces.append((text[chinese_from:], True))
-    return [(seg, translate and any(is_cjk(c) for c in seg)) for seg, translate in pieces]
+    return [(seg, translate and has_cjk(seg)) for seg, translate in pieces]
 
 
 def bound_length(text: str, limit: int) -> str:
