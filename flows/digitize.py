@@ -50,6 +50,7 @@ from tasks.tei import processing_change, validate_tei, write_tei_stream
 from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR
 from tasks.translate import load_translator, translate_book
 from wenyuan.book_store import BookStats, PageRef, SectionStore
+from wenyuan.code_identity import code_checksum
 from wenyuan.document import Book, BookMetadata, Page, Quarantined
 from wenyuan.errors import BadInputError, ManifestError
 from wenyuan.io import atomic_write_text, atomic_writer
@@ -120,9 +121,10 @@ def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None
 
 
 def settings_key(pre: PreprocessConfig, ocr: OcrConfig, engine_version: str) -> str:
-    """Hash of everything that changes a page's OCR result (the device does not)."""
+    """Hash of everything that changes a page's OCR result: settings, engine and our code (not the device)."""
     ocr_settings = {k: v for k, v in asdict(ocr).items() if k != "device"}
-    blob = json.dumps({"pre": asdict(pre), "ocr": ocr_settings, "engine": engine_version, "v": 1}, sort_keys=True)
+    code = code_checksum("tasks.preprocess", "tasks.ocr")
+    blob = json.dumps({"pre": asdict(pre), "ocr": ocr_settings, "engine": engine_version, "code": code}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
@@ -437,21 +439,25 @@ def digitize(
         quarantine(bad, book_dir)
 
         clean_cfg = CleanConfig()
+        clean_settings = json.dumps(asdict(clean_cfg), sort_keys=True, default=str)
         stages: list[tuple[str, Any, str]] = [
-            ("clean", partial(clean_task, cfg=clean_cfg), json.dumps(asdict(clean_cfg), sort_keys=True, default=str))
+            ("clean", partial(clean_task, cfg=clean_cfg), f"{clean_settings}#{code_checksum('tasks.clean')}")
         ]
-        # Each stage's identity is all that steers its output (weights, decoding settings, lexicons), so that a
-        # recalibrated or re-decoded model re-runs its stage and the stages after it, and nothing else.
+        # Each stage's identity is all that steers its output (weights, decoding settings, lexicons, its code),
+        # so that a recalibrated or re-decoded model re-runs its stage and the stages after it, and nothing else.
         if punctuate:
             punct = partial(punctuate_task, model_dir=punctuator_dir, device=device)
-            stages.append(("punctuate", punct, inference_checksum(punctuator_dir)))
+            punct_identity = f"{inference_checksum(punctuator_dir)}#{code_checksum('tasks.punctuate')}"
+            stages.append(("punctuate", punct, punct_identity))
             if annotate:
                 tag = partial(annotate_task, model_dir=tagger_dir, device=device)
                 tagger_identity = f"{inference_checksum(tagger_dir)}#{lexicons_checksum()}"
+                tagger_identity += f"#{code_checksum('tasks.annotate')}"
                 stages.append(("annotate", tag, f"{metadata.dynasty or ''}#{tagger_identity}"))
             if translate:
                 trans = partial(translate_task, model_dir=translator_dir, device=device)
-                stages.append(("translate", trans, inference_checksum(translator_dir)))
+                trans_identity = f"{inference_checksum(translator_dir)}#{code_checksum('tasks.translate')}"
+                stages.append(("translate", trans, trans_identity))
 
         def text_layers(section: Book, chunk: list[PageRef]) -> Book:
             """Clean, punctuate, annotate and translate one section (or take them from the cache), timed."""

@@ -24,6 +24,7 @@ from tasks.export_dc import book_to_oai_dc, dc_fields, fields_to_csv
 from tasks.export_iiif import book_to_iiif
 from tasks.export_lido import book_to_lido
 from tasks.tei_import import tei_to_book
+from wenyuan.code_identity import code_checksum
 from wenyuan.document import Book
 from wenyuan.errors import BadInputError
 from wenyuan.io import atomic_write_bytes, atomic_write_text
@@ -62,7 +63,8 @@ def _fingerprint(source: Path, base_json: Path | None, formats: list[str], cfg: 
     for f in (source, base_json):
         if f is not None:
             digest.update(f.read_bytes())
-    digest.update(json.dumps([wenyuan.__version__, sorted(formats), asdict(cfg)]).encode())
+    code = code_checksum("flows.export_catalog")  # the exporters it calls, so a fixed exporter re-exports
+    digest.update(json.dumps([wenyuan.__version__, code, sorted(formats), asdict(cfg)]).encode())
     return digest.hexdigest()
 
 
