@@ -190,14 +190,13 @@ class Punctuator(CharClassifier):
         """One label per character of each (unpunctuated) text; none where a mark may not stand
         (:func:`corpora.punct.mark_may_follow`: inside a Latin word or number, before a combining mark), and
         none in a text without a Han character (there is no classical Chinese to punctuate)."""
-        out = []
-        for text, logits in zip(texts, self.predict_logits(texts), strict=True):
-            if not has_cjk(text):
-                out.append(["O"] * len(text))
-                continue
+        out = [["O"] * len(text) for text in texts]
+        chinese = [i for i, text in enumerate(texts) if has_cjk(text)]  # the model reads only these
+        for i, logits in zip(chinese, self.predict_logits([texts[i] for i in chinese]), strict=True):
+            text = texts[i]
             labels = self.decode(logits)
-            allowed = (mark_may_follow(ch, text[i + 1] if i + 1 < len(text) else None) for i, ch in enumerate(text))
-            out.append([lab if ok else "O" for lab, ok in zip(labels, allowed, strict=True)])
+            allowed = (mark_may_follow(ch, text[k + 1] if k + 1 < len(text) else None) for k, ch in enumerate(text))
+            out[i] = [lab if ok else "O" for lab, ok in zip(labels, allowed, strict=True)]
         return out
 
     def decode(self, logits: np.ndarray, bias: float | None = None) -> list[str]:
