@@ -295,3 +295,15 @@ def test_a_resumed_continuation_still_counts_the_model_it_came_from(tmp_path):
     (tmp_path / "scratch" / "last").mkdir(parents=True)
     (tmp_path / "scratch" / "last" / "state.json").write_text("{}")
     assert continued_model(tmp_path / "scratch", start, "punctuator.v1") is None
+
+
+def test_translator_dev_subset_is_spread_over_the_whole_dev_file(tiny_parallel):
+    from corpora.parallel import iter_pairs
+    from flows.train_translator import _dev_pairs
+
+    train = tiny_parallel / "train.tsv"
+    every = [p.src for p in iter_pairs(train)]
+    src, tgt = _dev_pairs(train, 10)
+    assert len(src) == len(tgt) == 10
+    assert src[0] == every[0] and src[-1] == every[len(every) * 9 // 10]  # from the end too, not only the head
+    assert _dev_pairs(train, None)[0] == every
