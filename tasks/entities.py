@@ -222,7 +222,8 @@ def find_entities(
     ``extra`` adds entries (simplified entry -> (kind, method)) to the lexicon for this call, such as
     :func:`given_names` of the persons found earlier in the same book; the lexicon wins where both have one.
     ``tagged``: persons and places a learned tagger found in ``text`` (kind, start, end, confidence); they
-    fill what the lexicons and patterns left.
+    fill what the lexicons and patterns left, and a tagged person of two or more characters replaces the
+    parts of its name that they found alone (:func:`_yield_to_full_name`).
     """
     from models.char_classifier import to_model_script
 
@@ -261,8 +262,31 @@ def find_entities(
     for span in listed_with_persons(simple, spans):
         add(span)
     for kind, start, end, confidence in tagged or ():
-        add(Span(kind, start, end, "", "entity-tagger", confidence))
+        if kind == "person" and end - start < 2:
+            continue  # the tagger's one-character persons are names cut short (孟 of 孟頫: 頫 is rare)
+        tagger_span = Span(kind, start, end, "", "entity-tagger", confidence)
+        if kind == "person":
+            spans = _yield_to_full_name(spans, tagger_span, taken)
+        add(tagger_span)
     return join_office_prefixes(sorted(spans, key=lambda s: s.start), text, simple)
+
+
+def _yield_to_full_name(spans: list[Span], person: Span, taken: set[int]) -> list[Span]:
+    """``spans`` without the one that a tagged ``person`` shows to be the start of a longer name: a state that
+    is the name's surname (赵 of 赵延晖), or a two-character name of the lexicon that the tagger reads as a
+    surname and a two-character given name (杨仁 of 杨仁美). A name of three characters or more in the
+    lexicon is taken as whole (贾似道 never yields to 贾似道误). Nothing changes if the person overlaps
+    any other span. ``taken`` is updated to match."""
+    inside = [s for s in spans if s.start < person.end and person.start < s.end]
+    if len(inside) != 1:
+        return spans
+    part, length = inside[0], person.end - person.start
+    surname_state = part.method == "state-pattern" and part.end - part.start == 1 and length in (2, 3)
+    short_name = part.method == "person-lexicon" and part.end - part.start == 2 and length == 3
+    if part.start != person.start or part.end > person.end or not (surname_state or short_name):
+        return spans
+    taken.difference_update(range(part.start, part.end))
+    return [s for s in spans if s is not part]
 
 
 #: Words that qualify the office written right after them (检校 "acting", 检校太子少师): one title with it.

@@ -119,6 +119,32 @@ def test_offices_come_whole_from_the_mined_list_without_the_place_before_them():
     assert ("office", "歸德軍節度使") in spans
 
 
+def test_a_tagged_full_name_replaces_the_surname_or_short_name_the_rules_found_alone():
+    # Tagged spans as the learned tagger gives them: (kind, start, end, confidence).
+    def found(text: str, tagged: list) -> set:
+        return {(s.kind, s.text, s.method) for s in find_entities(text, None, tagged)}
+
+    # 趙 after an office is taken for the state 趙 by the rules; the tagger reads the person 趙延暉.
+    text = "節度使趙延暉盡禮奉迎"
+    assert ("place", "趙", "state-pattern") in found(text, [])
+    assert ("person", "趙延暉", "entity-tagger") in found(text, [("person", 3, 6, 0.7)])
+    assert not any(kind == "place" for kind, _, _ in found(text, [("person", 3, 6, 0.7)]))
+    # The lexicon knows 楊仁; the tagger reads 楊仁美, a surname and a two-character given name.
+    text = "于闐國王楊仁美遣使貢方物"
+    assert ("person", "楊仁", "person-lexicon") in found(text, [])
+    assert ("person", "楊仁美", "entity-tagger") in found(text, [("person", 4, 7, 0.7)])
+    # A three-character name of the lexicon is whole: a longer tagged span does not take it over.
+    assert found("帝論賈似道誤國", [("person", 2, 6, 0.9)]) == {("person", "賈似道", "person-lexicon")}
+    # Nor does a tagged name that would swallow a place the rules found.
+    rules_alone = found("于闐國王楊仁美", [])
+    assert found("于闐國王楊仁美", [("person", 0, 7, 0.9)]) == rules_alone
+
+
+def test_the_taggers_one_character_persons_are_dropped():
+    # 孟 of 孟頫 (頫 is rare): a name cut short, not a person.
+    assert find_entities("前史官楊載稱孟頫之才", None, [("person", 6, 7, 0.6)]) == []
+
+
 def test_legendary_figures_are_persons_from_the_hand_list():
     spans = [(s.kind, s.text, s.method) for s in find_entities("神農氏衰，蚩尤作亂，黃帝伐之")]
     assert {("person", "神農", "legend-lexicon"), ("person", "蚩尤", "legend-lexicon")} <= set(spans)
