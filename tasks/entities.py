@@ -36,6 +36,7 @@ METHODS = frozenset(
         "posthumous-pattern",
         "state-pattern",
         "suffix-pattern",
+        "unit-list-pattern",
         "speaker-pattern",
         "list-pattern",
         "name-propagation",
@@ -140,6 +141,30 @@ _POSTHUMOUS = re.compile(
     "|始皇帝?)"
 )
 _SPEAKER = re.compile("([\u4e00-\u9fff]{2})(?=对曰|曰|谓)")
+#: Places listed before their count and unit (博、冀二州; 随、郢、复等州; 荆、雍等七州; 山东、大名、东平三路):
+#: every item is a place. Items of one length only, as such lists are written, which also finds where the
+#: first one begins. Numbers are no places, nor are directions standing alone (东、西两路; 浙西 is one); leading
+#: items that end an office (大将军、梁、益二州) are no part of the list, and a list with an office in it
+#: (骠骑、司空二府) is no list of places.
+_LIST_CHAR = "[^\\W\\d_、等数一二三四五六七八九十百千万两]"
+_ONE_CHAR_ITEM = "[^\\W\\d_、等数一二三四五六七八九十百千万两东西南北中上下左右内外前后]"
+_UNIT_LISTS = [
+    re.compile(f"(?:{item}、)+{item}(?=(?:等[二三四五六七八九十两]?|[二三四五六七八九十两])[州郡县府路道])")
+    for item in (_ONE_CHAR_ITEM, _LIST_CHAR * 2)
+]
+
+
+#: Commissions written without their 使 (宣武军节度、汴宋等州观察使): titles, never places.
+_SHORT_COMMISSIONS = frozenset({"节度", "观察", "防御", "团练", "经略", "安抚", "招讨", "转运"})
+
+
+def _office_like(simple: str, start: int, end: int) -> bool:
+    """Whether ``simple[start:end]`` is a commission without its 使 or ends an office of the lexicon
+    (将军, or 军 of 大将军)."""
+    if simple[start:end] in _SHORT_COMMISSIONS:
+        return True
+    entries = lexicon()
+    return any(entries.get(simple[k:end], ("",))[0] == "office" for k in range(max(0, end - 8), end))
 
 
 def rule_spans(simple: str) -> list[Span]:
@@ -161,6 +186,16 @@ def rule_spans(simple: str) -> list[Span]:
         before = simple[m.start() - 1] if m.start() > 0 else ""
         if "\u4e00" <= before <= "\u9fff" and before not in DETERMINERS:
             spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
+    for pattern in _UNIT_LISTS:
+        for m in pattern.finditer(simple):
+            items, start = [], m.start()
+            for item in m.group().split("、"):
+                items.append((start, start + len(item)))
+                start += len(item) + 1
+            while items and _office_like(simple, *items[0]):
+                items.pop(0)
+            if len(items) >= 2 and not any(_office_like(simple, *item) for item in items):
+                spans += [Span("place", s, e, "", "unit-list-pattern") for s, e in items]
     for m in _SPEAKER.finditer(simple):
         if could_be_speaker(m.group(1)):
             spans.append(Span("person", m.start(1), m.end(1), "", "speaker-pattern"))

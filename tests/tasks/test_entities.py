@@ -100,6 +100,19 @@ def test_a_place_takes_the_administrative_unit_written_after_it():
     assert ("place", "順昌") not in spans
 
 
+def test_places_listed_before_their_count_and_unit_are_each_a_place():
+    def listed(text: str) -> list[str]:
+        return [s.text for s in find_entities(text) if s.method == "unit-list-pattern"]
+
+    assert listed("以博、冀二州為屬郡") == ["博", "冀"]
+    assert listed("犯隨、郢、復等州") == ["隨", "郢", "復"]
+    assert listed("督荊、湘等六州諸軍事") == ["荊", "湘"]
+    assert {"山東", "東平"} <= set(listed("領山東、大名、東平三路軍"))  # 大名 is in the lexicon already
+    assert listed("以大將軍、梁、益二州牧") == ["梁", "益"]  # 軍 ends an office, not a place
+    assert listed("東、西兩路") == [] and listed("錄尚書、三十州") == []
+    assert listed("辟驃騎、司空二府") == [] and listed("宣武軍節度、汴宋等州觀察使") == []
+
+
 def test_foreign_states_and_peoples_are_places_from_the_hand_list():
     spans = [(s.kind, s.text, s.method) for s in find_entities("是歲，吐蕃、回紇遣使來朝")]
     assert ("place", "吐蕃", "polity-lexicon") in spans and ("place", "回紇", "polity-lexicon") in spans
