@@ -154,17 +154,28 @@ _UNIT_LISTS = [
 ]
 
 
-#: Commissions written without their 使 (宣武军节度、汴宋等州观察使): titles, never places.
-_SHORT_COMMISSIONS = frozenset({"节度", "观察", "防御", "团练", "经略", "安抚", "招讨", "转运"})
+#: Commissions written without their 使 (宣武军节度、汴宋等州观察使) and 持节 (of 使持节): titles, never places.
+_SHORT_TITLES = frozenset({"节度", "观察", "防御", "团练", "经略", "安抚", "招讨", "转运", "持节"})
+_DIRECTIONS = frozenset("东西南北中上下左右内外前后")
 
 
-def _office_like(simple: str, start: int, end: int) -> bool:
-    """Whether ``simple[start:end]`` is a commission without its 使 or ends an office of the lexicon
-    (将军, or 军 of 大将军)."""
-    if simple[start:end] in _SHORT_COMMISSIONS:
+def _not_a_listed_place(simple: str, start: int, end: int) -> bool:
+    """Whether ``simple[start:end]`` is no place of a list: a title without its 使, an office of the lexicon
+    that ends there (将军, or 军 of 大将军), or directions only (西北、西南)."""
+    if simple[start:end] in _SHORT_TITLES or set(simple[start:end]) <= _DIRECTIONS:
         return True
     entries = lexicon()
     return any(entries.get(simple[k:end], ("",))[0] == "office" for k in range(max(0, end - 8), end))
+
+
+#: Verbs that govern a list of places (为梁、南秦二州刺史; 知浚、太康 …), never its first item.
+_LIST_VERBS = frozenset("为知领督取攻陷克犯赦以于至及与")
+
+
+def _verb_led(simple: str, start: int, end: int) -> bool:
+    """Whether a list item of two characters starts with a verb of :data:`_LIST_VERBS` and is no place of the
+    lexicon (the match took the verb before the list)."""
+    return end - start == 2 and simple[start] in _LIST_VERBS and lexicon().get(simple[start:end], ("",))[0] != "place"
 
 
 def rule_spans(simple: str) -> list[Span]:
@@ -192,9 +203,10 @@ def rule_spans(simple: str) -> list[Span]:
             for item in m.group().split("、"):
                 items.append((start, start + len(item)))
                 start += len(item) + 1
-            while items and _office_like(simple, *items[0]):
+            # The match may begin with the verb before the list (为梁、南秦, 知浚、太康、任丘 …).
+            while items and (_not_a_listed_place(simple, *items[0]) or _verb_led(simple, *items[0])):
                 items.pop(0)
-            if len(items) >= 2 and not any(_office_like(simple, *item) for item in items):
+            if len(items) >= 2 and not any(_not_a_listed_place(simple, *item) for item in items):
                 spans += [Span("place", s, e, "", "unit-list-pattern") for s, e in items]
     for m in _SPEAKER.finditer(simple):
         if could_be_speaker(m.group(1)):

@@ -111,6 +111,8 @@ def test_places_listed_before_their_count_and_unit_are_each_a_place():
     assert listed("以大將軍、梁、益二州牧") == ["梁", "益"]  # 軍 ends an office, not a place
     assert listed("東、西兩路") == [] and listed("錄尚書、三十州") == []
     assert listed("辟驃騎、司空二府") == [] and listed("宣武軍節度、汴宋等州觀察使") == []
+    assert listed("知浚、太康、任丘三縣") == ["太康", "任丘"]  # the match took the verb 知 with 浚
+    assert listed("分西北、西南二路") == [] and listed("使持節、會稽二郡") == []
 
 
 def test_foreign_states_and_peoples_are_places_from_the_hand_list():
