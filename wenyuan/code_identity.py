@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import importlib.util
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -19,6 +20,9 @@ import wenyuan
 #: The project's top-level packages; imports of anything else (the standard library, torch, prefect) do not
 #: count: their versions are pinned by the install, and the model folders are checksummed apart.
 PROJECT_PACKAGES = frozenset({"wenyuan", "tasks", "models", "corpora", "flows"})
+#: ``ast.parse`` is not thread-safe in CPython 3.11 (two threads parsing at once can raise "AST constructor
+#: recursion depth mismatch"), and the pages of a batch are processed in threads.
+_PARSE_LOCK = threading.Lock()
 
 
 def _source_file(module: str) -> Path | None:
@@ -41,7 +45,8 @@ def _imports(module: str, packages: frozenset[str]) -> tuple[str, ...]:
     path = _source_file(module)
     if path is None:
         return ()
-    tree = ast.parse(path.read_bytes(), filename=str(path))
+    with _PARSE_LOCK:
+        tree = ast.parse(path.read_bytes(), filename=str(path))
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
