@@ -146,36 +146,55 @@ _SPEAKER = re.compile("([\u4e00-\u9fff]{2})(?=对曰|曰|谓)")
 #: first one begins. Numbers are no places, nor are directions standing alone (东、西两路; 浙西 is one); leading
 #: items that end an office (大将军、梁、益二州) are no part of the list, and a list with an office in it
 #: (骠骑、司空二府) is no list of places.
-_LIST_CHAR = "[^\\W\\d_、等数一二三四五六七八九十百千万两]"
-_ONE_CHAR_ITEM = "[^\\W\\d_、等数一二三四五六七八九十百千万两东西南北中上下左右内外前后]"
+_DIRECTIONS = "东西南北中上下左右内外前后"
+_NUMERALS = "一二三四五六七八九十百千万两"
+_COUNT = "[二三四五六七八九十两]"
+_LIST_CHAR = f"[^\\W\\d_、等数{_NUMERALS}]"
+_ONE_CHAR_ITEM = f"[^\\W\\d_、等数{_NUMERALS}{_DIRECTIONS}]"
 _UNIT_LISTS = [
-    re.compile(f"(?:{item}、)+{item}(?=(?:等[二三四五六七八九十两]?|[二三四五六七八九十两])[州郡县府路道])")
+    re.compile(f"(?:{item}、)+{item}(?=(?:等{_COUNT}?|{_COUNT})[州郡县府路道])")
     for item in (_ONE_CHAR_ITEM, _LIST_CHAR * 2)
 ]
-
-
 #: Commissions written without their 使 (宣武军节度、汴宋等州观察使) and 持节 (of 使持节): titles, never places.
 _SHORT_TITLES = frozenset({"节度", "观察", "防御", "团练", "经略", "安抚", "招讨", "转运", "持节"})
-_DIRECTIONS = frozenset("东西南北中上下左右内外前后")
+#: Verbs that govern a list of places (为梁、南秦二州刺史; 知浚、太康 …), never its first item.
+_LIST_VERBS = frozenset("为知领督取攻陷克犯赦以于至及与")
+
+
+def _lexicon_kind(entry: str) -> str:
+    """The kind the lexicon gives ``entry`` (simplified), or "" when it has none."""
+    return lexicon().get(entry, ("",))[0]
 
 
 def _not_a_listed_place(simple: str, start: int, end: int) -> bool:
     """Whether ``simple[start:end]`` is no place of a list: a title without its 使, an office of the lexicon
     that ends there (将军, or 军 of 大将军), or directions only (西北、西南)."""
-    if simple[start:end] in _SHORT_TITLES or set(simple[start:end]) <= _DIRECTIONS:
+    if simple[start:end] in _SHORT_TITLES or set(simple[start:end]) <= set(_DIRECTIONS):
         return True
-    entries = lexicon()
-    return any(entries.get(simple[k:end], ("",))[0] == "office" for k in range(max(0, end - 8), end))
-
-
-#: Verbs that govern a list of places (为梁、南秦二州刺史; 知浚、太康 …), never its first item.
-_LIST_VERBS = frozenset("为知领督取攻陷克犯赦以于至及与")
+    return any(_lexicon_kind(simple[k:end]) == "office" for k in range(max(0, end - 8), end))
 
 
 def _verb_led(simple: str, start: int, end: int) -> bool:
     """Whether a list item of two characters starts with a verb of :data:`_LIST_VERBS` and is no place of the
     lexicon (the match took the verb before the list)."""
-    return end - start == 2 and simple[start] in _LIST_VERBS and lexicon().get(simple[start:end], ("",))[0] != "place"
+    return end - start == 2 and simple[start] in _LIST_VERBS and _lexicon_kind(simple[start:end]) != "place"
+
+
+def unit_list_spans(simple: str) -> list[Span]:
+    """The places of lists written before their count and unit (:data:`_UNIT_LISTS`)."""
+    spans = []
+    for pattern in _UNIT_LISTS:
+        for m in pattern.finditer(simple):
+            items, start = [], m.start()
+            for item in m.group().split("、"):
+                items.append((start, start + len(item)))
+                start += len(item) + 1
+            # The match may begin with the verb before the list (为梁、南秦, 知浚、太康、任丘 …).
+            while items and (_not_a_listed_place(simple, *items[0]) or _verb_led(simple, *items[0])):
+                items.pop(0)
+            if len(items) >= 2 and not any(_not_a_listed_place(simple, *item) for item in items):
+                spans += [Span("place", s, e, "", "unit-list-pattern") for s, e in items]
+    return spans
 
 
 def rule_spans(simple: str) -> list[Span]:
@@ -197,17 +216,7 @@ def rule_spans(simple: str) -> list[Span]:
         before = simple[m.start() - 1] if m.start() > 0 else ""
         if "\u4e00" <= before <= "\u9fff" and before not in DETERMINERS:
             spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
-    for pattern in _UNIT_LISTS:
-        for m in pattern.finditer(simple):
-            items, start = [], m.start()
-            for item in m.group().split("、"):
-                items.append((start, start + len(item)))
-                start += len(item) + 1
-            # The match may begin with the verb before the list (为梁、南秦, 知浚、太康、任丘 …).
-            while items and (_not_a_listed_place(simple, *items[0]) or _verb_led(simple, *items[0])):
-                items.pop(0)
-            if len(items) >= 2 and not any(_not_a_listed_place(simple, *item) for item in items):
-                spans += [Span("place", s, e, "", "unit-list-pattern") for s, e in items]
+    spans += unit_list_spans(simple)
     for m in _SPEAKER.finditer(simple):
         if could_be_speaker(m.group(1)):
             spans.append(Span("person", m.start(1), m.end(1), "", "speaker-pattern"))
