@@ -1,8 +1,9 @@
 """Lexicon and pattern entities: book titles (mined from the corpus's 《》 marks), official titles (mined from
 the objects of appointment verbs by ``corpora/mine_offices.py``, and a hand list), persons and places (mined
 by ``corpora/mine_names.py`` from biographical patterns, place suffixes and the names translators copy
-unchanged; foreign states and peoples, and legendary figures, from hand lists), and patterns for posthumous
-names, rulers and states. An office prefix (检校 "acting") is joined to the office written after it.
+unchanged; foreign states and peoples, historical regions, and legendary figures, from hand lists), and
+patterns for posthumous names, rulers and states. An office prefix (检校 "acting") is joined to the office
+written after it.
 
 Matching runs on a per-character simplified form of the text, so offsets stay those of the original. The
 courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) is applied first, so unseen
@@ -30,6 +31,7 @@ METHODS = frozenset(
         "person-lexicon",
         "place-lexicon",
         "polity-lexicon",
+        "region-lexicon",
         "legend-lexicon",
         "style-pattern",
         "ruler-pattern",
@@ -86,6 +88,7 @@ def lexicon() -> dict[str, tuple[str, str]]:
     """Simplified entry -> (kind, method)."""
     entries = {p: ("place", "place-lexicon") for p in read_lexicon("places.tsv", "place")}
     entries.update({p: ("place", "polity-lexicon") for p in read_lexicon("polities.tsv", "polity")})
+    entries.update({r: ("place", "region-lexicon") for r in read_lexicon("regions.tsv", "region")})
     entries.update({p: ("person", "person-lexicon") for p in read_lexicon("persons.tsv", "person")})
     entries.update({p: ("person", "legend-lexicon") for p in read_lexicon("legendary.tsv", "person")})
     entries.update({t: ("title", "title-lexicon") for t in read_lexicon("titles.tsv", "title")})
@@ -126,6 +129,14 @@ _STATE = re.compile(
 #: States listed together (韩、魏; 秦楚之兵): each is a place.
 _MAJOR_STATES = "[秦齐楚燕韩赵魏晋]"
 _STATE_LIST = re.compile(f"(?=({_STATE_CLASS})、({_STATE_CLASS})|({_MAJOR_STATES})({_MAJOR_STATES}))")
+#: The Jurchen state 金 as the Song, Yuan and Ming histories name it (金人犯…, 败金人于…, 金兵): 金 is also
+#: "gold" and "metal", and 金人 the bronze statues of the older books (铸金人十二, 祭天金人), so it counts only
+#: before 人, 兵, 军 or 营 after a verb of fighting or dealing (败金人于, 与金人战), or at the start of a clause
+#: before 兵, 军, 营, or 人 and a verb of war or of coming and going (金人犯…, 金人遣…).
+_JIN = re.compile(
+    "(?<=[伐攻入侵救围灭讨与事朝背助畏叛附归使败击及拒御降])金(?=[人兵军营])"
+    "|(?<![^，。；：！？])金(?=人[犯陷攻破围遣入渡退来归追侵掠据取复再大自遂果立闻既去]|[兵军营])"
+)
 
 #: Posthumous and temple names of a particular ruler (太宗, 汉武帝, 晋悼公, 韩义王, 文宣王): the characters
 #: each ending takes. 明王/明公 ("an enlightened king", "Your Excellency") and 圣王 are titles, so 明 and 圣 are
@@ -208,6 +219,7 @@ def rule_spans(simple: str) -> list[Span]:
         start = m.start(1) if m.group(1) else m.start(2)
         end = start + 2 if simple[start + 1 : start + 2] == "国" else start + 1  # 郑国 is the state, whole
         spans.append(Span("place", start, end, "", "state-pattern"))
+    spans += [Span("place", m.start(), m.end(), "", "state-pattern") for m in _JIN.finditer(simple)]
     for m in _STATE_LIST.finditer(simple):
         first = 1 if m.group(1) else 3
         spans.append(Span("place", m.start(first), m.start(first) + 1, "", "state-pattern"))

@@ -107,7 +107,7 @@ def test_places_listed_before_their_count_and_unit_are_each_a_place():
     assert listed("以博、冀二州為屬郡") == ["博", "冀"]
     assert listed("犯隨、郢、復等州") == ["隨", "郢", "復"]
     assert listed("督荊、湘等六州諸軍事") == ["荊", "湘"]
-    assert {"山東", "東平"} <= set(listed("領山東、大名、東平三路軍"))  # 大名 is in the lexicon already
+    assert listed("領山東、大名、東平三路軍") == ["東平"]  # 山東 and 大名 are in the lexicons already
     assert listed("以大將軍、梁、益二州牧") == ["梁", "益"]  # 軍 ends an office, not a place
     assert listed("東、西兩路") == [] and listed("錄尚書、三十州") == []
     assert listed("辟驃騎、司空二府") == [] and listed("宣武軍節度、汴宋等州觀察使") == []
@@ -118,6 +118,21 @@ def test_places_listed_before_their_count_and_unit_are_each_a_place():
 def test_foreign_states_and_peoples_are_places_from_the_hand_list():
     spans = [(s.kind, s.text, s.method) for s in find_entities("是歲，吐蕃、回紇遣使來朝")]
     assert ("place", "吐蕃", "polity-lexicon") in spans and ("place", "回紇", "polity-lexicon") in spans
+
+
+def test_historical_regions_are_places_from_the_hand_list():
+    spans = [(s.kind, s.text, s.method) for s in find_entities("金人攻江西者，致兩淮侵擾")]
+    assert ("place", "江西", "region-lexicon") in spans and ("place", "兩淮", "region-lexicon") in spans
+
+
+def test_the_jurchen_state_is_a_place_only_where_jin_cannot_be_gold_or_a_statue():
+    def jin(text: str) -> list[int]:
+        return [s.start for s in find_entities(text) if s.kind == "place" and s.text == "金"]
+
+    assert jin("金人陷相州") == [0] and jin("靖康末，金人入侵") == [4]
+    assert jin("敗金人於盱眙") == [1] and jin("金兵已迫") == [0]
+    assert jin("銷鋒鍉鑄以為金人十二") == [] and jin("收休屠祭天金人") == []
+    assert jin("乃一金人，仆於草間") == [] and jin("賜金帛無算") == [] and jin("罰以金軍") == []
 
 
 def test_the_corpus_variant_of_a_surname_is_matched_in_its_usual_form():
