@@ -84,7 +84,7 @@ SURNAMES_2 = {
     "叱干",
 }
 #: Characters that never end a name before a speech verb (王曰 is "the king said").
-_NOT_NAME_END = set(
+NOT_NAME_END = set(
     "王公侯伯帝后君臣人者之曰也乃则而又亦皆不所其于以为与及使因遂即今吏兵军相将守令卒众官对问笑答谓言叹怒喜告复"
 )
 #: Common words that begin with a surname character and stand before 曰 (左右曰 "the attendants said").
@@ -140,7 +140,7 @@ def given_name(name: str) -> str | None:
 def could_be_speaker(name: str) -> bool:
     """``name`` standing before 曰/谓 may be a person's name: it begins with a surname, is not a common
     word, and does not end in a title or function word (齐王曰 is "the king of Qi said")."""
-    return has_surname(name) and name[-1] not in _NOT_NAME_END and name not in _NOT_NAMES
+    return has_surname(name) and name[-1] not in NOT_NAME_END and name not in _NOT_NAMES
 
 
 def mine(path: Path, min_speaker: int = 5) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:

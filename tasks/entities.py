@@ -6,8 +6,9 @@ patterns for posthumous names, rulers and states. An office prefix (检校 "acti
 written after it.
 
 Matching runs on a per-character simplified form of the text, so offsets stay those of the original. The
-courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) is applied first, so unseen
-people in biographies are found too; lexicon matches fill the rest, longest entry first at each position. A
+courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) and the citation pattern (an
+author before a cited work's title and 曰) are applied first, so unseen people in biographies and commentaries
+are found too; lexicon matches fill the rest, longest entry first at each position. A
 place takes the administrative unit written right after it (顺昌 + 府).
 """
 
@@ -40,6 +41,7 @@ METHODS = frozenset(
         "suffix-pattern",
         "unit-list-pattern",
         "speaker-pattern",
+        "citation-pattern",
         "list-pattern",
         "name-propagation",
         "entity-tagger",
@@ -113,6 +115,31 @@ def style_pattern(simple: str) -> list[Span]:
         if k is not None:
             spans.append(Span("person", m.start(1) + k, m.end(1), "", "style-pattern"))
             spans.append(Span("person", m.start(2), m.end(2), "", "style-pattern"))
+    return spans
+
+
+#: An author cited before a work's title and 曰 or 云 (扬雄《校猎》云, 司马彪《郡国志》曰). The match may take the
+#: characters before the name (故徐广, 晋郭太仪) and a verb after it (崔瑗作《草书势》曰, 郑注《仪礼》云).
+_CITATION = re.compile("([\u4e00-\u9fff]{2,4})(?=《[^》]{1,15}》[云曰])")
+_CITING_VERBS = "作引注撰著述叙按"
+
+
+def citation_pattern(simple: str) -> list[Span]:
+    """Authors cited by the title of a work (:data:`_CITATION`): the first tail of the match that begins with
+    a surname, has a given name of one or two characters with no verb or function word in it (晋又改《昭武舞》曰
+    is none), and could be a name (not 梁帝, "the Liang emperor")."""
+    from corpora.mine_names import NOT_NAME_END, could_be_speaker, given_name
+
+    spans = []
+    for m in _CITATION.finditer(simple):
+        name = m.group(1).rstrip(_CITING_VERBS)
+        for k in range(len(name) - 1):
+            given = given_name(name[k:])
+            if given is None or not 1 <= len(given) <= 2 or set(given) & (NOT_NAME_END | set(_CITING_VERBS)):
+                continue
+            if could_be_speaker(name[k:]):
+                spans.append(Span("person", m.start(1) + k, m.start(1) + len(name), "", "citation-pattern"))
+                break
     return spans
 
 
@@ -229,6 +256,7 @@ def rule_spans(simple: str) -> list[Span]:
         if "\u4e00" <= before <= "\u9fff" and before not in DETERMINERS:
             spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
     spans += unit_list_spans(simple)
+    spans += citation_pattern(simple)
     for m in _SPEAKER.finditer(simple):
         if could_be_speaker(m.group(1)):
             spans.append(Span("person", m.start(1), m.end(1), "", "speaker-pattern"))
@@ -280,6 +308,9 @@ def _unit_follows(simple: str, end: int) -> bool:
     return end < len(simple) and simple[end] in ADMIN_UNITS and simple[end - 1] not in ADMIN_UNITS
 
 
+_TITLE_MARKS = re.compile("《[^《》]*》")
+
+
 def find_entities(
     text: str,
     extra: dict[str, tuple[str, str]] | None = None,
@@ -298,10 +329,14 @@ def find_entities(
     simple = name_form("".join(to_model_script(c) for c in text))
     taken: set[int] = set()
     spans: list[Span] = []
+    # A name inside a title's marks is part of the title (《成宗实录》, 《西京》赋), no person or place of its own.
+    in_titles = {i for m in _TITLE_MARKS.finditer(simple) for i in range(m.start() + 1, m.end() - 1)}
 
     def add(span: Span) -> bool:
         start, end = span.start, span.end
         if taken.intersection(range(start, end)):
+            return False
+        if span.kind in ("person", "place") and in_titles.intersection(range(start, end)):
             return False
         if span.kind == "place" and _unit_follows(simple, end) and end not in taken:
             end += 1  # 德安 + 府: the unit belongs to the place's name
@@ -310,8 +345,8 @@ def find_entities(
         return True
 
     rules = rule_spans(simple)
-    for span in rules:  # the courtesy-name pattern is the surest evidence there is
-        if span.method == "style-pattern":
+    for span in rules:  # a courtesy name or a cited work marks where a name ends: the surest evidence there is
+        if span.method in ("style-pattern", "citation-pattern"):
             add(span)
     entries, extra = lexicon(), extra or {}
     lengths = sorted({len(k) for k in entries} | {len(k) for k in extra}, reverse=True)

@@ -135,6 +135,24 @@ def test_the_jurchen_state_is_a_place_only_where_jin_cannot_be_gold_or_a_statue(
     assert jin("乃一金人，仆於草間") == [] and jin("賜金帛無算") == [] and jin("罰以金軍") == []
 
 
+def test_an_author_cited_by_a_works_title_is_a_person():
+    def cited(text: str) -> list[str]:
+        return [s.text for s in find_entities(text) if s.kind == "person"]
+
+    assert cited("庾仲雍《江水記》曰：若城至") == ["庾仲雍"]
+    assert cited("晉郭太儀《果賦》云") == ["郭太儀"]  # not 晉郭太儀 (too long a given name), nor 郭太 of the lexicon
+    assert cited("崔瑗作《草書勢》曰") == ["崔瑗"] and cited("韓嬰敘《詩》云") == ["韓嬰"]
+    assert cited("鄭注《儀禮》云") == [] and cited("余按《國語》曰") == [] and cited("晉又改《昭武舞》曰") == []
+    assert cited("梁帝《金樓子》云") == [] and cited("庾仲雍《江水記》") == []
+
+
+def test_names_inside_a_titles_marks_are_part_of_the_title():
+    spans = [(s.kind, s.text) for s in find_entities("至大元年，修《成宗實錄》。")]
+    assert not any(kind == "person" for kind, _ in spans)
+    assert ("place", "西京") not in [(s.kind, s.text) for s in find_entities("張衡《西京》云：日月於是乎出入")]
+    assert ("person", "成宗") in [(s.kind, s.text) for s in find_entities("成宗即位，召為翰林學士")]
+
+
 def test_the_corpus_variant_of_a_surname_is_matched_in_its_usual_form():
     # The corpora write 硃 for the surname 朱 (硃全忠); the lexicon holds 朱全忠, the span keeps the page's text.
     spans = [(s.kind, s.text) for s in find_entities("硃全忠遣使來朝，加檢校太尉")]
