@@ -278,6 +278,12 @@ def _era_mention() -> re.Pattern:
     return re.compile(rf"(?<![^，。；：！？、,.;:!?「『（(\s]){_era_head()}(?:初|中|末|時|时)(?=[，,])")
 
 
+def era_mentions(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names an era without a year (靖康末，…): the era and the 初/中/末/时 after it, as
+    (start, end) offsets; a ruler or dynasty before the era is left out (高宗 of 高宗建炎初 is a person)."""
+    return [(m.start("era"), m.end()) for m in _era_mention().finditer(text)]
+
+
 def _dynasty_names() -> set[str]:
     """One-character conventional dynasty names (汉, 唐, 宋) from ``corpora/lexicons/dynasties.tsv``."""
     with open(DILA.parent / "dynasties.tsv", encoding="utf-8") as fh:

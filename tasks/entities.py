@@ -325,18 +325,21 @@ def find_entities(
     parts of its name that they found alone (:func:`_yield_to_full_name`).
     """
     from models.char_classifier import to_model_script
+    from tasks.dates import era_mentions
 
     simple = name_form("".join(to_model_script(c) for c in text))
     taken: set[int] = set()
     spans: list[Span] = []
-    # A name inside a title's marks is part of the title (《成宗实录》, 《西京》赋), no person or place of its own.
-    in_titles = {i for m in _TITLE_MARKS.finditer(simple) for i in range(m.start() + 1, m.end() - 1)}
+    # A name inside a title's marks is part of the title (《成宗实录》, 《西京》赋), no person or place of its own;
+    # nor is one inside an era named without a year (康末 of 靖康末, mined from translations that copy it).
+    not_names = {i for m in _TITLE_MARKS.finditer(simple) for i in range(m.start() + 1, m.end() - 1)}
+    not_names.update(i for start, end in era_mentions(text) for i in range(start, end))
 
     def add(span: Span) -> bool:
         start, end = span.start, span.end
         if taken.intersection(range(start, end)):
             return False
-        if span.kind in ("person", "place") and in_titles.intersection(range(start, end)):
+        if span.kind in ("person", "place") and not_names.intersection(range(start, end)):
             return False
         if span.kind == "place" and _unit_follows(simple, end) and end not in taken:
             end += 1  # 德安 + 府: the unit belongs to the place's name

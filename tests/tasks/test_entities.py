@@ -153,6 +153,12 @@ def test_names_inside_a_titles_marks_are_part_of_the_title():
     assert ("person", "成宗") in [(s.kind, s.text) for s in find_entities("成宗即位，召為翰林學士")]
 
 
+def test_no_name_is_read_inside_an_era_named_without_a_year():
+    assert [s.text for s in find_entities("靖康末，金人入侵")] == ["金"]  # not 康末 of the mined lexicon
+    assert ("person", "高宗") in [(s.kind, s.text) for s in find_entities("宋高宗建炎初，遣使")]
+    assert ("place", "長安") in [(s.kind, s.text) for s in find_entities("居長安中，")]  # no era: 长安 the city
+
+
 def test_the_corpus_variant_of_a_surname_is_matched_in_its_usual_form():
     # The corpora write 硃 for the surname 朱 (硃全忠); the lexicon holds 朱全忠, the span keeps the page's text.
     spans = [(s.kind, s.text) for s in find_entities("硃全忠遣使來朝，加檢校太尉")]
