@@ -8,8 +8,9 @@ written after it.
 Matching runs on a per-character simplified form of the text, so offsets stay those of the original. The
 courtesy-name pattern (X字Y: a surname-initial name, 字, a two-character style) and the citation pattern (an
 author before a cited work's title and 曰) are applied first, so unseen people in biographies and commentaries
-are found too; lexicon matches fill the rest, longest entry first at each position. A
-place takes the administrative unit written right after it (顺昌 + 府).
+are found too; lexicon matches fill the rest, longest entry first at each position. A place takes the
+administrative unit written right after it (顺昌 + 府). No person or place is read inside a title's 《》 or an
+era named without a year.
 """
 
 from __future__ import annotations
