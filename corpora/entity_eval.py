@@ -36,6 +36,27 @@ def read_hand_set(path: str | Path) -> list[tuple[str, Spans]]:
     return out
 
 
+def chapter_texts(path: str | Path, corpus: str | Path) -> list[list[str]]:
+    """For each sentence of a hand-checked file, the sources of its whole chapter in ``corpus`` (the
+    ``cm_dev.tsv.gz`` its ``row`` numbers, counted from 0 after the header), itself included: the document
+    the annotate stage would read it in. A row whose text is not the corpus's at that number is an error."""
+    import csv
+    import gzip
+
+    with gzip.open(corpus, "rt", encoding="utf-8", newline="") as fh:
+        rows = list(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+    chapters: dict[tuple[str, str], list[str]] = {}
+    for row in rows:
+        chapters.setdefault((row[0], row[1]), []).append(row[2])
+    out = []
+    for n, entry in enumerate(read_jsonl(path), 1):
+        row = rows[entry["row"]] if 0 <= entry["row"] < len(rows) else None
+        if row is None or row[2] != entry["text"]:
+            raise CorpusError(f"{path}:{n}: row {entry['row']} of {corpus} is not this sentence")
+        out.append(chapters[(row[0], row[1])])
+    return out
+
+
 def score_spans(
     pairs: Iterable[tuple[str, Spans, Spans]], kinds: tuple[str, ...] = ("person", "place")
 ) -> dict[str, dict]:

@@ -142,13 +142,16 @@ what the rules leave). `heldout` was not used for training, checkpoint choice or
 """
 
 
-def with_rules(text: str, spans: list[TaggedSpan]) -> set[tuple[str, int, int]]:
-    """Persons and places as the annotator finds them: lexicons and patterns, the tagger filling the rest
-    (each hand-checked sentence alone: they are unrelated samples)."""
+def with_rules(
+    text: str, spans: list[TaggedSpan], extra: dict[str, tuple[str, str]] | None = None
+) -> set[tuple[str, int, int]]:
+    """Persons and places as the annotator finds them: lexicons and patterns, the tagger filling the rest.
+    ``extra``: the given names of the sentence's document (:func:`tasks.annotate.document_given_names`); without
+    it each hand-checked sentence is read alone, as training and calibration read them."""
     from tasks.entities import find_entities
 
     tagged = [(s.kind, s.start, s.end, s.confidence) for s in spans]
-    return {(s.kind, s.start, s.end) for s in find_entities(text, None, tagged)}
+    return {(s.kind, s.start, s.end) for s in find_entities(text, extra, tagged)}
 
 
 #: What the scores compare: the annotator without the tagger, the tagger alone, and the two together.
