@@ -14,7 +14,6 @@ chapter before it, a held-out candidate within its whole paragraph.
 
 from __future__ import annotations
 
-import csv
 import gzip
 import itertools
 import json
@@ -22,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpora.entity_eval import read_jsonl
+from corpora.entity_eval import cm_rows, read_jsonl
 from wenyuan.errors import CorpusError
 
 EVAL = Path(__file__).resolve().parent / "eval"
@@ -73,21 +72,12 @@ def _overlaps(a: Dated, b: Dated) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def _cm_rows(path: Path) -> list[list[str]]:
-    """Raw rows of a ``cm_*.tsv.gz`` file (book, chapter, src, tgt), header excluded, none dropped: the
-    hand-checked rows are numbered in this order."""
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
-        next(reader)
-        return list(reader)
-
-
 def dev_units(find: FindInSequence, hand: Path, corpus: Path) -> list[tuple[list[Dated], list[Dated]]]:
     """``(gold, found)`` per hand-checked row of ``dates_dev``, each chapter of ``corpus`` (``cm_dev``) read
     in order so bare years see the era named before them."""
     try:
         wanted = {row["row"]: [_dated(d) for d in row["dates"]] for row in read_jsonl(hand)}
-        rows = _cm_rows(corpus)
+        rows = cm_rows(corpus)
     except (KeyError, TypeError) as exc:
         raise CorpusError(f"{hand}: not a hand-checked date row ({exc})") from exc
     found: dict[int, list[Dated]] = {}

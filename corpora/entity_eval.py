@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -36,15 +38,20 @@ def read_hand_set(path: str | Path) -> list[tuple[str, Spans]]:
     return out
 
 
+def cm_rows(path: str | Path) -> list[list[str]]:
+    """Raw rows of a ``cm_*.tsv.gz`` file (book, chapter, src, tgt), header excluded, none dropped: the
+    hand-checked rows are numbered in this order."""
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        reader = csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+        next(reader)
+        return list(reader)
+
+
 def chapter_texts(path: str | Path, corpus: str | Path) -> list[list[str]]:
     """For each sentence of a hand-checked file, the sources of its whole chapter in ``corpus`` (the
-    ``cm_dev.tsv.gz`` its ``row`` numbers, counted from 0 after the header), itself included: the document
-    the annotate stage would read it in. A row whose text is not the corpus's at that number is an error."""
-    import csv
-    import gzip
-
-    with gzip.open(corpus, "rt", encoding="utf-8", newline="") as fh:
-        rows = list(csv.reader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+    ``cm_dev.tsv.gz`` its ``row`` numbers, see :func:`cm_rows`), itself included: the document the annotate
+    stage would read it in. A row whose text is not the corpus's at that number is an error."""
+    rows = cm_rows(corpus)
     chapters: dict[tuple[str, str], list[str]] = {}
     for row in rows:
         chapters.setdefault((row[0], row[1]), []).append(row[2])
