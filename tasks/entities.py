@@ -131,12 +131,13 @@ def citation_pattern(simple: str) -> list[Span]:
     is none), and could be a name (not 梁帝, "the Liang emperor")."""
     from corpora.mine_names import NOT_NAME_END, could_be_speaker, given_name
 
+    not_in_given = NOT_NAME_END | set(_CITING_VERBS)
     spans = []
     for m in _CITATION.finditer(simple):
         name = m.group(1).rstrip(_CITING_VERBS)
         for k in range(len(name) - 1):
             given = given_name(name[k:])
-            if given is None or not 1 <= len(given) <= 2 or set(given) & (NOT_NAME_END | set(_CITING_VERBS)):
+            if given is None or not 1 <= len(given) <= 2 or set(given) & not_in_given:
                 continue
             if could_be_speaker(name[k:]):
                 spans.append(Span("person", m.start(1) + k, m.start(1) + len(name), "", "citation-pattern"))
