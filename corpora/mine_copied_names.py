@@ -6,6 +6,8 @@ most other words are rendered in modern wording (陈兵 becomes 布兵, 王师 b
 biographical patterns alone. A candidate is kept when
 
 - it begins with a known surname (two or three characters, or a compound surname and one or two more);
+  a rarer surname (``RARE_SURNAMES``: 荀, 郗, 扬) needs the stricter person test and no place suffix inside
+  (扬州总 is Yangzhou's governor-general);
 - it occurs in enough sentences, and the translation repeats it in nearly all of them (the copy rate);
 - it is shaped like a name: no numeral or date, no office inside it, not ending in a rank, office or place
   suffix (王元年, 许节度, 徐州刺 are not names);
@@ -26,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpora.mine_names import SURNAMES_1, SURNAMES_2
+from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2
 from corpora.parallel import iter_pairs
 from tasks.entities import name_form
 
@@ -58,7 +60,7 @@ def surname_grams(text: str) -> Iterable[tuple[int, str]]:
     """(offset, candidate) for every run of two or three characters after a single surname and one or two
     after a compound surname."""
     for i, ch in enumerate(text):
-        if ch in SURNAMES_1:
+        if ch in SURNAMES_1 or ch in RARE_SURNAMES:
             for n in (2, 3):
                 if i + n <= len(text):
                     yield i, text[i : i + n]
@@ -109,7 +111,7 @@ RANKS_INSIDE = frozenset("王公侯帝阁院省")
 #: hand from the miner's most frequent output.
 NOT_PERSONS = frozenset(
     "单于 可汗 高丽 高句 谷浑 韩邪 尝君 阳君 马都 章政 关内 游击 宁朔 廉访 银青光 黄龙 黄钟 黄道 黄巾 家奴 大夏 和尚"
-    " 菩萨 罗汉 江浙 周易 童谣 泉宫 忠臣 莫陈 顾仆".split()
+    " 菩萨 罗汉 江浙 周易 童谣 泉宫 忠臣 莫陈 顾仆 伊训 班固赞".split()
 )
 #: Surname characters that begin office titles far more often than names (左仆射, 左金吾).
 NOT_NAME_START = frozenset("左右")
@@ -146,6 +148,16 @@ def is_surely_person(s: Stats) -> bool:
     return is_person(s, min_share=0.05, sure_sentences=10**9)
 
 
+def _has_rare_surname(g: str) -> bool:
+    return g[0] in RARE_SURNAMES and g[:2] not in SURNAMES_2
+
+
+def _rare_surname_person(g: str, s: Stats) -> bool:
+    """The test for a candidate whose surname is one of ``RARE_SURNAMES``: often in a person's contexts, and
+    no place suffix after the surname (扬州总, 濮州团)."""
+    return is_surely_person(s) and not PLACE_SUFFIXES.intersection(g[1:-1])
+
+
 def _pieces_of_longer(table: dict[str, Stats], keep: set[str]) -> set[str]:
     """Candidates that are a kept one with a word glued on (赵葵为 = 赵葵 + 为, 马王莽 = 马 + 王莽), and
     ones that mostly occur inside longer names (刘文 in 刘文静, 刘文秀, ...)."""
@@ -155,8 +167,9 @@ def _pieces_of_longer(table: dict[str, Stats], keep: set[str]) -> set[str]:
         if g[-1] not in GLUE and s.sentences >= 2 and s.copy_rate >= 0.75:
             inside[g[:-1]] += s.occurrences
     for g in keep:
+        # A rarer surname's candidate is often a given name (祖禹 of 范祖禹), so it does not outweigh one.
         if (g[:-1] in keep and g[-1] in GLUE) or (
-            g[1:] in keep and table[g].occurrences < 0.5 * table[g[1:]].occurrences
+            g[1:] in keep and not _has_rare_surname(g[1:]) and table[g].occurrences < 0.5 * table[g[1:]].occurrences
         ):
             drop.add(g)
         if inside[g] >= 0.5 * table[g].occurrences:
@@ -175,6 +188,7 @@ def mine_copied(
     frequent = {g for g, s in table.items() if s.sentences >= min_sentences and s.copy_rate >= min_copy_rate}
     offices = frozenset(_offices())
     frequent = {g for g in frequent if could_be_name(g, offices) and is_person(table[g])}
+    frequent = {g for g in frequent if not _has_rare_surname(g) or _rare_surname_person(g, table[g])}
     frequent -= _pieces_of_longer(table, frequent)
     persons = {g: table[g].sentences for g in frequent}
 

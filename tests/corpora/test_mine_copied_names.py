@@ -42,6 +42,28 @@ def test_given_names_used_alone_come_from_full_names(tmp_path):
     assert {"李怀光", "怀光"} <= set(persons)
 
 
+def test_rarer_surnames_need_a_persons_contexts_and_no_place_inside(tmp_path):
+    person = [
+        ("荀攸曰：善。", "荀攸说：好。"),
+        ("遣荀攸往。", "派荀攸前往。"),
+        ("荀攸至。", "荀攸到了。"),
+    ] * 4
+    # 茅屋 "thatched hut" is copied and stands once in a person's context (荀攸曰 is one too): the looser
+    # test that common surnames get would keep it.
+    hut = [("茅屋破。", "茅屋坏了。")] * 29 + [("茅屋曰。", "茅屋说。")]
+    governor = [("拜扬州总管。", "被任命为扬州总管。")] * 12  # 拜 "appointed" stands before persons
+    persons = mine_copied(_corpus(tmp_path, person + hut + governor), min_sentences=5)
+    assert "荀攸" in persons
+    assert "茅屋" not in persons and "扬州总" not in persons
+
+
+def test_a_rarer_surname_does_not_take_a_full_name_apart(tmp_path):
+    # 满政 alone is 高满政's given name, not a person surnamed 满 that 高 was glued to (as 马 to 王莽).
+    pairs = [("高满政曰：可。", "高满政说：可以。")] * 6 + [("满政曰：善。", "满政说：好。")] * 14
+    persons = mine_copied(_corpus(tmp_path, pairs), min_sentences=5)
+    assert {"高满政", "满政"} <= set(persons)
+
+
 def test_a_name_has_no_numerals_offices_or_rank_endings():
     offices = frozenset({"刺史", "节度使"})
     assert could_be_name("杨炎", offices) and could_be_name("贾似道", offices)
