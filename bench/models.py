@@ -2,7 +2,7 @@
 entity tagger.
 
     python bench/models.py                       # all three models, whole dev sets
-    python bench/models.py --only translator --beams 4
+    python bench/models.py --only translator --beams 6   # its default decoding
 
 Runs each model in a fresh process so its peak resident memory (``ru_maxrss``) is its own. Results go to
 ``bench/out/models.json``; copy the summary lines into ``bench/RESULTS.md``.

@@ -27,7 +27,7 @@ BEAMS = click.option(
     "--beams",
     type=click.IntRange(min=1),
     default=None,
-    help="Beam size; 1: greedy (default: the model folder's generation_config, beam 4 for the shipped model).",
+    help="Beam size; 1: greedy (default: the model folder's generation_config, 6 beams for the shipped model).",
 )
 
 
