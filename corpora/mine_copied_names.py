@@ -56,11 +56,15 @@ class Stats:
         return self.copied / max(self.sentences, 1)
 
 
+#: The single surnames a candidate may begin with (the rarer ones meet a stricter test in ``mine_copied``).
+_MINED_SURNAMES = frozenset(SURNAMES_1 | RARE_SURNAMES)
+
+
 def surname_grams(text: str) -> Iterable[tuple[int, str]]:
     """(offset, candidate) for every run of two or three characters after a single surname and one or two
     after a compound surname."""
     for i, ch in enumerate(text):
-        if ch in SURNAMES_1 or ch in RARE_SURNAMES:
+        if ch in _MINED_SURNAMES:
             for n in (2, 3):
                 if i + n <= len(text):
                     yield i, text[i : i + n]
@@ -152,10 +156,12 @@ def _has_rare_surname(g: str) -> bool:
     return g[0] in RARE_SURNAMES and g[:2] not in SURNAMES_2
 
 
-def _rare_surname_person(g: str, s: Stats) -> bool:
-    """The test for a candidate whose surname is one of ``RARE_SURNAMES``: often in a person's contexts, and
-    no place suffix after the surname (扬州总, 濮州团)."""
-    return is_surely_person(s) and not PLACE_SUFFIXES.intersection(g[1:-1])
+def _reads_as_person(g: str, s: Stats) -> bool:
+    """``is_person``; for a candidate whose surname is one of ``RARE_SURNAMES``, the stricter
+    ``is_surely_person`` and no place suffix after the surname (扬州总, 濮州团)."""
+    if _has_rare_surname(g):
+        return is_surely_person(s) and not PLACE_SUFFIXES.intersection(g[1:-1])
+    return is_person(s)
 
 
 def _pieces_of_longer(table: dict[str, Stats], keep: set[str]) -> set[str]:
@@ -187,8 +193,7 @@ def mine_copied(
     _count(_pairs(path), surname_grams, table)
     frequent = {g for g, s in table.items() if s.sentences >= min_sentences and s.copy_rate >= min_copy_rate}
     offices = frozenset(_offices())
-    frequent = {g for g in frequent if could_be_name(g, offices) and is_person(table[g])}
-    frequent = {g for g in frequent if not _has_rare_surname(g) or _rare_surname_person(g, table[g])}
+    frequent = {g for g in frequent if could_be_name(g, offices) and _reads_as_person(g, table[g])}
     frequent -= _pieces_of_longer(table, frequent)
     persons = {g: table[g].sentences for g in frequent}
 
