@@ -16,6 +16,9 @@ biographical patterns alone. A candidate is kept when
 - it is not a kept name with a word glued on (赵葵为, 马王莽), nor mostly a piece of longer names (刘建 in
   刘建锋).
 
+The translators spell some rare characters in two pieces (朱泚 is 朱氵此 in the translation); those are joined
+first (``corpora.split_characters``), so such a name counts as copied.
+
 Places are left to the suffix patterns: copied strings in places' contexts are too often persons too.
 Given names used alone after the first mention (怀光 for 李怀光) are taken from the three-character persons
 kept, when the given name is itself copied and mostly used in a person's contexts.
@@ -30,6 +33,7 @@ from pathlib import Path
 
 from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2
 from corpora.parallel import iter_pairs
+from corpora.split_characters import join_split_characters
 from tasks.entities import name_form
 
 #: Words before a person (遣X "sent X") and after one (X曰 "X said", X卒 "X died").
@@ -75,8 +79,9 @@ def surname_grams(text: str) -> Iterable[tuple[int, str]]:
 
 
 def _pairs(path: Path) -> Iterable[tuple[str, str]]:
-    """(source, translation) of each cleaned pair, streamed."""
-    return ((name_form(p.src), name_form(p.tgt)) for p in iter_pairs(path))
+    """(source, translation) of each cleaned pair, streamed; the translation's split characters joined
+    (朱氵此 is 朱泚 copied)."""
+    return ((name_form(p.src), name_form(join_split_characters(p.tgt, p.src))) for p in iter_pairs(path))
 
 
 def _is_cjk(text: str) -> bool:

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from corpora.split_characters import join_split_characters
 from wenyuan.chars import has_cjk, is_alphabetic
 
 ARCHITECTURE = "translator.v1"
@@ -336,6 +337,8 @@ class Translator:
             for special in (self.tokenizer.pad_token, self.tokenizer.eos_token):
                 text = text.replace(special, "")
             text = restore_unknown(text, self._unknown_chars(src), self.tokenizer.unk_token)
+            # The references spell some rare characters in two pieces (朱氵此), and so does the model.
+            text = join_split_characters(text, src)
             results.append(bound_length(text, 2 * len(src) + 10))
         return results
 

@@ -98,3 +98,9 @@ def test_modern_words_and_reworded_pattern_finds_are_dropped():
     }
     drop_unlikely(persons, places, stats)
     assert set(persons) == {"刘秀"} and set(places) == {"黄河"}
+
+
+def test_a_name_whose_rare_character_the_translation_splits_counts_as_copied(tmp_path):
+    # The translators write 泚 as 氵此 (corpora/split_characters.py); 朱泚 is copied all the same.
+    pairs = [("朱泚曰：可。", "朱氵此说：可以。"), ("遣朱泚往。", "派朱氵此前往。"), ("朱泚卒。", "朱氵此死了。")] * 3
+    assert "朱泚" in mine_copied(_corpus(tmp_path, pairs), min_sentences=5)

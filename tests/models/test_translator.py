@@ -90,6 +90,12 @@ def test_lines_keep_count_and_order_and_output_is_bounded(translator):
         assert len(got) <= 2 * len(src.strip()) + 10 * (1 + len(src) // translator.max_source_chars)
 
 
+def test_a_rare_character_of_the_source_is_written_whole(translator):
+    # The references spell 泚 in pieces (朱氵此) and the model learned to; the output joins them.
+    out = translator.translate(["朱泚反，遣使招之。"])[0]
+    assert "朱泚" in out and "氵" not in out
+
+
 def test_what_is_not_chinese_is_kept_as_written(translator):
     lines = ["abc 123 hello", "Analects, tr. James Legge (1861)", "子曰 Confucius said 學而時習之", "——"]
     out = translator.translate(lines)
