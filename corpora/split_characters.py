@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from functools import lru_cache
@@ -36,6 +37,11 @@ def split_table() -> dict[str, tuple[str, ...]]:
         for row in csv.DictReader((line for line in fh if not line.startswith("#")), delimiter="\t"):
             table[row["char"]] = (*table.get(row["char"], ()), row["split"])
     return table
+
+
+def table_checksum() -> str:
+    """SHA-256 of the shipped table: the translate stage's cache keys on it, as its output depends on it."""
+    return hashlib.sha256(TABLE.read_bytes()).hexdigest()
 
 
 def join_split_characters(text: str, source: str, table: dict[str, tuple[str, ...]] | None = None) -> str:

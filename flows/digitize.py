@@ -36,6 +36,7 @@ from prefect.cache_policies import INPUTS, NO_CACHE
 from prefect.concurrency.sync import concurrency
 
 import wenyuan
+from corpora.split_characters import table_checksum as split_table_checksum
 from models.folder import check_model_folder, inference_checksum
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
@@ -457,6 +458,7 @@ def digitize(
             if translate:
                 trans = partial(translate_task, model_dir=translator_dir, device=device)
                 trans_identity = f"{inference_checksum(translator_dir)}#{code_checksum('tasks.translate')}"
+                trans_identity += f"#{split_table_checksum()}"  # the output joins the characters it lists
                 stages.append(("translate", trans, trans_identity))
 
         def text_layers(section: Book, chunk: list[PageRef]) -> Book:

@@ -38,3 +38,14 @@ def test_the_shipped_table_has_the_spellings_of_known_names():
     table = split_table()
     assert {"氵此", "王咸", "兆页"} <= {s for splits in table.values() for s in splits}
     assert all(len(split) == 2 and char not in split for char, splits in table.items() for split in splits)
+
+
+def test_the_table_checksum_follows_its_content(tmp_path, monkeypatch):
+    import corpora.split_characters as sc
+
+    path = tmp_path / "split.tsv"
+    path.write_text("char\tsplit\tpairs\n泚\t氵此\t2\n", encoding="utf-8")
+    monkeypatch.setattr(sc, "TABLE", path)
+    before = sc.table_checksum()
+    path.write_text("char\tsplit\tpairs\n泚\t氵此\t3\n", encoding="utf-8")
+    assert sc.table_checksum() != before
