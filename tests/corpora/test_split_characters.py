@@ -26,9 +26,13 @@ def test_a_split_counts_where_the_corpus_shows_it_standing_for_the_character():
         ("朱泚反。", "朱氵此反叛。"),
         ("朱泚死。", "朱氵此死了。"),
         ("泚水出焉。", "泚水从这里流出。"),  # copied here, seldom elsewhere
-        # 女子 "woman" holds the pieces of 好, which translators copy: no split spelling
-        ("好女也。", "是个好女子。"),
-        ("其女好。", "他的女子很美好。"),
+        # 女子 "woman" holds the pieces of 好, and twice stands where the source has an uncopied 好, but most
+        # translations with 女子 have no 好 in their source: no split spelling
+        ("好色者。", "喜欢女子的人。"),
+        ("好色者众。", "喜欢女子的人很多。"),
+        ("女也。", "是女子。"),
+        ("女子。", "女子。"),
+        ("有女。", "有个女子。"),
         ("好学。", "喜好学习。"),
     ]
     assert mine(lambda: iter(pairs), spellings) == {"氵此": ("泚", 2)}
