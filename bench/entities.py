@@ -43,12 +43,14 @@ def gold_titles(paragraph: str) -> tuple[str, set[tuple[int, int]]]:
     return "".join(chars), spans
 
 
-def hand_checked(path: Path, tagger=None, corpus: Path | None = None) -> dict:
+def hand_checked(path: Path, tagger=None, corpus: Path | None = None, translator=None) -> dict:
     """Per-type precision/recall/F1 of persons, places and offices on the hand-annotated sentences: the
     annotator's lexicons and patterns, with ``tagger`` (an EntityTagger) filling what they leave when given.
     Each sentence is read alone, or with ``corpus`` (the ``cm_dev.tsv.gz`` the sets were drawn from) in its
     chapter as the annotate stage reads a document: the given names of the persons named in full anywhere in
-    the chapter are found alone too (孟頫 after 赵孟頫)."""
+    the chapter are found alone too (孟頫 after 赵孟頫). ``translator`` (a Translator): each sentence is
+    translated first, as the translate stage does before annotation, and the names its translation writes in
+    full are projected (the corpus's own translations are never used: a new book has none)."""
     from flows.train_entity_tagger import with_rules
 
     contexts = chapter_texts(path, corpus) if corpus is not None else None
@@ -58,7 +60,8 @@ def hand_checked(path: Path, tagger=None, corpus: Path | None = None) -> dict:
 
         found = tagger.find(texts) if tagger is not None else [[] for _ in texts]
         extras = [document_given_names(c) for c in contexts] if contexts else [None] * len(texts)
-        return [with_rules(t, spans, e) for t, spans, e in zip(texts, found, extras, strict=True)]
+        translations = translator.translate(texts) if translator is not None else [None] * len(texts)
+        return [with_rules(t, spans, e, tr) for t, spans, e, tr in zip(texts, found, extras, translations, strict=True)]
 
     return score_finder(path, find, ("person", "place", "office"))
 
@@ -75,21 +78,34 @@ def main() -> None:
         default=ROOT.parent / "shared" / "corpora" / "cm_dev.tsv.gz",
         help="The corpus the hand sets were drawn from, to score them read in their chapters as well.",
     )
+    ap.add_argument(
+        "--translator",
+        default=str(ROOT / "models" / "translator"),
+        help="Translator folder, to score the annotator with each sentence's translation too ('' for none).",
+    )
     args = ap.parse_args()
     for path in [args.data, args.context, *args.hand]:
         if not path.is_file():
             ap.error(f"no such file: {path}")
     from tasks.annotate import load_entity_tagger
+    from tasks.translate import load_translator
 
     tagger = load_entity_tagger(str(args.tagger), "cpu")
-    systems = (
-        ("lexicons and patterns", None, None),
-        (f"with tagger {tagger.version}", tagger, None),
-        (f"with tagger {tagger.version}, in its chapter", tagger, args.context),
-    )
+    translator = load_translator(args.translator, "cpu") if args.translator else None
+    systems = [
+        ("lexicons and patterns", None, None, None),
+        (f"with tagger {tagger.version}", tagger, None, None),
+        (f"with tagger {tagger.version}, in its chapter", tagger, args.context, None),
+    ]
+    if translator is not None:
+        label = f"translator {translator.version}, {translator.beams} beams"
+        systems += [
+            (f"lexicons and patterns, with {label}", None, None, translator),
+            (f"with tagger {tagger.version} and {label}", tagger, None, translator),
+        ]
     for path in args.hand:
-        for name, with_tagger, corpus in systems:
-            scores = hand_checked(path, with_tagger, corpus)
+        for name, with_tagger, corpus, with_translator in systems:
+            scores = hand_checked(path, with_tagger, corpus, with_translator)
             print(path.name, name, json.dumps(scores, ensure_ascii=False, indent=1))
     gold_n = pred_n = tp = 0
     disagreements = []

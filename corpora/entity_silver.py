@@ -52,26 +52,36 @@ def spans_from_tags(tags: Iterable[str]) -> list[tuple[str, int, int]]:
     return spans
 
 
-def label_chapter(sentences: list[str]) -> list[list[str]]:
-    """Silver BIO tags for the sentences of one chapter (persons and places found by the rules)."""
+def label_chapter(sentences: list[str], translations: list[str] | None = None) -> list[list[str]]:
+    """Silver BIO tags for the sentences of one chapter: persons and places found by the rules, and, where
+    the ``translations`` are given, those they name in full (:func:`tasks.name_projection.projected_spans`)."""
     from tasks.annotate import document_given_names
     from tasks.entities import find_entities
 
     extra = document_given_names(sentences)
-    return [bio_tags(len(text), ((s.kind, s.start, s.end) for s in find_entities(text, extra))) for text in sentences]
+    translations = translations or [None] * len(sentences)
+    return [
+        bio_tags(len(text), ((s.kind, s.start, s.end) for s in find_entities(text, extra, translation=tgt)))
+        for text, tgt in zip(sentences, translations, strict=True)
+    ]
 
 
-def iter_silver(path: str | Path, every: int = 1, limit: int | None = None) -> Iterator[tuple[str, list[str]]]:
+def iter_silver(
+    path: str | Path, every: int = 1, limit: int | None = None, project: bool = True
+) -> Iterator[tuple[str, list[str]]]:
     """``(sentence, tags)`` for the sources of a ``cm_*.tsv.gz`` file, chapter by chapter, streamed.
 
     ``every``: label every n-th chapter only (a sample spread over all books, since the file is in book
-    order). ``limit`` stops after that many sentences (at the end of the chapter it falls in).
+    order). ``limit`` stops after that many sentences (at the end of the chapter it falls in). ``project``:
+    add the persons and places the translations name in full (:func:`tasks.name_projection.projected_spans`).
     """
     seen = 0
     chapters = itertools.groupby(iter_pairs(path), key=lambda p: (p.book, p.chapter))
     for _key, pairs in itertools.islice(chapters, 0, None, every):
+        pairs = list(pairs)
         sentences = [p.src for p in pairs]
-        yield from zip(sentences, label_chapter(sentences), strict=True)
+        translations = [p.tgt for p in pairs] if project else None
+        yield from zip(sentences, label_chapter(sentences, translations), strict=True)
         seen += len(sentences)
         if limit is not None and seen >= limit:
             return

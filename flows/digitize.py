@@ -1,6 +1,6 @@
 """The digitise flow: scans in, TEI out.
 
-ingest -> (per page: decode, preprocess, OCR) -> clean -> punctuate -> annotate -> translate -> export TEI
+ingest -> (per page: decode, preprocess, OCR) -> clean -> punctuate -> translate -> annotate -> export TEI
 + document JSON.
 
 Pages go to the task runner a few at a time (threads, or Dask workers) and each finished page is saved
@@ -348,7 +348,7 @@ def digitize(
         punctuate: run the punctuation model.
         punctuator_model: a punctuator folder other than the shipped one.
         annotate: find reign-era dates (resolved to calendar dates), persons, places, book titles and
-            offices, and record them as entities.
+            offices, and record them as entities (reading each sentence's translation, when translated).
         entity_model: an entity tagger folder other than the shipped one.
         translate: translate each sentence into modern Chinese (needs the punctuation stage's sentences).
         translator_model: a translator folder (any Hugging Face seq2seq model) other than the shipped one.
@@ -357,7 +357,7 @@ def digitize(
         ocr_config: overrides of :class:`OcrConfig` fields.
         show_progress: draw a progress bar on the terminal.
         page_parallelism: pages in flight at once on the task runner.
-        section_pages: pages cleaned, punctuated, annotated and translated together: memory is bounded by
+        section_pages: pages cleaned, punctuated, translated and annotated together: memory is bounded by
             it, not by the batch; a sentence that runs over a section boundary is ended there.
 
     Returns:
@@ -450,19 +450,21 @@ def digitize(
             punct = partial(punctuate_task, model_dir=punctuator_dir, device=device)
             punct_identity = f"{inference_checksum(punctuator_dir)}#{code_checksum('tasks.punctuate')}"
             stages.append(("punctuate", punct, punct_identity))
-            if annotate:
-                tag = partial(annotate_task, model_dir=tagger_dir, device=device)
-                tagger_identity = f"{inference_checksum(tagger_dir)}#{lexicons_checksum()}"
-                tagger_identity += f"#{code_checksum('tasks.annotate')}"
-                stages.append(("annotate", tag, f"{metadata.dynasty or ''}#{tagger_identity}"))
+            # Translation comes before annotation: its names written in full find the source's short forms
+            # (tasks.name_projection), and each stage's key chains on the stages before it.
             if translate:
                 trans = partial(translate_task, model_dir=translator_dir, device=device)
                 trans_identity = f"{inference_checksum(translator_dir)}#{code_checksum('tasks.translate')}"
                 trans_identity += f"#{split_table_checksum()}"  # the output joins the characters it lists
                 stages.append(("translate", trans, trans_identity))
+            if annotate:
+                tag = partial(annotate_task, model_dir=tagger_dir, device=device)
+                tagger_identity = f"{inference_checksum(tagger_dir)}#{lexicons_checksum()}"
+                tagger_identity += f"#{code_checksum('tasks.annotate')}"
+                stages.append(("annotate", tag, f"{metadata.dynasty or ''}#{tagger_identity}"))
 
         def text_layers(section: Book, chunk: list[PageRef]) -> Book:
-            """Clean, punctuate, annotate and translate one section (or take them from the cache), timed."""
+            """Clean, punctuate, translate and annotate one section (or take them from the cache), timed."""
             # The saved pages (content hash and OCR settings are in their names) and where each came from.
             pages = (f"{Path(r.file).resolve()}#{r.leaf}#{r.source}#{r.source_page}" for r in chunk)
             key = fingerprint(wenyuan.__version__, *pages)

@@ -45,19 +45,26 @@ ENCODER = ROOT / "models" / "punctuator"
 
 
 @task
-def prepare_silver(train_path: Path, run_dir: Path, encoder_folder: Path, every: int, limit: int | None) -> Path:
+def prepare_silver(
+    train_path: Path, run_dir: Path, encoder_folder: Path, every: int, limit: int | None, project: bool = True
+) -> Path:
     """Label the training sentences and encode them twice under ``run_dir/data``: as written (marks become
-    the separator token) and with the marks removed (unpunctuated input must work too)."""
+    the separator token) and with the marks removed (unpunctuated input must work too). ``project``: add
+    the names the translations write in full (:func:`corpora.entity_silver.projected_spans`)."""
     from transformers import AutoTokenizer
 
     data = run_dir / "data"
     if (data / "silver.json").exists():
-        return data
+        cached = json.loads((data / "silver.json").read_text())
+        asked = {"every": every, "limit": limit, "project": project}
+        if {k: cached.get(k, False if k == "project" else None) for k in asked} == asked:
+            return data
+        raise ValueError(f"{data} holds silver labels made with {cached}, not {asked}: use another --run-dir")
     data.mkdir(parents=True, exist_ok=True)
     tokenizer = AutoTokenizer.from_pretrained(encoder_folder)
     encoder = TaggerEncoder(tokenizer)
     ids, tags, bare_ids, bare_tags, n = [], [], [], [], 0
-    for text, bio in iter_silver(train_path, every=every, limit=limit):
+    for text, bio in iter_silver(train_path, every=every, limit=limit, project=project):
         t = np.fromiter((TAG_TO_ID[x] for x in bio), dtype=np.int8, count=len(bio))
         encoded = encoder.encode(text)
         ids.append(encoded)
@@ -72,7 +79,7 @@ def prepare_silver(train_path: Path, run_dir: Path, encoder_folder: Path, every:
     np.save(data / "bare_tags.npy", np.concatenate(bare_tags))
     np.save(data / "tags.npy", np.concatenate(tags))
     stats = {"sentences": n, "characters": sum(map(len, ids)), "tagged": int((np.concatenate(tags) > 0).sum())}
-    stats.update(every=every, limit=limit)
+    stats.update(every=every, limit=limit, project=project)
     (data / "silver.json").write_text(json.dumps(stats))  # written last: its presence marks the cache complete
     log.info("silver labels: %s", stats)
     return data
@@ -143,15 +150,19 @@ what the rules leave). `heldout` was not used for training, checkpoint choice or
 
 
 def with_rules(
-    text: str, spans: list[TaggedSpan], extra: dict[str, tuple[str, str]] | None = None
+    text: str,
+    spans: list[TaggedSpan],
+    extra: dict[str, tuple[str, str]] | None = None,
+    translation: str | None = None,
 ) -> set[tuple[str, int, int]]:
     """Persons and places as the annotator finds them: lexicons and patterns, the tagger filling the rest.
     ``extra``: the given names of the sentence's document (:func:`tasks.annotate.document_given_names`); without
-    it each hand-checked sentence is read alone, as training and calibration read them."""
+    it each hand-checked sentence is read alone, as training and calibration read them. ``translation``: the
+    sentence's modern translation, as the annotate stage has it after the translate stage."""
     from tasks.entities import find_entities
 
     tagged = [(s.kind, s.start, s.end, s.confidence) for s in spans]
-    return {(s.kind, s.start, s.end) for s in find_entities(text, extra, tagged)}
+    return {(s.kind, s.start, s.end) for s in find_entities(text, extra, tagged, translation)}
 
 
 #: What the scores compare: the annotator without the tagger, the tagger alone, and the two together.
@@ -217,11 +228,13 @@ def train_entity_tagger(
     checkpoint_minutes: float = 5.0,
     threads: int = 0,
     swap_names_p: float = 0.5,
+    project: bool = True,
 ) -> dict:
     """Fine-tune (or resume) the entity tagger, then score it and (if better) ship it.
 
     ``swap_names_p``: the share of silver names replaced by made-up ones in each batch
     (:func:`corpora.entity_silver.swap_names`), so the model learns contexts rather than the lexicons.
+    ``project``: the silver labels also take the names the translations write in full (仪 of 张仪, 燕 of 燕国).
 
     Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from``: the punctuator (its
     encoder, with a new head), a translator (its encoder, likewise) or a shipped tagger (to continue across
@@ -234,7 +247,7 @@ def train_entity_tagger(
     init_from = as_encoder_folder(init_from, run_dir)
     prior = continued_model(run_dir, init_from, ARCHITECTURE)  # only when it continues a tagger
     dev = select_device(device)
-    data = prepare_silver(train_path, run_dir, init_from, every, limit)
+    data = prepare_silver(train_path, run_dir, init_from, every, limit, project)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     streams = [
         (np.load(data / f"{prefix}ids.npy", mmap_mode="r"), np.load(data / f"{prefix}tags.npy", mmap_mode="r"))

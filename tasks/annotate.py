@@ -8,8 +8,9 @@ them), so an entity never crosses a sentence boundary, never covers a mark and n
 The book's dynasty from the manifest chooses among eras that several regimes used, and the sentences are
 read in order, so a year written without its era (二十年，… after 至元十九年) is read in the era named last.
 A person named in full anywhere in the book (李怀光) is also found by the given name alone (怀光) everywhere
-in it. Books are annotated a section (``section_pages``) at a time, so "the book" here is the section (and an
-era is not carried from one section into the next).
+in it, and a sentence already translated lends its translation, which writes out the short forms the source
+uses (仪 is 张仪, 燕 is 燕国: ``tasks.name_projection``). Books are annotated a section (``section_pages``)
+at a time, so "the book" here is the section (and an era is not carried from one section into the next).
 """
 
 from __future__ import annotations
@@ -66,12 +67,14 @@ def _reading(chars: list[Char], offsets: list[int]) -> tuple[str, list[int | Non
 def annotate_book(book: Book, tagger=None) -> Book:
     """Add dates, persons, places, book titles and offices to ``book`` as entities (in place; replaces what
     earlier runs added). ``tagger``: an :class:`~models.entity_tagger.EntityTagger`, or None for lexicons
-    and patterns alone."""
+    and patterns alone. Sentences the translate stage has translated lend their translations
+    (:func:`tasks.name_projection.projected_spans`)."""
     chars = [ch for *_, ch in book.chars()]
     regime = book.metadata.dynasty
     entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]
     readings = [_reading(chars, offsets) for offsets in _units(book)]
-    annotated = annotate_document([text for text, _ in readings], regime, tagger)
+    translations = [s.translation for s in book.sentences] if book.sentences else None
+    annotated = annotate_document([text for text, _ in readings], regime, tagger, translations)
     for (_text, where), found_in_text in zip(readings, annotated, strict=True):
         for found in found_in_text:
             kind, start, end, _ = found.pop("kind"), found.pop("start"), found.pop("end"), found.pop("text")
@@ -115,15 +118,19 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
     return given_names(sorted(full_names))
 
 
-def annotate_document(texts: list[str], regime: str | None = None, tagger=None) -> list[list[dict]]:
+def annotate_document(
+    texts: list[str], regime: str | None = None, tagger=None, translations: list[str | None] | None = None
+) -> list[list[dict]]:
     """:func:`annotate_text` over the passages of one document in reading order: a person named in full in
     one is found by the given name alone in all, and a year written without its era is read in the era of
-    the last date before it."""
+    the last date before it. ``translations``: a modern translation of each passage (or None), whose names
+    written in full find the source's short forms."""
     extra = document_given_names(texts)
     dated = find_dates_in_sequence(texts, regime)
+    translations = translations or [None] * len(texts)
     return [
-        annotate_text(text, regime, extra, tagged, dates)
-        for text, tagged, dates in zip(texts, tag_texts(tagger, texts), dated, strict=True)
+        annotate_text(text, regime, extra, tagged, dates, translation)
+        for text, tagged, dates, translation in zip(texts, tag_texts(tagger, texts), dated, translations, strict=True)
     ]
 
 
@@ -133,12 +140,15 @@ def annotate_text(
     extra: dict[str, tuple[str, str]] | None = None,
     tagged: list[tuple[str, int, int, float]] | None = None,
     dates: list[DateMatch] | None = None,
+    translation: str | None = None,
 ) -> list[dict]:
     """Entities of one passage as JSON-ready dicts (``kind``, ``text``, ``start``, ``end``, details), in order.
 
     ``extra``: lexicon entries for this passage only (see :func:`tasks.entities.given_names`); ``tagged``: the
     entity tagger's spans in it (:func:`tag_texts`); ``dates``: its dates read in the context of the passages
-    before it (:func:`tasks.dates.find_dates_in_sequence`), else they are found in the passage alone.
+    before it (:func:`tasks.dates.find_dates_in_sequence`), else they are found in the passage alone;
+    ``translation``: the passage in modern Chinese, if it has been translated (see
+    :func:`tasks.entities.find_entities`).
     """
     if dates is None:
         dates = find_dates(text, regime=regime)
@@ -146,7 +156,7 @@ def annotate_text(
     taken = {k for d in found for k in range(d["start"], d["end"])}
     found += [
         {"kind": s.kind, "text": s.text, "start": s.start, "end": s.end, "method": s.method, "confidence": s.confidence}
-        for s in find_entities(text, extra, tagged)
+        for s in find_entities(text, extra, tagged, translation)
         if not taken.intersection(range(s.start, s.end))
     ]
     return sorted(found, key=lambda d: d["start"])

@@ -45,6 +45,7 @@ METHODS = frozenset(
         "citation-pattern",
         "list-pattern",
         "name-propagation",
+        "translation-projection",
         "entity-tagger",
     }
 )
@@ -317,6 +318,7 @@ def find_entities(
     text: str,
     extra: dict[str, tuple[str, str]] | None = None,
     tagged: list[tuple[str, int, int, float]] | None = None,
+    translation: str | None = None,
 ) -> list[Span]:
     """Non-overlapping entities in ``text``: pattern matches first, then lexicon matches, longest first.
 
@@ -325,6 +327,9 @@ def find_entities(
     ``tagged``: persons and places a learned tagger found in ``text`` (kind, start, end, confidence); they
     fill what the lexicons and patterns left, and a tagged person of two or more characters replaces the
     parts of its name that they found alone (:func:`_yield_to_full_name`).
+    ``translation``: a modern translation of ``text``; the persons and places it names in full that ``text``
+    abbreviates (仪 of 张仪, 燕 of 燕国: :func:`tasks.name_projection.projected_spans`) come before the tagger's,
+    being surer.
     """
     from models.char_classifier import to_model_script
     from tasks.dates import era_mentions
@@ -369,6 +374,12 @@ def find_entities(
         add(span)
     for span in listed_with_persons(simple, spans):
         add(span)
+    if translation:
+        from tasks.name_projection import METHOD, projected_spans
+
+        found = [(s.kind, s.start, s.end) for s in spans]
+        for kind, start, end in projected_spans(simple, name_form(translation), found):
+            add(Span(kind, start, end, "", METHOD))
     for kind, start, end, confidence in tagged or ():
         if kind == "person" and end - start < 2:
             continue  # the tagger's one-character persons are names cut short (孟 of 孟頫: 頫 is rare)

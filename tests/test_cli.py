@@ -209,3 +209,16 @@ def test_calibrate_punctuator_names_an_unreadable_dev_file_and_leaves_the_model_
 def test_prune_results_refuses_a_path_that_is_not_a_folder(runner, tmp_path):
     result = runner.invoke(main, ["prune-results", "--path", str(tmp_path / "typo")])
     assert result.exit_code == 2 and "typo" in result.output
+
+
+def test_annotate_translate_finds_what_the_shipped_translators_output_writes_in_full(runner):
+    text = "辛垣衍曰：燕吾不知；若梁，則吾乃梁人也。\n\n"
+    plain = runner.invoke(main, ["annotate", "--no-tagger"], input=text)
+    assert plain.exit_code == 0 and "translation-projection" not in plain.output
+    result = runner.invoke(main, ["annotate", "--no-tagger", "--translate"], input=text)
+    assert result.exit_code == 0, result.output
+    projected = [json.loads(line) for line in result.output.splitlines() if "translation-projection" in line]
+    # the real model writes 梁国 for 梁 (the state of Wei, by its capital), which no rule reads alone
+    assert {(f["line"], f["kind"], f["text"]) for f in projected} == {(1, "place", "梁")}
+    missing = runner.invoke(main, ["annotate", "--translate", "--translator", "/nowhere/translator"], input=text)
+    assert missing.exit_code == 1 and "/nowhere/translator" in missing.output

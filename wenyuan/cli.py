@@ -496,8 +496,21 @@ def dates(regime, lines_apart):
     help="Entity tagger folder [default: the shipped models/entity_tagger].",
 )
 @click.option("--no-tagger", is_flag=True, help="Lexicons and patterns only (no learned tagger).")
+@click.option(
+    "--translate",
+    is_flag=True,
+    help="Translate each line first: the names the translation writes in full find the source's short forms "
+    "(仪 for 张仪, 燕 for 燕国). Slower.",
+)
+@click.option(
+    "--translator",
+    "translator_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Translator folder for --translate [default: the shipped models/translator].",
+)
 @DEVICE
-def annotate(regime, model, no_tagger, device):
+def annotate(regime, model, no_tagger, translate, translator_dir, device):
     """Annotate text on stdin (one passage per line): one JSON line per entity, with its kind and span.
 
     Kinds found: reign-era dates (resolved with the DILA tables), persons and places (mined lexicons and
@@ -508,7 +521,13 @@ def annotate(regime, model, no_tagger, device):
     from tasks.annotate import DEFAULT_TAGGER, annotate_document, load_entity_tagger
 
     tagger = None if no_tagger else load_entity_tagger(str(model or DEFAULT_TAGGER), device)
-    for n, entities in enumerate(annotate_document(_stdin_lines(), regime, tagger), 1):
+    lines = _stdin_lines()
+    translations = None
+    if translate:
+        from tasks.translate import DEFAULT_MODEL, load_translator
+
+        translations = load_translator(str(translator_dir or DEFAULT_MODEL), device).translate(lines)
+    for n, entities in enumerate(annotate_document(lines, regime, tagger, translations), 1):
         for entity in entities:
             click.echo(json.dumps({"line": n, **entity}, ensure_ascii=False))
 
@@ -625,7 +644,15 @@ def calibrate_punctuator(model, dev_path, chars, ship_to, device):
     "a translator (its encoder) or a shipped tagger.",
 )
 @click.option("--every", type=int, default=3, show_default=True, help="Label every n-th chapter of --train.")
-def train_entity_tagger(train_path, run_dir, init_from, budget_minutes, total_steps, lr, threads, device, every):
+@click.option(
+    "--project/--no-project",
+    default=True,
+    show_default=True,
+    help="Also label the persons and places the translations name in full (仪 where the modern side has 张仪).",
+)
+def train_entity_tagger(
+    train_path, run_dir, init_from, budget_minutes, total_steps, lr, threads, device, every, project
+):
     """Fine-tune (or resume) the person/place tagger on silver labels; scores it on the hand-checked sets and
     ships it to models/entity_tagger if it beats the shipped one on dev."""
     _quiet_prefect(True)
@@ -637,6 +664,7 @@ def train_entity_tagger(train_path, run_dir, init_from, budget_minutes, total_st
         run_dir=run_dir,
         init_from=init_from or ENCODER,
         every=every,
+        project=project,
         budget_minutes=budget_minutes,
         total_steps=total_steps,
         lr=lr,

@@ -7,7 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from corpora.entity_silver import TAG_TO_ID, TAGS, bio_tags, label_chapter, name_pools, spans_from_tags, swap_names
+from corpora.entity_silver import (
+    TAG_TO_ID,
+    TAGS,
+    bio_tags,
+    label_chapter,
+    name_pools,
+    spans_from_tags,
+    swap_names,
+)
 
 
 @st.composite
@@ -41,6 +49,12 @@ def test_silver_labels_mark_given_names_where_the_chapter_names_the_person_in_fu
     tags = label_chapter(["李怀光反于河中。", "怀光遣使。"])
     assert spans_from_tags(tags[1]) == [("person", 0, 2)]
     assert ("person", 0, 3) in spans_from_tags(tags[0])
+
+
+def test_projected_names_join_the_chapters_silver_labels():
+    tags = label_chapter(["燕吾不知。"], ["燕国我不知道。"])
+    assert spans_from_tags(tags[0]) == [("place", 0, 1)]
+    assert spans_from_tags(label_chapter(["燕吾不知。"])[0]) == []
 
 
 @pytest.fixture(scope="module")
