@@ -50,14 +50,14 @@ def prepare_silver(
 ) -> Path:
     """Label the training sentences and encode them twice under ``run_dir/data``: as written (marks become
     the separator token) and with the marks removed (unpunctuated input must work too). ``project``: add
-    the names the translations write in full (:func:`corpora.entity_silver.projected_spans`)."""
+    the names the translations write in full (:func:`tasks.name_projection.projected_spans`)."""
     from transformers import AutoTokenizer
 
     data = run_dir / "data"
     if (data / "silver.json").exists():
-        cached = json.loads((data / "silver.json").read_text())
+        cached = {"project": False, **json.loads((data / "silver.json").read_text())}  # older caches: no projection
         asked = {"every": every, "limit": limit, "project": project}
-        if {k: cached.get(k, False if k == "project" else None) for k in asked} == asked:
+        if {k: cached.get(k) for k in asked} == asked:
             return data
         raise ValueError(f"{data} holds silver labels made with {cached}, not {asked}: use another --run-dir")
     data.mkdir(parents=True, exist_ok=True)

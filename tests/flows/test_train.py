@@ -226,7 +226,10 @@ def test_entity_tagger_training_resumes_and_ships(prefect_server, tiny_parallel,
     train_entity_tagger(total_steps=2, **kwargs)
     assert _state(tmp_path / "run")["step"] == 2
     silver = json.loads((tmp_path / "run" / "data" / "silver.json").read_text())
-    assert silver["sentences"] == 400 and 0 < silver["tagged"] < silver["characters"]
+    assert silver["sentences"] == 400 and 0 < silver["tagged"] < silver["characters"] and silver["project"]
+    # Labels made otherwise are not taken for these: resuming with other labelling settings is refused.
+    with pytest.raises(ValueError, match="use another --run-dir"):
+        train_entity_tagger(total_steps=4, **{**kwargs, "project": False})
     metrics = train_entity_tagger(total_steps=4, **kwargs)
     state = _state(tmp_path / "run")
     assert state["step"] == 4 and [p["step"] for p in state["curve"]] == [2, 4]
