@@ -27,6 +27,13 @@ PROJECTED_RIVERS = frozenset("淮渭泾洛汝颍泗沂汾漳湘沅汉济")
 _NOT_PARTS = frozenset("子公氏生君王帝侯伯叔父兄")
 
 
+def _written_out(pair: str) -> bool:
+    """Whether ``pair`` is a one-character state or river written out (燕国, 淮河, 汉水)."""
+    return (pair[1:] == "国" and pair[:1] in PROJECTED_STATES) or (
+        pair[1:] in ("河", "水") and pair[:1] in PROJECTED_RIVERS
+    )
+
+
 def _names_in(text: str) -> Counter[str]:
     """How often each lexicon person, and each written-out state or river, stands in ``text``."""
     entries = lexicon()
@@ -36,15 +43,14 @@ def _names_in(text: str) -> Counter[str]:
             word = text[i : i + length]
             if len(word) == length and entries.get(word, ("",))[0] == "person":
                 found[word] += 1
-        pair = text[i : i + 2]
-        if (pair[1:] == "国" and pair[:1] in PROJECTED_STATES) or (
-            pair[1:] in ("河", "水") and pair[:1] in PROJECTED_RIVERS
-        ):
-            found[pair] += 1
+        if _written_out(text[i : i + 2]):
+            found[text[i : i + 2]] += 1
     return found
 
 
-def projected_spans(source: str, translation: str, taken: Iterable[tuple[str, int, int]] = ()) -> list:
+def projected_spans(
+    source: str, translation: str, taken: Iterable[tuple[str, int, int]] = ()
+) -> list[tuple[str, int, int]]:
     """``(kind, start, end)`` spans in ``source`` that its modern ``translation`` names in full: a person the
     source calls by the given name or the surname alone (仪 of 张仪, 怀光 of 李怀光, 杜 of 杜甫), a state or river
     by its one character (燕 of 燕国, 淮 of 淮河).
@@ -61,7 +67,7 @@ def projected_spans(source: str, translation: str, taken: Iterable[tuple[str, in
     for full, count in sorted(_names_in(translation).items()):
         if full in source:
             continue
-        if full[-1:] in ("国", "河", "水") and len(full) == 2:
+        if _written_out(full):
             kind, parts = "place", [full[0]]
         else:
             given = given_name(full)
