@@ -6,8 +6,9 @@ from tasks.entities import find_entities
 from tasks.name_projection import METHOD, projected_spans
 
 
-# Real cm_train pairs (NiuTrans Classical-Modern, MIT), as the translators wrote them.
 def test_translations_name_persons_the_source_calls_by_given_name_or_surname():
+    # A cm_dev sentence with a translation written for this test, then a cm_train pair as its translator wrote it
+    # (NiuTrans Classical-Modern, MIT).
     src, tgt = "仪之出秦，因与秦王约曰", "张仪离开秦国时，与秦王约定说"
     # Without the rules' 秦王, 秦 stands twice for one 秦国, so only 仪 is projected.
     assert projected_spans(src, tgt) == [("person", 0, 1)]
