@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpora.entity_eval import HAND_SETS, chapter_texts, score_finder  # noqa: E402
+from corpora.entity_eval import HAND_SETS, chapter_texts, read_hand_set, score_finder  # noqa: E402
 from corpora.punct import extract_labels, iter_paragraphs  # noqa: E402
 from tasks.entities import find_entities  # noqa: E402
 
@@ -43,14 +43,14 @@ def gold_titles(paragraph: str) -> tuple[str, set[tuple[int, int]]]:
     return "".join(chars), spans
 
 
-def hand_checked(path: Path, tagger=None, corpus: Path | None = None, translator=None) -> dict:
+def hand_checked(path: Path, tagger=None, corpus: Path | None = None, translations: list[str] | None = None) -> dict:
     """Per-type precision/recall/F1 of persons, places and offices on the hand-annotated sentences: the
     annotator's lexicons and patterns, with ``tagger`` (an EntityTagger) filling what they leave when given.
     Each sentence is read alone, or with ``corpus`` (the ``cm_dev.tsv.gz`` the sets were drawn from) in its
     chapter as the annotate stage reads a document: the given names of the persons named in full anywhere in
-    the chapter are found alone too (孟頫 after 赵孟頫). ``translator`` (a Translator): each sentence is
-    translated first, as the translate stage does before annotation, and the names its translation writes in
-    full are projected (the corpus's own translations are never used: a new book has none)."""
+    the chapter are found alone too (孟頫 after 赵孟頫). ``translations``: one per sentence, by the pipeline's
+    translator (:func:`translate_hand_set`), as the translate stage gives them to annotation; the names they
+    write in full are projected (the corpus's own translations are never used: a new book has none)."""
     from flows.train_entity_tagger import with_rules
 
     contexts = chapter_texts(path, corpus) if corpus is not None else None
@@ -60,10 +60,15 @@ def hand_checked(path: Path, tagger=None, corpus: Path | None = None, translator
 
         found = tagger.find(texts) if tagger is not None else [[] for _ in texts]
         extras = [document_given_names(c) for c in contexts] if contexts else [None] * len(texts)
-        translations = translator.translate(texts) if translator is not None else [None] * len(texts)
-        return [with_rules(t, spans, e, tr) for t, spans, e, tr in zip(texts, found, extras, translations, strict=True)]
+        translated = translations if translations is not None else [None] * len(texts)
+        return [with_rules(t, spans, e, tr) for t, spans, e, tr in zip(texts, found, extras, translated, strict=True)]
 
     return score_finder(path, find, ("person", "place", "office"))
+
+
+def translate_hand_set(path: Path, translator) -> list[str]:
+    """The sentences of a hand-checked set, translated by ``translator`` (a Translator), in order."""
+    return translator.translate([text for text, _ in read_hand_set(path)])
 
 
 def main() -> None:
@@ -100,12 +105,13 @@ def main() -> None:
     if translator is not None:
         label = f"translator {translator.version}, {translator.beams} beams"
         systems += [
-            (f"lexicons and patterns, with {label}", None, None, translator),
-            (f"with tagger {tagger.version} and {label}", tagger, None, translator),
+            (f"lexicons and patterns, with {label}", None, None, True),
+            (f"with tagger {tagger.version} and {label}", tagger, None, True),
         ]
     for path in args.hand:
-        for name, with_tagger, corpus, with_translator in systems:
-            scores = hand_checked(path, with_tagger, corpus, with_translator)
+        translations = translate_hand_set(path, translator) if translator is not None else None  # once per set
+        for name, with_tagger, corpus, translated in systems:
+            scores = hand_checked(path, with_tagger, corpus, translations if translated else None)
             print(path.name, name, json.dumps(scores, ensure_ascii=False, indent=1))
     gold_n = pred_n = tp = 0
     disagreements = []
