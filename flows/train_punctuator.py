@@ -32,6 +32,7 @@ from models.punctuator import (
     PunctuatorArch,
     build_model,
     calibrate_no_mark_bias,
+    deepen_encoder,
     encode_labelled,
     evaluate_punctuator,
     window_batch,
@@ -237,6 +238,7 @@ def train_punctuator(
     arch: PunctuatorArch | None = None,
     init_encoder: Path | None = None,
     text_boundaries: bool = True,
+    deepen_to: int | None = None,
 ) -> dict:
     """Train, resume or continue the punctuator, then evaluate and (if better) ship it.
 
@@ -244,6 +246,8 @@ def train_punctuator(
     continue across sessions), from ``init_encoder`` (a pre-trained encoder from ``pretrain-encoder``, with a
     fresh classification head) or from scratch. ``text_boundaries``: a boundary token between paragraphs
     in training and around every text at inference (recorded in the folder as ``text_boundary_token``).
+    ``deepen_to``: grow the starting model's encoder to this many layers first (``deepen_encoder``); a
+    resumed run grows it the same way before its checkpoint is loaded.
     """
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -267,6 +271,9 @@ def train_punctuator(
         extra = LABEL_CONFIG if init_from is None else {}
         model = AutoModelForTokenClassification.from_pretrained(start_from, dtype=torch.float32, **extra)
         arch = PunctuatorArch(**read_metadata(start_from).get("arch", asdict(arch)))
+        if deepen_to and deepen_to != arch.layers:
+            model = deepen_encoder(model, deepen_to)
+            arch = PunctuatorArch(**{**asdict(arch), "layers": deepen_to})
     else:
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=tokenizer.pad_token_id)
     dev_subset = _dev_paragraphs(dev_path, dev_eval_chars)

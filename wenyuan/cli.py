@@ -549,6 +549,13 @@ def annotate(regime, model, no_tagger, translate, translator_dir, device):
     help="A boundary token between training paragraphs and around every text read, so the model knows where a "
     "text ends.",
 )
+@click.option(
+    "--deepen-to",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Grow the starting model's encoder to this many layers (new layers start as near-identities), then "
+    "train.",
+)
 def train_punctuator(
     train_path,
     dev_path,
@@ -562,6 +569,7 @@ def train_punctuator(
     device,
     init_encoder,
     text_boundaries,
+    deepen_to,
 ):
     """Train (or resume) the punctuation model; ships it to models/punctuator if it beats the shipped one."""
     _quiet_prefect(True)
@@ -582,6 +590,7 @@ def train_punctuator(
         threads=threads,
         device=device,
         text_boundaries=text_boundaries,
+        deepen_to=deepen_to,
     )
     click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
 

@@ -99,6 +99,25 @@ def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_p
         train_punctuator(total_steps=7, text_boundaries=False, **kwargs)
 
 
+def test_a_punctuator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(prefect_server, tiny_punct, tmp_path):
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from flows.train_punctuator import train_punctuator
+
+    config = dict(_tiny_punct_config(tiny_punct), eval_every_steps=2)
+    train_punctuator(total_steps=2, run_dir=tmp_path / "base_run", ship_to=tmp_path / "base", **config)
+    grown = dict(config, init_from=tmp_path / "base", deepen_to=2, run_dir=tmp_path / "run", ship_to=tmp_path / "ship")
+    train_punctuator(total_steps=2, **grown)
+    # The resume builds the same deeper model before loading its checkpoint (else the weights would not fit).
+    train_punctuator(total_steps=4, **grown)
+    assert _state(tmp_path / "run")["step"] == 4
+    meta = json.loads((tmp_path / "ship" / "wenyuan.json").read_text())
+    assert meta["arch"]["layers"] == 2 and meta["continued_from"].startswith("1.")
+    model = AutoModelForTokenClassification.from_pretrained(tmp_path / "ship", dtype=torch.float32)
+    assert model.config.num_hidden_layers == len(model.bert.encoder.layer) == 2
+
+
 def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, tiny_punct, tmp_path):
     import torch
     from transformers import AutoModelForMaskedLM

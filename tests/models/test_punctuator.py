@@ -226,3 +226,45 @@ def test_a_folder_trained_with_boundaries_reads_each_text_between_them(tmp_path)
     update_metadata(folder, text_boundary_token="[NOPE]")
     with pytest.raises(ModelLoadError, match=r"punctuator: text boundary token '\[NOPE\]' is not in the vocabulary"):
         Punctuator.from_pretrained(folder, device="cpu")
+
+
+def test_a_deepened_encoder_keeps_the_models_labels_on_dev(punctuator):
+    import copy
+
+    from transformers import AutoTokenizer
+
+    from models.punctuator import Punctuator, deepen_encoder, inserted_after
+
+    tokenizer = AutoTokenizer.from_pretrained(DEFAULT_MODEL)
+    assert inserted_after(4, 2) == [1, 2] and inserted_after(4, 4) == [0, 1, 1, 2]
+    base = punctuator.model
+    grown = deepen_encoder(copy.deepcopy(base), base.config.num_hidden_layers + 2)
+    assert len(grown.bert.encoder.layer) == grown.config.num_hidden_layers == base.config.num_hidden_layers + 2
+    def reading_as_shipped(model) -> Punctuator:
+        return Punctuator(
+            model.eval(),
+            tokenizer,
+            "cpu",
+            window=punctuator.window,
+            bias=punctuator.bias,
+            boundary_token=punctuator.boundary_token,
+        )
+
+    deeper = reading_as_shipped(grown)
+    paragraphs = [p for _b, p in itertools.islice(iter_paragraphs(shared_file("corpora/punct_dev.jsonl.gz")), 60)]
+    chars = [extract_labels(p).chars for p in paragraphs]
+    before = [lab for labels in punctuator.predict_labels(chars) for lab in labels]
+    after = [lab for labels in deeper.predict_labels(chars) for lab in labels]
+    # The new layers start as near-identities: the grown model reads nearly as the shipped one did.
+    assert sum(a == b for a, b in zip(before, after, strict=True)) / len(before) > 0.97
+    # A plain copy of a layer, without the zeroed projections, changes far more (what the zeroing is for).
+    crude = copy.deepcopy(base)
+    crude.bert.encoder.layer.insert(2, copy.deepcopy(crude.bert.encoder.layer[1]))
+    crude.config.num_hidden_layers += 1
+    copied = reading_as_shipped(crude)
+    crude_labels = [lab for labels in copied.predict_labels(chars) for lab in labels]
+    assert sum(a == b for a, b in zip(before, crude_labels, strict=True)) < sum(
+        a == b for a, b in zip(before, after, strict=True)
+    )
+    with pytest.raises(ValueError, match="cannot deepen"):
+        deepen_encoder(copy.deepcopy(base), 1)
