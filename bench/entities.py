@@ -107,6 +107,13 @@ def main() -> None:
         systems += [
             (f"lexicons and patterns, with {label}", None, None, True),
             (f"with tagger {tagger.version} and {label}", tagger, None, True),
+            # What the digitise flow does: each sentence in its chapter, with its translation.
+            (
+                f"with tagger {tagger.version} and {label}, in its chapter (as the pipeline reads)",
+                tagger,
+                args.context,
+                True,
+            ),
         ]
     for path in args.hand:
         translations = translate_hand_set(path, translator) if translator is not None else None  # once per set

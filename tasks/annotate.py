@@ -18,6 +18,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from corpora.mine_names import given_name
 from tasks.dates import DateMatch, find_dates, find_dates_in_sequence
 from tasks.entities import METHODS as ENTITY_METHODS
 from tasks.entities import find_entities, given_names, name_form
@@ -106,7 +107,9 @@ def annotate_book(book: Book, tagger=None) -> Book:
 
 
 def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
-    """Extra lexicon entries for the given names of the persons found anywhere in ``texts`` (one document)."""
+    """Extra lexicon entries for the persons found anywhere in ``texts`` (one document): their given names
+    (建徽 of 李建徽), and the full names that patterns found, so that a name a pattern marks once (杨惠元曰) is
+    whole wherever else it stands rather than cut to its given name (惠元)."""
     from models.char_classifier import to_model_script
 
     full_names = {
@@ -115,7 +118,9 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
         for s in find_entities(text)
         if s.kind == "person"
     }
-    return given_names(sorted(full_names))
+    extra = given_names(sorted(full_names))
+    extra.update({name: ("person", "name-propagation") for name in full_names if given_name(name)})
+    return extra
 
 
 def annotate_document(

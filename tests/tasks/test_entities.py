@@ -261,6 +261,18 @@ def test_a_given_name_alone_is_found_after_the_full_name_in_the_same_book():
     assert all(e.method != "name-propagation" for e in alone.entities)
 
 
+def test_a_full_name_a_pattern_found_once_stays_whole_where_it_stands_again_in_the_book():
+    from tasks.annotate import annotate_document
+
+    # 楊惠元 is in no lexicon; the list beside 李建徽 marks it in the first line, and then its given name 惠元
+    # is propagated: where the full name stands again, the full name is the span, not 惠元 with 楊 left over.
+    lines = ["怀光復劫李建徽、楊惠元等軍", "楊惠元走奉天", "惠元不從"]
+    persons = [[(e["text"], e["method"]) for e in found if e["kind"] == "person"] for found in annotate_document(lines)]
+    assert persons[1] == [("楊惠元", "name-propagation")]
+    assert persons[2] == [("惠元", "name-propagation")]
+    assert [p for p in annotate_document(lines[1:])[0] if p["kind"] == "person" and p["text"] == "惠元"] == []
+
+
 def test_annotation_reads_the_editors_marks_but_spans_only_page_characters():
     from wenyuan.document import Char
 
