@@ -553,8 +553,7 @@ def annotate(regime, model, no_tagger, translate, translator_dir, device):
     "--deepen-to",
     type=click.IntRange(min=1),
     default=None,
-    help="Grow the starting model's encoder to this many layers (new layers start as near-identities), then "
-    "train.",
+    help="Grow the starting model's encoder to this many layers (new layers start as near-identities), then train.",
 )
 def train_punctuator(
     train_path,

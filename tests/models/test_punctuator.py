@@ -240,6 +240,7 @@ def test_a_deepened_encoder_keeps_the_models_labels_on_dev(punctuator):
     base = punctuator.model
     grown = deepen_encoder(copy.deepcopy(base), base.config.num_hidden_layers + 2)
     assert len(grown.bert.encoder.layer) == grown.config.num_hidden_layers == base.config.num_hidden_layers + 2
+
     def reading_as_shipped(model) -> Punctuator:
         return Punctuator(
             model.eval(),
