@@ -119,7 +119,7 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
         if s.kind == "person"
     }
     extra = given_names(sorted(full_names))
-    extra.update({name: ("person", "name-propagation") for name in full_names if given_name(name)})
+    extra.update({name: ("person", "document-name") for name in full_names if given_name(name)})
     return extra
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -45,6 +45,7 @@ METHODS = frozenset(
         "citation-pattern",
         "list-pattern",
         "name-propagation",
+        "document-name",
         "translation-projection",
         "entity-tagger",
     }
@@ -101,22 +102,38 @@ def lexicon() -> dict[str, tuple[str, str]]:
     return entries
 
 
-_STYLE = re.compile("([\u4e00-\u9fff]{2,3})字([\u4e00-\u9fff]{2})")
+#: Titles and kin words that, after a surname, show a match to be no plain name (简王绩 is 简王 + 绩, 曾孙轨 a
+#: great-grandson 轨, 樊重女 the daughter of 樊重): a title or kin word read as part of a name.
+_TITLE_OR_KIN = frozenset("王侯公孙弟兄女")
+
+
+def _plain_given_name(name: str) -> bool:
+    from corpora.mine_names import given_name
+
+    given = given_name(name)
+    return given is not None and not set(given) & _TITLE_OR_KIN
+
+
+#: A name and its courtesy name (诸葛亮字孔明), the way punctuated biographies open too (陈桷，字季壬).
+_STYLE = re.compile("([\u4e00-\u9fff]{2,3})(，?)字([\u4e00-\u9fff]{2})")
 
 
 def style_pattern(simple: str) -> list[Span]:
-    """Persons named with their courtesy name (诸葛亮字孔明): both names, when the first has a surname."""
-    from corpora.mine_names import has_surname
+    """Persons named with their courtesy name (诸葛亮字孔明, 陈桷，字季壬): both names, when the first has a
+    surname; after a comma it must also read as a name, not a place of origin (南武城人，字子舆)."""
+    from corpora.mine_names import could_be_speaker, has_surname
 
     spans = []
     for m in _STYLE.finditer(simple):
-        name = m.group(1)
+        name, comma = m.group(1), m.group(2)
         # The match may have taken a character before the name (曰张飞字益德): the longest tail that
         # begins with a surname is the name.
         k = next((k for k in range(len(name) - 1) if has_surname(name[k:])), None)
+        if k is not None and comma and not (could_be_speaker(name[k:]) and _plain_given_name(name[k:])):
+            continue
         if k is not None:
             spans.append(Span("person", m.start(1) + k, m.end(1), "", "style-pattern"))
-            spans.append(Span("person", m.start(2), m.end(2), "", "style-pattern"))
+            spans.append(Span("person", m.start(3), m.end(3), "", "style-pattern"))
     return spans
 
 
@@ -374,6 +391,7 @@ def find_entities(
         add(span)
     for span in listed_with_persons(simple, spans):
         add(span)
+    spans = _credit_patterns(simple, spans, rules)
     if translation:
         from tasks.name_projection import METHOD, projected_spans
 
@@ -388,6 +406,17 @@ def find_entities(
             spans = _yield_to_full_name(spans, tagger_span, taken)
         add(tagger_span)
     return join_office_prefixes(sorted(spans, key=lambda s: s.start), text, simple)
+
+
+def _credit_patterns(simple: str, spans: list[Span], rules: list[Span]) -> list[Span]:
+    """``spans`` with each full name taken from elsewhere in the document (``document-name``) credited to the
+    pattern that marks it here too, if one does: it was found in this text, not only carried into it."""
+    carried = [s for s in spans if s.method == "document-name"]
+    if not carried:
+        return spans
+    others = [s for s in spans if s.method != "document-name"]
+    by_pattern = {(s.kind, s.start, s.end): s.method for s in rules + listed_with_persons(simple, others)}
+    return [replace(s, method=by_pattern.get((s.kind, s.start, s.end), s.method)) if s in carried else s for s in spans]
 
 
 def _yield_to_full_name(spans: list[Span], person: Span, taken: set[int]) -> list[Span]:

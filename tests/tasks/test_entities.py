@@ -65,6 +65,15 @@ def test_courtesy_name_pattern_finds_people_no_lexicon_knows():
     assert all(s.kind != "person" or not s.text.startswith("曰") for s in find_entities(text))
 
 
+def test_courtesy_name_pattern_reads_punctuated_biographies_but_not_titles_kin_or_origins():
+    # Punctuated histories open a life with a comma before 字 (陈桷，字季壬: both are in no lexicon).
+    persons = [(s.text, s.method) for s in find_entities("陳桷，字季壬，溫州平陽人。") if s.kind == "person"]
+    assert persons == [("陳桷", "style-pattern"), ("季壬", "style-pattern")]
+    # A prince's title, a kinsman and a place of origin before "，字" are no names (of 南康简王绩, 曾孙轨, 曾参).
+    for text in ("南康簡王績，字世謹", "陸曾孫軌，字法寄", "南武城人，字子輿", "苔生其上，字不可識"):
+        assert not [s for s in find_entities(text) if s.method == "style-pattern"], text
+
+
 def test_rulers_by_rank_are_persons_and_states_after_verbs_are_places():
     text = "宋公楚子會于盂晉人伐鄭"
     spans = [(s.kind, s.text) for s in find_entities(text)]
@@ -268,7 +277,8 @@ def test_a_full_name_a_pattern_found_once_stays_whole_where_it_stands_again_in_t
     # is propagated: where the full name stands again, the full name is the span, not 惠元 with 楊 left over.
     lines = ["怀光復劫李建徽、楊惠元等軍", "楊惠元走奉天", "惠元不從"]
     persons = [[(e["text"], e["method"]) for e in found if e["kind"] == "person"] for found in annotate_document(lines)]
-    assert persons[1] == [("楊惠元", "name-propagation")]
+    assert ("楊惠元", "list-pattern") in persons[0]  # found there, not carried there
+    assert persons[1] == [("楊惠元", "document-name")]
     assert persons[2] == [("惠元", "name-propagation")]
     assert [p for p in annotate_document(lines[1:])[0] if p["kind"] == "person" and p["text"] == "惠元"] == []
 
