@@ -44,6 +44,7 @@ METHODS = frozenset(
         "speaker-pattern",
         "citation-pattern",
         "list-pattern",
+        "office-name-pattern",
         "name-propagation",
         "document-name",
         "translation-projection",
@@ -311,6 +312,32 @@ def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
     return found
 
 
+#: Verbs a name is written before with no mark between (贾延免 "贾延 was dismissed", 张凭议 "张凭 proposed").
+_VERB_AFTER_NAME = frozenset("免议说等封罢卒薨死奏请")
+_NAME_BEFORE_MARK = re.compile("[\u4e00-\u9fff]{2,3}(?=[，。、；：！？])")
+
+
+def named_after_office(simple: str, spans: list[Span]) -> list[Span]:
+    """Persons written right after their office and before a mark (左监门大将军钱九陇，; 太守陈登。): two or three
+    characters that begin with a surname and read as a name; a third character that is a verb of what the
+    person did (免, 议) is left out of the name."""
+    from corpora.mine_names import could_be_speaker
+
+    taken = {i for s in spans for i in range(s.start, s.end)}
+    found = []
+    for office in (s for s in spans if s.kind == "office"):
+        m = _NAME_BEFORE_MARK.match(simple, office.end)
+        if m is None:
+            continue
+        name = m.group()
+        if len(name) == 3 and name[-1] in _VERB_AFTER_NAME:
+            name = name[:2]
+        end = office.end + len(name)
+        if could_be_speaker(name) and not taken.intersection(range(office.end, end)):
+            found.append(Span("person", office.end, end, "", "office-name-pattern"))
+    return found
+
+
 def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
     """Given names of full names found in a text (怀光 of 李怀光), as extra lexicon entries for the rest
     of that text: histories name a person in full once and by given name after."""
@@ -390,6 +417,8 @@ def find_entities(
     for span in rules:  # then the weaker patterns, where the lexicon found nothing
         add(span)
     for span in listed_with_persons(simple, spans):
+        add(span)
+    for span in named_after_office(simple, spans):
         add(span)
     spans = _credit_patterns(simple, spans, rules)
     if translation:

@@ -74,6 +74,18 @@ def test_courtesy_name_pattern_reads_punctuated_biographies_but_not_titles_kin_o
         assert not [s for s in find_entities(text) if s.method == "style-pattern"], text
 
 
+def test_a_name_written_between_its_office_and_a_mark_is_a_person():
+    def persons(text: str) -> list[tuple[str, str]]:
+        return [(s.text, s.method) for s in find_entities(text) if s.kind == "person"]
+
+    # 钱九陇 is in no lexicon; the office before it and the comma after it mark it (旧唐书).
+    assert ("錢九隴", "office-name-pattern") in persons("敬宗嫁女與左監門大將軍錢九隴，本皇家隸人")
+    # A verb written onto the name is no part of it: 贾延 was dismissed (免).
+    assert ("賈延", "office-name-pattern") in persons("御史大夫賈延免。")
+    # No surname, or a word that is no name, after the office: nothing.
+    assert persons("拜太守，治有聲") == [] and persons("太守左右，皆驚") == []
+
+
 def test_rulers_by_rank_are_persons_and_states_after_verbs_are_places():
     text = "宋公楚子會于盂晉人伐鄭"
     spans = [(s.kind, s.text) for s in find_entities(text)]
