@@ -35,6 +35,7 @@ from models.punctuator import (
     deepen_encoder,
     encode_labelled,
     evaluate_punctuator,
+    inserted_after,
     window_batch,
 )
 from models.training import TrainConfig, TrainState, continued_model, cumulative_record, select_device, train
@@ -122,6 +123,13 @@ def _card(meta: dict) -> str:
     continued = f" Continued from {meta['continued_from']}." if meta.get("continued_from") else ""
     if meta.get("encoder_from"):
         continued += f" Its encoder started as {meta['encoder_from']}."
+    if meta.get("grown"):
+        g = meta["grown"]
+        continued += (
+            f" Its encoder was grown from {g['from_layers']} to {meta['arch']['layers']} layers when it was continued"
+            f" (`--deepen-to`: near-identity copies of layers {', '.join(map(str, g['inserted_after']))} inserted after"
+            " them)."
+        )
     curve = "\n".join(
         f"| {p['step']} | {p['seconds']} | {p['seg_f1']:.3f} | {p['punct_f1']:.3f} |" for p in meta["curve"]
     )
@@ -266,6 +274,7 @@ def train_punctuator(
     ids = np.load(data / "ids.npy", mmap_mode="r")
     labels = np.load(data / "labels.npy", mmap_mode="r")
     arch = arch or PunctuatorArch()
+    grown = None
     if start_from is not None:
         # From an encoder, the masked-LM head is dropped and a token-classification head is initialised.
         extra = LABEL_CONFIG if init_from is None else {}
@@ -273,6 +282,7 @@ def train_punctuator(
         arch = PunctuatorArch(**read_metadata(start_from).get("arch", asdict(arch)))
         if deepen_to and deepen_to != arch.layers:
             model = deepen_encoder(model, deepen_to)
+            grown = {"from_layers": arch.layers, "inserted_after": inserted_after(arch.layers, deepen_to - arch.layers)}
             arch = PunctuatorArch(**{**asdict(arch), "layers": deepen_to})
     else:
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=tokenizer.pad_token_id)
@@ -310,6 +320,8 @@ def train_punctuator(
             meta["text_boundary_token"] = boundary_token
         if encoder_from:
             meta["encoder_from"] = encoder_from
+        if grown:
+            meta["grown"] = grown
         save_fp16_folder(
             m, tokenizer, best_dir, meta, card=f"# wenyuan punctuator\n\nCheckpoint at step {state.step}.\n"
         )

@@ -114,6 +114,8 @@ def test_a_punctuator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(p
     assert _state(tmp_path / "run")["step"] == 4
     meta = json.loads((tmp_path / "ship" / "wenyuan.json").read_text())
     assert meta["arch"]["layers"] == 2 and meta["continued_from"].startswith("1.")
+    assert meta["grown"] == {"from_layers": 1, "inserted_after": [0]}
+    assert "grown from 1 to 2 layers" in (tmp_path / "ship" / "README.md").read_text(encoding="utf-8")
     model = AutoModelForTokenClassification.from_pretrained(tmp_path / "ship", dtype=torch.float32)
     assert model.config.num_hidden_layers == len(model.bert.encoder.layer) == 2
 
