@@ -313,7 +313,7 @@ def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
 
 
 #: Verbs a name is written before with no mark between (贾延免 "贾延 was dismissed", 张凭议 "张凭 proposed").
-_VERB_AFTER_NAME = frozenset("免议说等封罢卒薨死奏请")
+_VERB_AFTER_NAME = frozenset("免议说等封罢卒薨死奏请降")
 _NAME_BEFORE_MARK = re.compile("[\u4e00-\u9fff]{2,3}(?=[，。、；：！？])")
 
 
