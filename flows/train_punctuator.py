@@ -60,6 +60,15 @@ def _cached_boundary_token(data: Path) -> str | None:
     return json.loads(fmt.read_text(encoding="utf-8")).get("text_boundary_token") if fmt.exists() else None
 
 
+def _check_deepening(start_from: Path | None, layers: int) -> None:
+    """Refuse, before any data work, a ``deepen_to`` with no model to grow or fewer layers than it has."""
+    if start_from is None:
+        raise ValueError("deepen_to grows a starting model: give init_from or init_encoder as well")
+    have = read_metadata(start_from).get("arch", {}).get("layers")
+    if have is not None and layers < have:
+        raise ValueError(f"{start_from}: its encoder has {have} layers; it cannot be deepened to {layers}")
+
+
 @task
 def prepare_data(
     train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int, boundary_token: str | None = None
@@ -267,6 +276,8 @@ def train_punctuator(
     start_from = init_from or init_encoder
     if start_from is not None:
         check_model_folder(start_from)  # a clear error naming the folder, before any data work
+    if deepen_to is not None:
+        _check_deepening(start_from, deepen_to)
     boundary_token = BOUNDARY_TOKEN if text_boundaries else None
     prior = continued_model(run_dir, init_from, ARCHITECTURE)
     data = prepare_data(train_path, run_dir, start_from, vocab_size, boundary_token)

@@ -130,11 +130,10 @@ def style_pattern(simple: str) -> list[Span]:
         # The match may have taken a character before the name (曰张飞字益德): the longest tail that
         # begins with a surname is the name.
         k = next((k for k in range(len(name) - 1) if has_surname(name[k:])), None)
-        if k is not None and comma and not (could_be_speaker(name[k:]) and _plain_given_name(name[k:])):
+        if k is None or (comma and not (could_be_speaker(name[k:]) and _plain_given_name(name[k:]))):
             continue
-        if k is not None:
-            spans.append(Span("person", m.start(1) + k, m.end(1), "", "style-pattern"))
-            spans.append(Span("person", m.start(3), m.end(3), "", "style-pattern"))
+        spans.append(Span("person", m.start(1) + k, m.end(1), "", "style-pattern"))
+        spans.append(Span("person", m.start(3), m.end(3), "", "style-pattern"))
     return spans
 
 

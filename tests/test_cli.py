@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from models.metrics import character_error_rate
-from tests.conftest import SAMPLE_BOOK
+from tests.conftest import SAMPLE_BOOK, shared_file
 from wenyuan.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, main
 
 COMMANDS = [
@@ -222,3 +222,23 @@ def test_annotate_translate_finds_what_the_shipped_translators_output_writes_in_
     assert {(f["line"], f["kind"], f["text"]) for f in projected} == {(1, "place", "梁")}
     missing = runner.invoke(main, ["annotate", "--translate", "--translator", "/nowhere/translator"], input=text)
     assert missing.exit_code == 1 and "/nowhere/translator" in missing.output
+
+
+def test_train_punctuator_refuses_to_deepen_a_model_it_is_not_given(runner, tmp_path):
+    train = shared_file("corpora/punct_dev.jsonl.gz")
+    result = runner.invoke(
+        main,
+        [
+            "train-punctuator",
+            "--train",
+            str(train),
+            "--dev",
+            str(train),
+            "--run-dir",
+            str(tmp_path / "r"),
+            "--deepen-to",
+            "6",
+        ],
+    )
+    assert result.exit_code == 2 and "--deepen-to grows a starting model" in result.output
+    assert not (tmp_path / "r").exists()

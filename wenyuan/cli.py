@@ -576,6 +576,8 @@ def train_punctuator(
 
     if init_from and init_encoder:
         raise click.UsageError("give --init-from (a punctuator) or --init-encoder (an encoder), not both")
+    if deepen_to and not (init_from or init_encoder):
+        raise click.UsageError("--deepen-to grows a starting model: give --init-from or --init-encoder too")
     scores = flow(
         train_path=train_path,
         dev_path=dev_path,

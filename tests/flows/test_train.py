@@ -118,6 +118,12 @@ def test_a_punctuator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(p
     assert "grown from 1 to 2 layers" in (tmp_path / "ship" / "README.md").read_text(encoding="utf-8")
     model = AutoModelForTokenClassification.from_pretrained(tmp_path / "ship", dtype=torch.float32)
     assert model.config.num_hidden_layers == len(model.bert.encoder.layer) == 2
+    # Nothing to grow, or fewer layers than the model has: refused before any data work, naming the folder.
+    with pytest.raises(ValueError, match="give init_from or init_encoder"):
+        train_punctuator(total_steps=1, deepen_to=2, run_dir=tmp_path / "bad1", **config)
+    with pytest.raises(ValueError, match=r"ship: its encoder has 2 layers; it cannot be deepened to 1"):
+        train_punctuator(total_steps=1, init_from=tmp_path / "ship", deepen_to=1, run_dir=tmp_path / "bad2", **config)
+    assert not (tmp_path / "bad1" / "data").exists() and not (tmp_path / "bad2" / "data").exists()
 
 
 def test_encoder_pretraining_resumes_and_seeds_the_punctuator(prefect_server, tiny_punct, tmp_path):
