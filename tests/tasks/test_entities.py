@@ -86,6 +86,29 @@ def test_a_name_written_between_its_office_and_a_mark_is_a_person():
     assert persons("拜太守，治有聲") == [] and persons("太守左右，皆驚") == []
 
 
+def test_a_speaker_without_a_surname_heading_a_clause_before_speech_is_a_person():
+    def persons(text: str) -> list[tuple[str, str]]:
+        return [(s.text, s.method) for s in find_entities(text) if s.kind == "person"]
+
+    # 子罕 and 有功 (徐有功 named by his given name) begin with no surname and are in no lexicon (左传, 旧唐书).
+    assert persons("子罕曰： 我以不貪為寶") == [("子罕", "speaker-pattern")]
+    assert [s.confidence for s in find_entities("子罕曰： 我以不貪為寶")] == [0.7]  # surer with a surname
+    assert ("有功", "speaker-pattern") in persons("上問之，有功曰： 永昌赦令")
+    # 曰 with no speech after it is "is called"; a pronoun, a verb, a word of writing or a common noun before
+    # 曰 is no name.
+    for text in ("冰井曰崇光", "其母曰： 此故汝", "紘諫曰： 夫兵者", "上疏曰： 臣聞", "先生曰： 善", "說進曰： 此"):
+        assert persons(text) == [], text
+
+
+def test_a_speaker_without_a_surname_is_found_wherever_the_document_names_him():
+    from tasks.annotate import annotate_document
+
+    lines = ["宋人或得玉，獻諸子罕。", "子罕曰： 我以不貪為寶。"]
+    persons = [[(e["text"], e["method"]) for e in found if e["kind"] == "person"] for found in annotate_document(lines)]
+    assert persons == [[("子罕", "document-name")], [("子罕", "speaker-pattern")]]
+    assert [e for e in annotate_document(lines[:1])[0] if e["kind"] == "person"] == []
+
+
 def test_rulers_by_rank_are_persons_and_states_after_verbs_are_places():
     text = "宋公楚子會于盂晉人伐鄭"
     spans = [(s.kind, s.text) for s in find_entities(text)]
