@@ -112,10 +112,15 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
     whole wherever else it stands rather than cut to its given name (惠元)."""
     from models.char_classifier import to_model_script
 
-    persons = [s for text in texts for s in find_entities(text) if s.kind == "person"]
-    full_names = {name_form("".join(map(to_model_script, s.text))) for s in persons}
+    found = {
+        (name_form("".join(map(to_model_script, s.text))), s.method)
+        for text in texts
+        for s in find_entities(text)
+        if s.kind == "person"
+    }
+    full_names = {name for name, _ in found}
     # A speaker named without a surname (子罕曰：) is as much a name elsewhere in the text (献诸子罕).
-    bare = {name_form("".join(map(to_model_script, s.text))) for s in persons if s.method == "speaker-pattern"}
+    bare = {name for name, method in found if method == "speaker-pattern"}
     extra = given_names(sorted(full_names))
     extra.update({name: ("person", "document-name") for name in full_names if given_name(name) or name in bare})
     return extra
