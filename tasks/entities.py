@@ -434,7 +434,7 @@ def find_entities(
 
     rules = rule_spans(simple)
     for span in rules:  # a courtesy name or a cited work marks where a name ends: the surest evidence there is
-        if span.method in ("style-pattern", "citation-pattern"):
+        if span.method in ("style-pattern", "citation-pattern") or _sure_posthumous(simple, span):
             add(span)
     entries, extra = lexicon(), extra or {}
     lengths = sorted({len(k) for k in entries} | {len(k) for k in extra}, reverse=True)
@@ -469,6 +469,26 @@ def find_entities(
             spans = _yield_to_full_name(spans, tagger_span, taken)
         add(tagger_span)
     return join_office_prefixes(sorted(spans, key=lambda s: s.start), text, simple)
+
+
+def _sure_posthumous(simple: str, span: Span) -> bool:
+    """Whether ``span`` is a posthumous name that should go before the lexicon: a whole 汉高祖 or 周文王 over the
+    高祖 or 周文 inside it, 昭宗 over a junk place 宗心 after it.
+
+    Not when a place or title of the lexicon (two characters or more) begins at or before it and runs into it,
+    a prince's fief (平王 of 广平王, 定襄公) or a title (世宗纪); nor when an office begins before it (中宗 of
+    侍中宗敞), or a person of three characters or more inside it (平王思政 is 平 "put down" 王思政); nor before
+    主, a princess (鲁元公主)."""
+    if span.method != "posthumous-pattern" or simple[span.end : span.end + 1] == "主":
+        return False
+    for start in range(max(0, span.start - 6), span.end):
+        for end in range(max(start + 2, span.start + 1), min(len(simple), start + 10) + 1):
+            kind = _lexicon_kind(simple[start:end])
+            if (kind in ("place", "title") and start <= span.start) or (kind == "office" and start < span.start):
+                return False
+            if kind == "person" and start > span.start and end - start >= 3:
+                return False
+    return True
 
 
 def _credit_patterns(simple: str, spans: list[Span], rules: list[Span]) -> list[Span]:

@@ -126,6 +126,18 @@ def test_posthumous_and_temple_names_are_persons_but_honorifics_are_not():
     assert ("person", "文宣王") in two  # two posthumous characters, not 宣王 alone
 
 
+def test_a_whole_posthumous_name_goes_before_the_lexicon_unless_a_fief_title_or_office_runs_into_it():
+    def read(text: str) -> list[tuple[str, str]]:
+        return [(s.kind, s.text) for s in find_entities(text)]
+
+    assert ("person", "漢高祖") in read("昔漢高祖亦從太上皇置酒此宮")  # not 高祖 of the lexicon alone
+    assert read("漢宣帝地節三年")[0] == ("person", "漢宣帝")  # not the lexicon's place 帝地
+    assert ("place", "安定") in read("魏主遣安定王休帥從官")  # the Prince of Anding: no 定王
+    assert not any(text == "魯元公" for _kind, text in read("以為魯元公主湯沐邑"))  # a princess
+    assert ("person", "王思政") in read("從世宗平王思政於潁川")  # 平 "put down" 王思政, no 平王
+    assert ("office", "侍中") in read("使侍中宗敞送降箋於曜")  # no 中宗
+
+
 def test_states_listed_together_are_places():
     spans = [(s.kind, s.text) for s in find_entities("秦盡韓、魏之上黨")]
     assert ("place", "韓") in spans and ("place", "魏") in spans
@@ -199,7 +211,7 @@ def test_names_inside_a_titles_marks_are_part_of_the_title():
 
 def test_no_name_is_read_inside_an_era_named_without_a_year():
     assert [s.text for s in find_entities("靖康末，金人入侵")] == ["金"]  # not 康末 of the mined lexicon
-    assert ("person", "高宗") in [(s.kind, s.text) for s in find_entities("宋高宗建炎初，遣使")]
+    assert ("person", "宋高宗") in [(s.kind, s.text) for s in find_entities("宋高宗建炎初，遣使")]
     assert ("place", "長安") in [(s.kind, s.text) for s in find_entities("居長安中，")]  # no era: 长安 the city
 
 
