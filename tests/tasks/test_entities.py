@@ -250,6 +250,16 @@ def test_a_tagged_full_name_replaces_the_surname_or_short_name_the_rules_found_a
     assert found("于闐國王楊仁美", [("person", 0, 7, 0.9)]) == rules_alone
 
 
+def test_a_tagged_place_one_character_longer_replaces_a_county_or_place_cut_short():
+    def places(text: str, start: int, end: int) -> list[str]:
+        return [s.text for s in find_entities(text, tagged=[("place", start, end, 0.7)]) if s.kind == "place"]
+
+    assert places("邛州臨漢縣內有湫", 2, 5) == ["邛州", "臨漢縣"]  # not the suffix pattern's 漢縣
+    assert places("王鎮惡陷江陵城", 4, 7) == ["江陵城"]  # a place suffix after the lexicon's 江陵
+    assert places("振京城饑民", 0, 3) == ["京城"]  # 振 "relieve" is no part of the name
+    assert "寧州山" not in places("永寧州山崩", 1, 4)  # 山 after a prefecture: the mountains collapsed
+
+
 def test_the_taggers_one_character_persons_are_dropped():
     # 孟 of 孟頫 (頫 is rare): a name cut short, not a person.
     assert find_entities("前史官楊載稱孟頫之才", None, [("person", 6, 7, 0.6)]) == []
