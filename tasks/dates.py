@@ -284,6 +284,13 @@ def era_mentions(text: str) -> list[tuple[int, int]]:
     return [(m.start("era"), m.end()) for m in _era_mention().finditer(text)]
 
 
+def dated_eras(text: str) -> list[tuple[int, int]]:
+    """Where ``text`` names an era and its year (延光四年, 建德六年): from the era to 年, as (start, end) offsets.
+    Era names are also given names and courtesy names (窦建德, 袁绍 styled 本初); before a year they are the era."""
+    dated = (m for m in _pattern().finditer(text) if m["year"] == "元" or parse_number(m["year"]))
+    return [(m.start("era"), m.end("year") + 1) for m in dated]
+
+
 def _dynasty_names() -> set[str]:
     """One-character conventional dynasty names (汉, 唐, 宋) from ``corpora/lexicons/dynasties.tsv``."""
     with open(DILA.parent / "dynasties.tsv", encoding="utf-8") as fh:

@@ -410,7 +410,7 @@ def find_entities(
     being surer.
     """
     from models.char_classifier import to_model_script
-    from tasks.dates import era_mentions
+    from tasks.dates import dated_eras, era_mentions
 
     simple = name_form("".join(to_model_script(c) for c in text))
     taken: set[int] = set()
@@ -419,12 +419,17 @@ def find_entities(
     # nor is one inside an era named without a year (康末 of 靖康末, mined from translations that copy it).
     not_names = {i for m in _TITLE_MARKS.finditer(simple) for i in range(m.start() + 1, m.end() - 1)}
     not_names.update(i for start, end in era_mentions(text) for i in range(start, end))
+    # Nothing inside an era and its year is a name either (延光 of 延光四年, 龙三 of 黄龙三年), though a longer name
+    # may hold the era (窦建德六年).
+    eras = dated_eras(text)
 
     def add(span: Span) -> bool:
         start, end = span.start, span.end
         if taken.intersection(range(start, end)):
             return False
         if span.kind in ("person", "place") and not_names.intersection(range(start, end)):
+            return False
+        if span.kind in ("person", "place") and any(a <= start and end <= b for a, b in eras):
             return False
         if span.kind == "place" and _unit_follows(simple, end) and end not in taken:
             end += 1  # 德安 + 府: the unit belongs to the place's name

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from tasks.dates import DILA, day_ganzhi, find_dates, iso_date, parse_number
+from tasks.dates import DILA, dated_eras, day_ganzhi, find_dates, iso_date, parse_number
 from tests.conftest import one_line_book, shared_file
 
 
@@ -286,3 +286,9 @@ def test_an_era_name_inside_a_clause_is_not_an_era_context():
     at_head = find_dates_in_sequence(["長安中，為鳳閣舍人。", "三年，卒。"])
     heading = [[(d.text, d.chosen.era) for d in ds] for ds in at_head]
     assert heading == [[], [("三年", "長安")]]
+
+
+def test_dated_eras_span_the_era_to_its_year_and_leave_the_ruler_out():
+    text = "漢武帝元狩二年，霍去病擊匈奴。延光元年"
+    assert [text[a:b] for a, b in dated_eras(text)] == ["元狩二年", "延光元年"]
+    assert dated_eras("延光迎之，元年") == []  # no era before a year, no year after an era

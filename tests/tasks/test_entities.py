@@ -215,6 +215,19 @@ def test_no_name_is_read_inside_an_era_named_without_a_year():
     assert ("place", "長安") in [(s.kind, s.text) for s in find_entities("居長安中，")]  # no era: 长安 the city
 
 
+def test_no_name_is_read_inside_an_era_and_its_year():
+    # 延光, 长安 and 永嘉 are also in the lexicons (a given name, the city, a commandery); before a year, the era.
+    assert [(s.kind, s.text) for s in find_entities("延光四年，辟司徒李郃府")] == [
+        ("office", "司徒"),
+        ("person", "李郃"),
+    ]
+    assert ("place", "長安") not in [(s.kind, s.text) for s in find_entities("長安三年，拜中臺右丞")]
+    assert not any(s.text in ("黃龍", "龍三") for s in find_entities("黃龍三年，召岱還屯長沙"))
+    # A longer name that holds an era is still read, as is the era's word where no year follows.
+    assert ("person", "竇建德") in [(s.kind, s.text) for s in find_entities("竇建德六年，攻之")]
+    assert ("place", "長安") in [(s.kind, s.text) for s in find_entities("至長安，謁見")]
+
+
 def test_the_corpus_variant_of_a_surname_is_matched_in_its_usual_form():
     # The corpora write 硃 for the surname 朱 (硃全忠); the lexicon holds 朱全忠, the span keeps the page's text.
     spans = [(s.kind, s.text) for s in find_entities("硃全忠遣使來朝，加檢校太尉")]
