@@ -7,9 +7,11 @@ if it beats the model already there.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import date
 from pathlib import Path
@@ -18,7 +20,8 @@ import numpy as np
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from corpora.punct import PUNCT_LABELS, iter_labelled, iter_paragraphs
+from corpora.punct import PUNCT_LABELS, LabelledText, iter_labelled, iter_paragraphs
+from corpora.punct_sources import dev_runs, iter_source_paragraphs
 from flows.shipping import ship_and_report
 from models.char_classifier import TRAINED_WINDOW
 from models.encoder_transfer import as_encoder_folder
@@ -54,10 +57,25 @@ def _dev_paragraphs(path: Path, max_chars: int | None) -> list[str]:
     return out
 
 
-def _cached_boundary_token(data: Path) -> str | None:
-    """The text-boundary token a cached data folder was encoded with (none for caches made before it)."""
+def _cached_format(data: Path) -> dict:
+    """How a cached data folder was encoded: its text-boundary token and extra corpora (none for old caches)."""
     fmt = data / "format.json"
-    return json.loads(fmt.read_text(encoding="utf-8")).get("text_boundary_token") if fmt.exists() else None
+    return json.loads(fmt.read_text(encoding="utf-8")) if fmt.exists() else {}
+
+
+def _extra_paragraphs(extra_train: tuple[Path, ...], dev_path: Path, record: dict) -> Iterator[LabelledText]:
+    """The punctuated sources of each parallel corpus in ``extra_train``, dev text left out; what each gave
+    and left out goes into ``record`` (by file name)."""
+    if not extra_train:
+        return
+    runs = dev_runs(dev_path)
+    for path in extra_train:
+        dropped: Counter = Counter()
+        n = 0
+        for lt in iter_source_paragraphs(path, runs, dropped):
+            n += len(lt.chars)
+            yield lt
+        record[Path(path).name] = {"characters": n, **dropped}
 
 
 def _check_deepening(start_from: Path | None, layers: int) -> None:
@@ -71,23 +89,39 @@ def _check_deepening(start_from: Path | None, layers: int) -> None:
 
 @task
 def prepare_data(
-    train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int, boundary_token: str | None = None
+    train_path: Path,
+    run_dir: Path,
+    init_from: Path | None,
+    vocab_size: int,
+    boundary_token: str | None = None,
+    extra_train: tuple[Path, ...] = (),
+    dev_path: Path | None = None,
 ) -> Path:
     """Build (or reuse) the tokenizer and the encoded training arrays under ``run_dir/data``; with
-    ``boundary_token``, that token stands between paragraphs (``encode_labelled``)."""
+    ``boundary_token``, that token stands between paragraphs (``encode_labelled``). ``extra_train``:
+    parallel corpora whose punctuated sources are added (``corpora.punct_sources``), with the text they share
+    with ``dev_path`` left out."""
     from transformers import AutoTokenizer
 
     from models.char_tokenizer import build_char_tokenizer, count_characters
 
     data = run_dir / "data"
+    extra_names = [Path(p).name for p in extra_train]
     if (data / "ids.npy").exists():
-        cached = _cached_boundary_token(data)
-        if cached != boundary_token:
+        cached = _cached_format(data)
+        if cached.get("text_boundary_token") != boundary_token:
             raise ValueError(
-                f"{data}: training data cached with text boundary token {cached!r}, this run asks for"
-                f" {boundary_token!r}; use another --run-dir"
+                f"{data}: training data cached with text boundary token {cached.get('text_boundary_token')!r},"
+                f" this run asks for {boundary_token!r}; use another --run-dir"
+            )
+        if cached.get("extra_train", []) != extra_names:
+            raise ValueError(
+                f"{data}: training data cached with extra corpora {cached.get('extra_train', [])}, this run asks"
+                f" for {extra_names}; use another --run-dir"
             )
         return data
+    if extra_train and dev_path is None:
+        raise ValueError("extra_train needs dev_path: the dev text is kept out of the extra corpora")
     data.mkdir(parents=True, exist_ok=True)
     if init_from is not None:
         tokenizer = AutoTokenizer.from_pretrained(init_from)
@@ -97,9 +131,13 @@ def prepare_data(
     tokenizer.save_pretrained(data / "tokenizer")
     dropped: Counter = Counter()
     boundary_id = tokenizer.convert_tokens_to_ids(boundary_token) if boundary_token else None
-    ids, labels = encode_labelled(iter_labelled(train_path, dropped=dropped), CharEncoder(tokenizer), boundary_id)
-    (data / "format.json").write_text(json.dumps({"text_boundary_token": boundary_token}), encoding="utf-8")
-    (data / "cleaning.json").write_text(json.dumps(dict(dropped), ensure_ascii=False, indent=1), encoding="utf-8")
+    extra: dict = {}
+    texts = itertools.chain(iter_labelled(train_path, dropped=dropped), _extra_paragraphs(extra_train, dev_path, extra))
+    ids, labels = encode_labelled(texts, CharEncoder(tokenizer), boundary_id)
+    fmt = {"text_boundary_token": boundary_token, "extra_train": extra_names}
+    (data / "format.json").write_text(json.dumps(fmt), encoding="utf-8")
+    cleaning = {**dropped, "extra": extra} if extra else dict(dropped)
+    (data / "cleaning.json").write_text(json.dumps(cleaning, ensure_ascii=False, indent=1), encoding="utf-8")
     np.save(data / "labels.npy", labels)
     np.save(data / "ids.npy", ids)  # written last: its presence marks the cache complete
     log.info("encoded %d training characters; left out: %s", len(ids), dict(dropped))
@@ -117,6 +155,18 @@ def _left_out(cleaning: dict | None) -> str:
     )
 
 
+def _extra_line(cleaning: dict | None) -> str:
+    """The card's line on the parallel corpora's sources added to training (``--extra-train``), if any."""
+    extra = (cleaning or {}).get("extra") or {}
+    return "".join(
+        f"\nThe last run also read the punctuated sources of `{name}` ({r['characters']:,} characters, packed"
+        f" chapter by chapter into paragraphs; {r.get('shares text with dev sentences', 0):,} sentences sharing a"
+        f" 12-character run with the dev file and {r.get('no closing mark sentences', 0):,} without a closing mark"
+        " left out)."
+        for name, r in extra.items()
+    )
+
+
 def _boundary_line(meta: dict) -> str:
     token = meta.get("text_boundary_token")
     if not token:
@@ -129,6 +179,9 @@ def _boundary_line(meta: dict) -> str:
 
 def _card(meta: dict) -> str:
     m, decoding = meta["metrics"], meta.get("decoding", {})
+    extra_options = "".join(
+        f" \\\n        --extra-train ../shared/corpora/{name}" for name in (meta.get("cleaning") or {}).get("extra", {})
+    )
     continued = f" Continued from {meta['continued_from']}." if meta.get("continued_from") else ""
     if meta.get("encoder_from"):
         continued += f" Its encoder started as {meta['encoder_from']}."
@@ -162,14 +215,14 @@ stored in fp16.
 Trained on `punct_train.jsonl.gz` from the NiuTrans Classical-Modern corpus (MIT licence, copyright 2022
 NiuTrans Open Source), simplified script; traditional input is mapped to simplified per character.
 Quotation marks are not learned (the corpus dropped many of them); book-title marks are left to annotation.\
-{_left_out(meta.get("cleaning"))}
+{_left_out(meta.get("cleaning"))}{_extra_line(meta.get("cleaning"))}
 
 ## Training
 {meta["steps"]} steps, {meta["tokens"]:,} training characters seen, {meta["train_seconds"] / 3600:.2f} h on
 {meta["device"]} ({meta.get("trained_on", date.today().isoformat())}).{continued} Retrain or continue with:
 
     wenyuan train-punctuator --train ../shared/corpora/punct_train.jsonl.gz \\
-        --dev ../shared/corpora/punct_dev.jsonl.gz --budget-minutes 120 --init-from models/punctuator
+        --dev ../shared/corpora/punct_dev.jsonl.gz --budget-minutes 120 --init-from models/punctuator{extra_options}
 
 ## Decoding
 A mark is predicted where the best label, after adding {decoding.get("no_mark_bias", 0.0):+.2f} to the no-mark
@@ -256,6 +309,7 @@ def train_punctuator(
     init_encoder: Path | None = None,
     text_boundaries: bool = True,
     deepen_to: int | None = None,
+    extra_train: tuple[Path, ...] = (),
 ) -> dict:
     """Train, resume or continue the punctuator, then evaluate and (if better) ship it.
 
@@ -264,7 +318,8 @@ def train_punctuator(
     fresh classification head) or from scratch. ``text_boundaries``: a boundary token between paragraphs
     in training and around every text at inference (recorded in the folder as ``text_boundary_token``).
     ``deepen_to``: grow the starting model's encoder to this many layers first (``deepen_encoder``); a
-    resumed run grows it the same way before its checkpoint is loaded.
+    resumed run grows it the same way before its checkpoint is loaded. ``extra_train``: parallel corpora
+    (``cm_*.tsv.gz``) whose punctuated sources are added to the training text, dev text left out.
     """
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -280,7 +335,8 @@ def train_punctuator(
         _check_deepening(start_from, deepen_to)
     boundary_token = BOUNDARY_TOKEN if text_boundaries else None
     prior = continued_model(run_dir, init_from, ARCHITECTURE)
-    data = prepare_data(train_path, run_dir, start_from, vocab_size, boundary_token)
+    extra_train = tuple(Path(p) for p in extra_train)
+    data = prepare_data(train_path, run_dir, start_from, vocab_size, boundary_token, extra_train, dev_path)
     tokenizer = AutoTokenizer.from_pretrained(data / "tokenizer")
     ids = np.load(data / "ids.npy", mmap_mode="r")
     labels = np.load(data / "labels.npy", mmap_mode="r")

@@ -555,6 +555,14 @@ def annotate(regime, model, no_tagger, translate, translator_dir, device):
     default=None,
     help="Grow the starting model's encoder to this many layers (new layers start as near-identities), then train.",
 )
+@click.option(
+    "--extra-train",
+    "extra_train",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="A parallel corpus (cm_*.tsv.gz) whose punctuated sources are added to the training text, the text they "
+    "share with --dev left out; repeatable.",
+)
 def train_punctuator(
     train_path,
     dev_path,
@@ -569,6 +577,7 @@ def train_punctuator(
     init_encoder,
     text_boundaries,
     deepen_to,
+    extra_train,
 ):
     """Train (or resume) the punctuation model; ships it to models/punctuator if it beats the shipped one."""
     _quiet_prefect(True)
@@ -592,6 +601,7 @@ def train_punctuator(
         device=device,
         text_boundaries=text_boundaries,
         deepen_to=deepen_to,
+        extra_train=extra_train,
     )
     click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
 

@@ -6,8 +6,11 @@ import gzip
 import itertools
 import json
 
+import numpy as np
 import pytest
 
+from corpora.punct import iter_labelled
+from corpora.punct_sources import dev_runs, iter_source_paragraphs
 from models.punctuator import PunctuatorArch
 from models.translator import TranslatorArch
 from tests.conftest import shared_file
@@ -97,6 +100,29 @@ def test_punctuator_training_resumes_and_ships(prefect_server, tiny_punct, tmp_p
     # The run's cached arrays hold boundary tokens; a resume that asks for none is refused, not mixed.
     with pytest.raises(ValueError, match="text boundary token"):
         train_punctuator(total_steps=7, text_boundaries=False, **kwargs)
+
+
+def test_punctuator_trains_on_the_parallel_corpus_sources_too(prefect_server, tiny_punct, tiny_parallel, tmp_path):
+    from flows.train_punctuator import train_punctuator
+
+    kwargs = dict(_tiny_punct_config(tiny_punct), run_dir=tmp_path / "run", ship_to=tmp_path / "shipped")
+    train_punctuator(total_steps=2, eval_every_steps=2, extra_train=(tiny_parallel / "train.tsv",), **kwargs)
+    data = tmp_path / "run" / "data"
+    cleaning = json.loads((data / "cleaning.json").read_text())
+    added = cleaning["extra"]["train.tsv"]["characters"]
+    assert added > 5000
+    main = list(iter_labelled(tiny_punct / "train.jsonl.gz"))
+    extra = list(iter_source_paragraphs(tiny_parallel / "train.tsv", dev_runs(tiny_punct / "dev.jsonl.gz")))
+    assert added == sum(len(p.chars) for p in extra)
+    # Both corpora are encoded, one boundary token before each paragraph and one after the last.
+    paragraphs = main + extra
+    assert len(np.load(data / "ids.npy")) == sum(len(p.chars) for p in paragraphs) + len(paragraphs) + 1
+    meta = json.loads((tmp_path / "shipped" / "wenyuan.json").read_text())
+    assert meta["cleaning"]["extra"]["train.tsv"]["characters"] == added
+    assert "punctuated sources of `train.tsv`" in (tmp_path / "shipped" / "README.md").read_text()
+    # The cached arrays hold the extra corpus; a resume without it is refused, not mixed.
+    with pytest.raises(ValueError, match="extra corpora"):
+        train_punctuator(total_steps=3, **kwargs)
 
 
 def test_a_punctuator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(prefect_server, tiny_punct, tmp_path):
