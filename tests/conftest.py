@@ -36,10 +36,14 @@ def ocr_engine():
 
 
 @pytest.fixture(scope="session")
-def prefect_server():
+def prefect_server(tmp_path_factory):
+    """A Prefect test server with its own result storage: results persisted by earlier runs on this machine
+    (``~/.prefect/storage``) would otherwise be cache hits here, their keys being paths that recur."""
+    from prefect.settings import PREFECT_LOCAL_STORAGE_PATH, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    results = tmp_path_factory.mktemp("prefect-results")
+    with temporary_settings({PREFECT_LOCAL_STORAGE_PATH: results}), prefect_test_harness(server_startup_timeout=120):
         yield
 
 
