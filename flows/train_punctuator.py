@@ -155,9 +155,13 @@ def _left_out(cleaning: dict | None) -> str:
     )
 
 
-def _extra_line(cleaning: dict | None) -> str:
-    """The card's line on the parallel corpora's sources added to training (``--extra-train``), if any."""
-    extra = (cleaning or {}).get("extra") or {}
+def _extra_corpora(meta: dict) -> dict:
+    """What each parallel corpus added to training (``--extra-train``) gave and left out, by file name."""
+    return (meta.get("cleaning") or {}).get("extra") or {}
+
+
+def _extra_line(extra: dict) -> str:
+    """The card's line on the parallel corpora's sources added to training, if any."""
     return "".join(
         f"\nThe last run also read the punctuated sources of `{name}` ({r['characters']:,} characters, packed"
         f" chapter by chapter into paragraphs; {r.get('shares text with dev sentences', 0):,} sentences sharing a"
@@ -179,9 +183,8 @@ def _boundary_line(meta: dict) -> str:
 
 def _card(meta: dict) -> str:
     m, decoding = meta["metrics"], meta.get("decoding", {})
-    extra_options = "".join(
-        f" \\\n        --extra-train ../shared/corpora/{name}" for name in (meta.get("cleaning") or {}).get("extra", {})
-    )
+    extra = _extra_corpora(meta)
+    extra_options = "".join(f" \\\n        --extra-train ../shared/corpora/{name}" for name in extra)
     continued = f" Continued from {meta['continued_from']}." if meta.get("continued_from") else ""
     if meta.get("encoder_from"):
         continued += f" Its encoder started as {meta['encoder_from']}."
@@ -215,7 +218,7 @@ stored in fp16.
 Trained on `punct_train.jsonl.gz` from the NiuTrans Classical-Modern corpus (MIT licence, copyright 2022
 NiuTrans Open Source), simplified script; traditional input is mapped to simplified per character.
 Quotation marks are not learned (the corpus dropped many of them); book-title marks are left to annotation.\
-{_left_out(meta.get("cleaning"))}{_extra_line(meta.get("cleaning"))}
+{_left_out(meta.get("cleaning"))}{_extra_line(extra)}
 
 ## Training
 {meta["steps"]} steps, {meta["tokens"]:,} training characters seen, {meta["train_seconds"] / 3600:.2f} h on

@@ -287,7 +287,7 @@ def era_mentions(text: str) -> list[tuple[int, int]]:
 def dated_eras(text: str) -> list[tuple[int, int]]:
     """Where ``text`` names an era and its year (延光四年, 建德六年): from the era to 年, as (start, end) offsets.
     Era names are also given names and courtesy names (窦建德, 袁绍 styled 本初); before a year they are the era."""
-    dated = (m for m in _pattern().finditer(text) if m["year"] == "元" or parse_number(m["year"]))
+    dated = (m for m in _pattern().finditer(text) if _numbers(m)[0])
     return [(m.start("era"), m.end("year") + 1) for m in dated]
 
 

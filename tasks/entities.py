@@ -427,9 +427,9 @@ def find_entities(
         start, end = span.start, span.end
         if taken.intersection(range(start, end)):
             return False
-        if span.kind in ("person", "place") and not_names.intersection(range(start, end)):
-            return False
-        if span.kind in ("person", "place") and any(a <= start and end <= b for a, b in eras):
+        if span.kind in ("person", "place") and (
+            not_names.intersection(range(start, end)) or any(a <= start and end <= b for a, b in eras)
+        ):
             return False
         if span.kind == "place" and _unit_follows(simple, end) and end not in taken:
             end += 1  # 德安 + 府: the unit belongs to the place's name
