@@ -178,10 +178,10 @@ def _tables() -> tuple[dict[str, list[Era]], dict[str, dict[tuple[int, int, bool
                 continue
             # Simplified spellings too: the corpora and many modern editions print 天宝 for 天寶.
             names = {era.name, *filter(None, row["alt_names"].split("|"))}
-            for name in names | {_simplified(n) for n in names}:
+            for name in {spelling for n in names for spelling in _spellings(n)}:
                 eras.setdefault(name, []).append(era)
-            rulers.update({era.ruler, _simplified(era.ruler)} - {""})
-            regimes.update({era.regime, _simplified(era.regime)} - {""})
+            rulers.update(_spellings(era.ruler) - {""})
+            regimes.update(_spellings(era.regime) - {""})
     months: dict[str, dict[tuple[int, int, bool], Month]] = {}
     with gzip.open(DILA / "months.tsv.gz", "rt", encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
@@ -217,6 +217,17 @@ def _converter():
 @lru_cache(maxsize=4096)
 def _simplified(text: str) -> str:
     return _converter().convert(text)
+
+
+@lru_cache(maxsize=4096)
+def _spellings(name: str) -> frozenset[str]:
+    """How texts write a name of the DILA tables: as they do (traditional), simplified, and simplified with 乾
+    kept. Outside its phrase table OpenCC reads 乾 as 干 "dry", but in a name it is qián, which simplified
+    script keeps: the corpora write 乾宁, 乾德, 乾祐 (and, less often, 干明)."""
+    simple = _simplified(name)
+    if len(simple) != len(name):
+        return frozenset({name, simple})
+    return frozenset({name, simple, "".join(o if o == "乾" else c for o, c in zip(name, simple, strict=True))})
 
 
 def parse_number(text: str) -> int | None:
@@ -388,8 +399,8 @@ def _candidates(m: re.Match) -> list[Era]:
             named = [
                 e
                 for e in candidates
-                if written in (e.ruler, e.regime, _simplified(e.ruler), _simplified(e.regime))
-                or any(name.endswith(written) for name in (e.regime, _simplified(e.regime)))
+                if written in _spellings(e.ruler) | _spellings(e.regime)
+                or any(name.endswith(written) for name in _spellings(e.regime))
             ]
             candidates = named or candidates
     return candidates

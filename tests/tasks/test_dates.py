@@ -292,3 +292,18 @@ def test_dated_eras_span_the_era_to_its_year_and_leave_the_ruler_out():
     text = "漢武帝元狩二年，霍去病擊匈奴。延光元年"
     assert [text[a:b] for a, b in dated_eras(text)] == ["元狩二年", "延光元年"]
     assert dated_eras("延光迎之，元年") == []  # no era before a year, no year after an era
+
+
+@pytest.mark.parametrize(
+    ("text", "era", "regime", "year"),
+    [
+        ("乾宁元年", "乾寧", "唐", "0894"),  # simplified text keeps 乾, where OpenCC reads 干 "dry"
+        ("乾符二年", "乾符", "唐", "0875"),
+        ("干明元年", "乾明", "北齊", "0560"),  # the corpora's OpenCC form is read too
+        ("乾道二年二月", "乾道", "南宋", "1166"),
+    ],
+)
+def test_eras_named_with_qian_in_simplified_text(text, era, regime, year):
+    d = _one(text).as_dict()
+    assert (d["valid"], d["era"], d["regime"], d["from"][:4]) == (True, era, regime, year)
+    assert dated_eras(text) == [(0, 4)]
