@@ -22,6 +22,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from wenyuan.chars import HAN
+
 LEXICONS = Path(__file__).resolve().parent.parent / "corpora" / "lexicons"
 
 
@@ -100,6 +102,16 @@ def lexicon() -> dict[str, tuple[str, str]]:
     entries.update({t: ("title", "title-lexicon") for t in read_lexicon("titles.tsv", "title")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices_mined.tsv", "office")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices.tsv", "office")})
+    from corpora.mine_names import DETERMINERS
+    from models.char_classifier import to_model_script
+
+    # Text is matched in the models' script, where a traditional character the corpus kept is simplified
+    # (刘鄩 is read 刘𬩽, 李勣 李𪟝): each entry is matched in that form too, unless the form is an entry already
+    # or begins with a determiner the miner did not know in its traditional form (於南山 is 于 "at" + 南山).
+    for entry, hit in list(entries.items()):
+        form = "".join(map(to_model_script, entry))
+        if form not in entries and form[0] not in DETERMINERS:
+            entries[form] = hit
     return entries
 
 
@@ -116,7 +128,7 @@ def _plain_given_name(name: str) -> bool:
 
 
 #: A name and its courtesy name (诸葛亮字孔明), the way punctuated biographies open too (陈桷，字季壬).
-_STYLE = re.compile("([\u4e00-\u9fff]{2,3})(，?)字([\u4e00-\u9fff]{2})")
+_STYLE = re.compile(f"([{HAN}]{{2,3}})(，?)字([{HAN}]{{2}})")
 
 
 def style_pattern(simple: str) -> list[Span]:
@@ -139,7 +151,7 @@ def style_pattern(simple: str) -> list[Span]:
 
 #: An author cited before a work's title and 曰 or 云 (扬雄《校猎》云, 司马彪《郡国志》曰). The match may take the
 #: characters before the name (故徐广, 晋郭太仪) and a verb after it (崔瑗作《草书势》曰, 郑注《仪礼》云).
-_CITATION = re.compile("([\u4e00-\u9fff]{2,4})(?=《[^》]{1,15}》[云曰])")
+_CITATION = re.compile(f"([{HAN}]{{2,4}})(?=《[^》]{{1,15}}》[云曰])")
 _CITING_VERBS = "作引注撰著述叙按"
 
 
@@ -162,6 +174,8 @@ def citation_pattern(simple: str) -> list[Span]:
                 break
     return spans
 
+
+_HAN_CHAR = re.compile(f"[{HAN}]")
 
 #: States of the Spring and Autumn and Warring States periods, named by one character.
 STATES = set("秦齐楚燕韩赵魏宋卫郑鲁晋吴越陈蔡曹许邾莒滕薛")
@@ -198,10 +212,10 @@ _POSTHUMOUS = re.compile(
     "[文武成康昭穆宣幽平桓庄僖襄惠定哀悼灵景简厉献孝怀威顷元闵隐共烈义][王公]"
     "|始皇帝?)"
 )
-_SPEAKER = re.compile("([\u4e00-\u9fff]{2})(?=对曰|曰|谓)")
+_SPEAKER = re.compile(f"([{HAN}]{{2}})(?=对曰|曰|谓)")
 #: A speaker named without a surname (子罕曰：, 有功曰：, 仲尼曰：): two characters heading a clause, before 曰 and
 #: the colon or space of quoted speech; 曰 with no colon after it is mostly "is called" (冰井曰崇光).
-_BARE_SPEAKER = re.compile("(?:^|(?<=[，。；：！？\\s]))([\u4e00-\u9fff]{2})(?=曰[：\\s])")
+_BARE_SPEAKER = re.compile(f"(?:^|(?<=[，。；：！？\\s]))([{HAN}]{{2}})(?=曰[：\\s])")
 #: What heads such a clause and is no name: pronouns, adverbs and verbs first (其母, 因贺, 语翁 "told the old
 #: man"), a verb, a word of writing or a calling second (纮谏, 坚惊, 上疏, 其辞, 馆师), and common nouns (先生, 道士).
 #: Read off samples of the training corpus: about 7 in 10 of the matches left are names.
@@ -288,7 +302,7 @@ def rule_spans(simple: str) -> list[Span]:
         spans.append(Span("place", m.start(first + 1), m.start(first + 1) + 1, "", "state-pattern"))
     for m in re.finditer("[州郡县]", simple):
         before = simple[m.start() - 1] if m.start() > 0 else ""
-        if "\u4e00" <= before <= "\u9fff" and before not in DETERMINERS:
+        if _HAN_CHAR.fullmatch(before) and before not in DETERMINERS:
             spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
     spans += unit_list_spans(simple)
     spans += citation_pattern(simple)
@@ -328,7 +342,7 @@ def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
 
     persons = {(s.start, s.end) for s in spans if s.kind == "person"}
     found = []
-    for chain in re.finditer(r"[\u4e00-\u9fff]+(?:、[\u4e00-\u9fff]+)+", simple):
+    for chain in re.finditer(f"[{HAN}]+(?:、[{HAN}]+)+", simple):
         items, pos = [], chain.start()
         for k, piece in enumerate(chain.group().split("、")):
             start, end = pos, pos + len(piece)
@@ -348,7 +362,7 @@ def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
 
 #: Verbs a name is written before with no mark between (贾延免 "贾延 was dismissed", 张凭议 "张凭 proposed").
 _VERB_AFTER_NAME = frozenset("免议说等封罢卒薨死奏请降")
-_NAME_BEFORE_MARK = re.compile("[\u4e00-\u9fff]{2,3}(?=[，。、；：！？])")
+_NAME_BEFORE_MARK = re.compile(f"[{HAN}]{{2,3}}(?=[，。、；：！？])")
 
 
 def named_after_office(simple: str, spans: list[Span]) -> list[Span]:

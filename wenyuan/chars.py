@@ -4,6 +4,12 @@ from __future__ import annotations
 
 import unicodedata
 
+#: The Han blocks as the body of a regular-expression character class (``f"[{HAN}]"``): the unified ideographs
+#: with every extension (A, and B onwards beyond the BMP) and the compatibility ideographs. Simplifying a rare
+#: traditional character often gives one of the extensions (頫 → 𫖯, 勣 → 𪟝), so patterns over simplified text
+#: that stop at U+9FFF miss such names. Unassigned code points inside the ranges are let in, being no letters.
+HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+
 
 def is_cjk(ch: str) -> bool:
     """A CJK unified or compatibility ideograph (any extension block)."""

@@ -365,3 +365,18 @@ def test_annotation_reads_the_editors_marks_but_spans_only_page_characters():
     for e in book.entities:
         assert book.text[e.start : e.end] == e.text
     assert book.text == "盧杞趙贊白志貞等皆貶"
+
+
+def test_names_whose_simplified_form_lies_beyond_the_bmp_are_found():
+    # 頫 simplifies to 𫖯 (CJK Extension E): the courtesy-name pattern still reads the whole name.
+    spans = [(s.kind, s.text) for s in find_entities("趙孟頫，字子昂，宋太祖子秦王德芳之後也。")]
+    assert ("person", "趙孟頫") in spans and ("person", "子昂") in spans
+    # Lexicon entries the corpus wrote with a traditional character match the simplified reading of the text.
+    assert [(s.kind, s.text) for s in find_entities("李勣破高麗，劉鄩守兗州")] == [
+        ("person", "李勣"),
+        ("place", "高麗"),
+        ("person", "劉鄩"),
+        ("place", "兗州"),
+    ]
+    # A form the simplification turns into a determiner phrase is not added (於南山 would be 于 "at" + 南山).
+    assert not any(s.text.startswith("于") for s in find_entities("战于南山之下"))
