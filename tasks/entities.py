@@ -362,13 +362,17 @@ def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
 
 #: Verbs a name is written before with no mark between (贾延免 "贾延 was dismissed", 张凭议 "张凭 proposed").
 _VERB_AFTER_NAME = frozenset("免议说等封罢卒薨死奏请降")
-_NAME_BEFORE_MARK = re.compile(f"[{HAN}]{{2,3}}(?=[，。、；：！？])")
+#: Kin written after a father's name (纳黄门侍郎殷淳女为妃, "took the daughter of 殷淳 as consort").
+_KIN_AFTER_NAME = frozenset("女妻母弟兄")
+#: A name ends at a mark or at the 为 of an appointment (以侍中浑瑊为河中节度副元帅).
+_NAME_BEFORE_MARK = re.compile(f"[{HAN}]{{2,3}}(?=[，。、；：！？为])")
 
 
 def named_after_office(simple: str, spans: list[Span]) -> list[Span]:
-    """Persons written right after their office and before a mark (左监门大将军钱九陇，; 太守陈登。): two or three
-    characters that begin with a surname and read as a name; a third character that is a verb of what the
-    person did (免, 议) is left out of the name."""
+    """Persons written right after their office and before a mark or the 为 of a new appointment
+    (左监门大将军钱九陇，; 太守陈登。; 以给事中高铢为浙东观察使): two or three characters that begin with a surname and
+    read as a name; a third character that is a verb of what the person did (免, 议) or a kin word (殷淳女, "the
+    daughter of 殷淳") is left out of the name."""
     from corpora.mine_names import could_be_speaker
 
     taken = {i for s in spans for i in range(s.start, s.end)}
@@ -378,7 +382,7 @@ def named_after_office(simple: str, spans: list[Span]) -> list[Span]:
         if m is None:
             continue
         name = m.group()
-        if len(name) == 3 and name[-1] in _VERB_AFTER_NAME:
+        if len(name) == 3 and name[-1] in _VERB_AFTER_NAME | _KIN_AFTER_NAME:
             name = name[:2]
         end = office.end + len(name)
         if could_be_speaker(name) and not taken.intersection(range(office.end, end)):

@@ -82,6 +82,9 @@ def test_a_name_written_between_its_office_and_a_mark_is_a_person():
     assert ("錢九隴", "office-name-pattern") in persons("敬宗嫁女與左監門大將軍錢九隴，本皇家隸人")
     # A verb written onto the name is no part of it: 贾延 was dismissed (免).
     assert ("賈延", "office-name-pattern") in persons("御史大夫賈延免。")
+    # The 为 of a new appointment ends the name too, and a kin word after it is no part of it.
+    assert ("高銖", "office-name-pattern") in persons("乙卯，以給事中高銖為浙東觀察使")
+    assert ("殷淳", "office-name-pattern") in persons("納黃門侍郎殷淳女為妃。")
     # No surname, or a word that is no name, after the office: nothing.
     assert persons("拜太守，治有聲") == [] and persons("太守左右，皆驚") == []
 
