@@ -364,7 +364,7 @@ def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
 _VERB_AFTER_NAME = frozenset("免议说等封罢卒薨死奏请降")
 #: Kin written after a father's name (纳黄门侍郎殷淳女为妃, "took the daughter of 殷淳 as consort").
 _KIN_AFTER_NAME = frozenset("女妻母弟兄")
-#: A name ends at a mark or at the 为 of an appointment (以侍中浑瑊为河中节度副元帅).
+#: A name ends at a mark or at the 为 of an appointment (以给事中高铢为浙东观察使).
 _NAME_BEFORE_MARK = re.compile(f"[{HAN}]{{2,3}}(?=[，。、；：！？为])")
 
 
