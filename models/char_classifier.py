@@ -36,6 +36,12 @@ def to_model_script(ch: str) -> str:
     return out if len(out) == 1 else ch
 
 
+def to_model_text(text: str) -> str:
+    """``text`` with each character in the models' script (:func:`to_model_script`): same length, so offsets
+    into it are offsets into ``text``."""
+    return "".join(map(to_model_script, text))
+
+
 class CharEncoder:
     """Maps characters to vocabulary ids without the overhead of a tokenizer call per character."""
 

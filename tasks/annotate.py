@@ -110,10 +110,10 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
     """Extra lexicon entries for the persons found anywhere in ``texts`` (one document): their given names
     (建徽 of 李建徽), and the full names that patterns found, so that a name a pattern marks once (杨惠元曰) is
     whole wherever else it stands rather than cut to its given name (惠元)."""
-    from models.char_classifier import to_model_script
+    from models.char_classifier import to_model_text
 
     found = {
-        (name_form("".join(map(to_model_script, s.text))), s.method)
+        (name_form(to_model_text(s.text)), s.method)
         for text in texts
         for s in find_entities(text)
         if s.kind == "person"

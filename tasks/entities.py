@@ -103,13 +103,13 @@ def lexicon() -> dict[str, tuple[str, str]]:
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices_mined.tsv", "office")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices.tsv", "office")})
     from corpora.mine_names import DETERMINERS
-    from models.char_classifier import to_model_script
+    from models.char_classifier import to_model_text
 
     # Text is matched in the models' script, where a traditional character the corpus kept is simplified
     # (刘鄩 is read 刘𬩽, 李勣 李𪟝): each entry is matched in that form too, unless the form is an entry already
     # or begins with a determiner the miner did not know in its traditional form (於南山 is 于 "at" + 南山).
     for entry, hit in list(entries.items()):
-        form = "".join(map(to_model_script, entry))
+        form = to_model_text(entry)
         if form not in entries and form[0] not in DETERMINERS:
             entries[form] = hit
     return entries
@@ -427,10 +427,10 @@ def find_entities(
     abbreviates (仪 of 张仪, 燕 of 燕国: :func:`tasks.name_projection.projected_spans`) come before the tagger's,
     being surer.
     """
-    from models.char_classifier import to_model_script
+    from models.char_classifier import to_model_text
     from tasks.dates import dated_eras, era_mentions
 
-    simple = name_form("".join(to_model_script(c) for c in text))
+    simple = name_form(to_model_text(text))
     taken: set[int] = set()
     spans: list[Span] = []
     # A name inside a title's marks is part of the title (《成宗实录》, 《西京》赋), no person or place of its own;
