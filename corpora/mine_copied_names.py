@@ -26,6 +26,7 @@ kept, when the given name is itself copied and mostly used in a person's context
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2
 from corpora.parallel import iter_pairs
 from corpora.split_characters import join_split_characters
 from tasks.entities import name_form
+from wenyuan.chars import HAN
 
 #: Words before a person (遣X "sent X") and after one (X曰 "X said", X卒 "X died").
 PERSON_BEFORE = frozenset("遣杀诛召拜授诏命斩擒劾荐谓问执囚")
@@ -84,8 +86,11 @@ def _pairs(path: Path) -> Iterable[tuple[str, str]]:
     return ((name_form(p.src), name_form(join_split_characters(p.tgt, p.src))) for p in iter_pairs(path))
 
 
+_HAN_RUN = re.compile(f"[{HAN}]+")
+
+
 def _is_cjk(text: str) -> bool:
-    return all("\u4e00" <= c <= "\u9fff" for c in text)
+    return _HAN_RUN.fullmatch(text) is not None
 
 
 def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats]) -> None:
@@ -222,6 +227,12 @@ NOT_IN_PLACE = frozenset(
 )
 #: Rooms and halls (后堂, 寝殿) are where things happen, not named places.
 ROOMS = frozenset("堂殿室屋房宅舍")
+#: What makes X门 or X方 a gate or quarter rather than a named place (雁门, 朔方, 剑门, 端门): a direction, size or
+#: building before it (西门, 小门, 宫门; 西方 "the west").
+_GENERIC_GATE_FIRST = frozenset("东西南北中上下左右内外前后大小侧便宫殿庙府营山城寺院仓篱军辕牙掖")
+#: Further such words, picked by hand from the miner's output: 药方 "a prescription", 扫门 "sweep the gate", 师门
+#: "a teacher's school", 隘门 and 皋门 (kinds of gate), and pieces of longer gate names (宣仁门, 文昌门, 定鼎门).
+_NOT_PLACE_GATES = frozenset({"药方", "扫门", "师门", "隘门", "皋门", "仁门", "昌门", "鼎门"})
 #: Rank and office endings that are not also place suffixes (a place may end in 军 or 州, not in 郎).
 _TITLE_NOT_PLACE_ENDS = TITLE_ENDS - PLACE_SUFFIXES
 
@@ -229,6 +240,10 @@ _TITLE_NOT_PLACE_ENDS = TITLE_ENDS - PLACE_SUFFIXES
 def _bigrams(src: str) -> Iterable[tuple[int, str]]:
     for i in range(len(src) - 1):
         yield i, src[i : i + 2]
+
+
+def _generic_gate(g: str) -> bool:
+    return g[1] in "门方" and (g[0] in _GENERIC_GATE_FIRST or g in _NOT_PLACE_GATES)
 
 
 def mine_copied_places(
@@ -250,7 +265,7 @@ def mine_copied_places(
         if NOT_IN_PLACE.intersection(g) or NUMERALS.intersection(g) or g[-1] in _TITLE_NOT_PLACE_ENDS:
             continue
         # a suffix then a direction (城西 "west of the city"), a gate or quarter (西门, 西方), an office (中书)
-        if g[0] in "城县州郡" or g[1] in "门方" or g[-1] in ROOMS or any(g in o for o in offices):
+        if g[0] in "城县州郡" or _generic_gate(g) or g[-1] in ROOMS or any(g in o for o in offices):
             continue
         share = min_share * 2 if g[0] in SURNAMES_1 else min_share
         if s.place_context >= max(2 * s.person_context, share * s.occurrences):

@@ -25,6 +25,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from tasks.entities import name_form
+from wenyuan.chars import HAN
 
 ROOT = Path(__file__).resolve().parent.parent
 LEXICONS = ROOT / "corpora" / "lexicons"
@@ -126,7 +127,7 @@ DETERMINERS = set(
     "故京今在有用为于至入出流加生得过渡还归居去到临守攻围领开知乐少都总元行分治属名等诸"
 )
 _SPEECH = "(?:对曰|曰|谓|问|答|道(?=：))"
-_CJK = "[\u4e00-\u9fff]"
+_CJK = f"[{HAN}]"
 _STYLE = re.compile(rf"(?:^|[，。；：！？、\s])({_CJK}{{2,3}})，?字({_CJK}{{2}})[，。；]")
 _ORIGIN = re.compile(rf"(?:^|[。\s])({_CJK}{{2,3}})(?:者)?，(?:字{_CJK}{{1,2}}，)?({_CJK}{{2,6}})人也")
 _SPEAKER = re.compile(rf"(?:^|[，。；：！？\s“])({_CJK}{{2,3}}){_SPEECH}")

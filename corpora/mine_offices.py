@@ -32,6 +32,7 @@ from pathlib import Path
 
 from corpora.parallel import iter_pairs
 from tasks.entities import name_form, read_lexicon
+from wenyuan.chars import HAN
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "corpora" / "lexicons" / "offices_mined.tsv"
@@ -51,7 +52,7 @@ TITLE_ENDS = frozenset(
 _ENDS = re.compile("(?:" + "|".join(sorted(TITLE_ENDS, key=len, reverse=True)) + ")$")
 #: Function words a title never holds after its first character: the run is cut before them.
 _CUT = frozenset("为所之而以于其与及乃遂又亦皆并复不也者曰谓时欲因此彼我吾汝尔兼")
-_CJK_RUN = re.compile("[\u4e00-\u9fff]{2,12}")
+_CJK_RUN = re.compile(f"[{HAN}]{{2,12}}")
 #: Administrative units that end a place written before a title (信州 of 信州司马, 山南东道 of 山南东道节度使).
 _UNITS = frozenset("州郡县府路道")
 #: Titles held over a place (丹阳太守, 洛阳令): what stands before them is a place unless it is a modifier or

@@ -83,6 +83,16 @@ def test_places_are_copied_strings_in_places_contexts_but_not_eras(tmp_path):
     assert "河北" in places and "显庆" not in places
 
 
+def test_named_gates_and_quarters_are_places_but_generic_ones_are_not(tmp_path):
+    pairs = []
+    for name in ("雁门", "朔方", "西门", "宫门", "西方"):
+        pairs += [(f"军至{name}。", f"军队到达{name}。"), (f"出{name}。", f"出了{name}。")]
+        pairs += [(f"屯{name}。", f"驻扎在{name}。")]
+    places = mine_copied_places(_corpus(tmp_path, pairs * 5), persons=set(), min_sentences=5)
+    assert "雁门" in places and "朔方" in places
+    assert not {"西门", "宫门", "西方"} & set(places)
+
+
 def test_modern_words_and_reworded_pattern_finds_are_dropped():
     from corpora.mine_copied_names import Stats
     from corpora.mine_names import drop_unlikely
