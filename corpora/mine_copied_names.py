@@ -56,6 +56,9 @@ class Stats:
     person_context: int = 0
     place_context: int = 0
     in_targets: int = 0  # translations containing it (filled by corpus_stats only)
+    # occurrences copied together with the character before it, or after it (not a suffix); corpus_stats only
+    glued_before: int = 0
+    glued_after: int = 0
 
     @property
     def copy_rate(self) -> float:
@@ -286,13 +289,28 @@ def _grams_of(names: set[str]):
     return grams
 
 
+#: What may stand before or after a place in a string the translators copy whole without making it a longer
+#: name: verbs and prepositions modern Chinese keeps (封为安定郡公, 封清河郡王, 在洛阳), suffixes (洛阳城, 洛阳人),
+#: and the offices and ranks held over a place (扬州刺史, 清河郡王).
+_BEFORE_A_PLACE = PLACE_BEFORE | GLUE | frozenset("封在从向往袭爵知补命")
+_AFTER_A_PLACE = PLACE_SUFFIXES | PLACE_AFTER | frozenset("公王侯伯")
+
+
 def corpus_stats(path: Path, names: set[str]) -> dict[str, Stats]:
-    """How often each of ``names`` occurs in the sources of a ``cm_*.tsv.gz`` corpus, is copied, and occurs
-    in the translations at all (``in_targets``)."""
+    """How often each of ``names`` occurs in the sources of a ``cm_*.tsv.gz`` corpus, is copied, is copied
+    together with a neighbouring character (``glued_before``, ``glued_after``), and occurs in the translations
+    at all (``in_targets``)."""
     table: dict[str, Stats] = {}
     grams = _grams_of(names)
     for src, tgt in _pairs(path):
         _count([(src, tgt)], grams, table)
+        for i, g in grams(src):
+            s, end = table[g], i + len(g)
+            before = src[i - 1 : i] if i else ""
+            glued = bool(before) and _is_cjk(before) and before not in _BEFORE_A_PLACE
+            s.glued_before += glued and src[i - 1 : end] in tgt
+            after = src[end : end + 1]
+            s.glued_after += bool(after) and _is_cjk(after) and after not in _AFTER_A_PLACE and src[i : end + 1] in tgt
         for g in {g for _i, g in grams(tgt)}:
             table.setdefault(g, Stats()).in_targets += 1
     return table
@@ -303,6 +321,15 @@ def is_modern_word(s: Stats, factor: float = 30) -> bool:
     modern language, not a name. Translators add names too (刘秀 for 光武, 黄河 for 河), up to some 20 times
     as often as the source has them, hence the default factor."""
     return s.in_targets > factor * s.sentences + 20
+
+
+def is_fragment(s: Stats, min_occurrences: int = 10) -> bool:
+    """Mostly a piece of longer strings that translators copy whole: the tail of names they know (远军 of
+    宁远军, 阳县 of 南阳县, 宁县 of 初宁县) or their head (东渭 of 东渭桥, 演武 of 演武场). Read off the mined places:
+    a real place is copied with the character before it about one time in four (至洛阳 is 到洛阳), and written
+    before an office (扬州刺史) at most about half the time."""
+    n = s.occurrences
+    return n >= min_occurrences and (s.glued_before >= 0.6 * n or s.glued_after >= 0.8 * n)
 
 
 def _offices() -> list[str]:

@@ -204,8 +204,11 @@ _WEAK = {"speaker-pattern", "courtesy-name", "suffix-pattern"}
 
 def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
     """Remove, in place, entries the parallel corpus contradicts: words of the modern language (他的, 凡是),
-    and finds of the weaker patterns that translators reword (何必 "why must", 次河 "camped by the river")."""
-    from corpora.mine_copied_names import is_modern_word
+    finds of the weaker patterns that translators reword (何必 "why must", 次河 "camped by the river"), and
+    two-character places that are mostly pieces of longer names (远军 of 宁远军:
+    :func:`~corpora.mine_copied_names.is_fragment`). A piece matches only where the longer name is unknown, and
+    is then wrong; a longer place is left alone, as most are a two-character place and its unit."""
+    from corpora.mine_copied_names import is_fragment, is_modern_word
 
     for table in (persons, places):
         for name, (_count, methods) in list(table.items()):
@@ -216,7 +219,7 @@ def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
             reworded = found_by <= _WEAK and s.sentences >= 3 and s.copy_rate < 0.5
             # A place known only from being copied needs the stricter test (控制, 灭亡 pass the looser one).
             factor = 10 if table is places and found_by == {"copy-through"} else 30
-            if is_modern_word(s, factor) or reworded:
+            if is_modern_word(s, factor) or reworded or (table is places and len(name) == 2 and is_fragment(s)):
                 del table[name]
 
 

@@ -110,6 +110,24 @@ def test_modern_words_and_reworded_pattern_finds_are_dropped():
     assert set(persons) == {"刘秀"} and set(places) == {"黄河"}
 
 
+def test_places_that_are_mostly_pieces_of_longer_names_are_dropped(tmp_path):
+    from corpora.mine_copied_names import corpus_stats
+    from corpora.mine_names import drop_unlikely
+
+    pairs = [
+        ("升贝州为宁远军。", "把贝州升为宁远军。"),  # 远军 stands only inside army and prefecture names
+        ("置靖远军。", "设置靖远军。"),
+        ("过演武场。", "经过演武场。"),  # 演武 only before 场, copied with it
+        ("至洛阳。", "到达洛阳。"),  # 洛阳 copied with its suffix or office, or alone
+        ("洛阳城中。", "洛阳城中。"),
+        ("为洛阳令。", "担任洛阳令。"),
+        ("封为洛阳公。", "被封为洛阳公。"),
+    ] * 10  # a piece needs ten occurrences
+    places = {name: (10, "copy-through") for name in ("远军", "演武", "洛阳")}
+    drop_unlikely({}, places, corpus_stats(_corpus(tmp_path, pairs), set(places)))
+    assert set(places) == {"洛阳"}
+
+
 def test_a_name_whose_rare_character_the_translation_splits_counts_as_copied(tmp_path):
     # The translators write 泚 as 氵此 (corpora/split_characters.py); 朱泚 is copied all the same.
     pairs = [("朱泚曰：可。", "朱氵此说：可以。"), ("遣朱泚往。", "派朱氵此前往。"), ("朱泚卒。", "朱氵此死了。")] * 3
