@@ -131,6 +131,9 @@ _CJK = f"[{HAN}]"
 _STYLE = re.compile(rf"(?:^|[，。；：！？、\s])({_CJK}{{2,3}})，?字({_CJK}{{2}})[，。；]")
 _ORIGIN = re.compile(rf"(?:^|[。\s])({_CJK}{{2,3}})(?:者)?，(?:字{_CJK}{{1,2}}，)?({_CJK}{{2,6}})人也")
 _SPEAKER = re.compile(rf"(?:^|[，。；：！？\s“])({_CJK}{{2,3}}){_SPEECH}")
+#: What makes "X人也" a description rather than a man's origin, though the man before it is named all the same:
+#: 非 or a numeral first (非常人也 "no ordinary man", 一妇人也 "a woman"), or 之 inside (天下之贤人也).
+_NOT_AN_ORIGIN = re.compile("^[非一]|之")
 _SUFFIXED = re.compile(rf"({_CJK}{{1,2}}(?:州|郡|县|山|江|河|水|关|城))")
 # ``府`` is left out: most X府 are offices (知府, 开府, 都督府), not places.
 _PLACE_SUFFIX_MIN = {"州": 5, "郡": 5, "县": 5, "山": 8, "江": 8, "河": 8, "水": 10, "关": 8, "城": 8}
@@ -169,7 +172,8 @@ def mine(path: Path, min_speaker: int = 5) -> tuple[dict[str, tuple[int, str]], 
             for m in _ORIGIN.finditer(text):
                 if has_surname(m.group(1)) and not m.group(2).startswith(("不", "何", "此", "其")):
                     persons[m.group(1)]["origin-pattern"] += 1
-                    places[m.group(2)]["origin-pattern"] += 1
+                    if not _NOT_AN_ORIGIN.search(m.group(2)):
+                        places[m.group(2)]["origin-pattern"] += 1
             speakers.update(m.group(1) for m in _SPEAKER.finditer(text))
             suffixed.update(m.group(1) for m in _SUFFIXED.finditer(text))
     for name, n in speakers.items():
