@@ -383,3 +383,14 @@ def test_names_whose_simplified_form_lies_beyond_the_bmp_are_found():
     ]
     # A form the simplification turns into a determiner phrase is not added (於南山 would be 于 "at" + 南山).
     assert not any(s.text.startswith("于") for s in find_entities("战于南山之下"))
+
+
+def test_the_shipped_place_lexicon_has_named_gates_and_no_pieces_of_longer_names():
+    def places(text: str) -> list[str]:
+        return [s.text for s in find_entities(text) if s.kind == "place"]
+
+    assert places("屯兵雁門，北擊朔方") == ["雁門", "朔方"]  # named gates and quarters are places
+    assert places("出西門") == []  # a direction's gate is none
+    assert "遠軍" not in places("贈寧遠軍承宣使")  # the tail of 宁远军
+    assert "演武" not in places("過演武場")  # the head of 演武场
+    assert places("此非常人也") == []  # "no ordinary man": a description, not an origin
