@@ -394,3 +394,4 @@ def test_the_shipped_place_lexicon_has_named_gates_and_no_pieces_of_longer_names
     assert "遠軍" not in places("贈寧遠軍承宣使")  # the tail of 宁远军
     assert "演武" not in places("過演武場")  # the head of 演武场
     assert places("此非常人也") == []  # "no ordinary man": a description, not an origin
+    assert places("太皇太后崩于羽林") == []  # the empress dowager, the guards: common words the translators copy
