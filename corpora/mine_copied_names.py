@@ -26,7 +26,6 @@ kept, when the given name is itself copied and mostly used in a person's context
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -36,7 +35,7 @@ from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2
 from corpora.parallel import iter_pairs
 from corpora.split_characters import join_split_characters
 from tasks.entities import name_form
-from wenyuan.chars import HAN
+from wenyuan.chars import is_han_text
 
 #: Words before a person (遣X "sent X") and after one (X曰 "X said", X卒 "X died").
 PERSON_BEFORE = frozenset("遣杀诛召拜授诏命斩擒劾荐谓问执囚")
@@ -89,19 +88,12 @@ def _pairs(path: Path) -> Iterable[tuple[str, str]]:
     return ((name_form(p.src), name_form(join_split_characters(p.tgt, p.src))) for p in iter_pairs(path))
 
 
-_HAN_RUN = re.compile(f"[{HAN}]+")
-
-
-def _is_cjk(text: str) -> bool:
-    return _HAN_RUN.fullmatch(text) is not None
-
-
 def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats]) -> None:
     """Fill ``table`` from (source, translation) pairs; ``grams(src)`` gives (offset, candidate)."""
     for src, tgt in pairs:
         seen: set[str] = set()
         for i, g in grams(src):
-            if not _is_cjk(g):
+            if not is_han_text(g):
                 continue
             s = table.setdefault(g, Stats())
             s.occurrences += 1
@@ -311,14 +303,14 @@ def corpus_stats(path: Path, names: set[str]) -> dict[str, Stats]:
     table: dict[str, Stats] = {}
     grams = _grams_of(names)
     for src, tgt in _pairs(path):
-        _count([(src, tgt)], grams, table)
-        for i, g in grams(src):
+        found = list(grams(src))  # the source is scanned once for both counts
+        _count([(src, tgt)], lambda _src, found=found: found, table)
+        for i, g in found:
             s, end = table[g], i + len(g)
             before = src[i - 1 : i] if i else ""
-            glued = bool(before) and _is_cjk(before) and before not in _BEFORE_A_PLACE
-            s.glued_before += glued and src[i - 1 : end] in tgt
+            s.glued_before += is_han_text(before) and before not in _BEFORE_A_PLACE and src[i - 1 : end] in tgt
             after = src[end : end + 1]
-            s.glued_after += bool(after) and _is_cjk(after) and after not in _AFTER_A_PLACE and src[i : end + 1] in tgt
+            s.glued_after += is_han_text(after) and after not in _AFTER_A_PLACE and src[i : end + 1] in tgt
         for g in {g for _i, g in grams(tgt)}:
             table.setdefault(g, Stats()).in_targets += 1
     return table

@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from wenyuan.chars import HAN
+from wenyuan.chars import HAN, is_han_text
 
 LEXICONS = Path(__file__).resolve().parent.parent / "corpora" / "lexicons"
 
@@ -175,8 +175,6 @@ def citation_pattern(simple: str) -> list[Span]:
     return spans
 
 
-_HAN_CHAR = re.compile(f"[{HAN}]")
-
 #: States of the Spring and Autumn and Warring States periods, named by one character.
 STATES = set("秦齐楚燕韩赵魏宋卫郑鲁晋吴越陈蔡曹许邾莒滕薛")
 _STATE_CLASS = f"[{''.join(sorted(STATES))}]"
@@ -302,7 +300,7 @@ def rule_spans(simple: str) -> list[Span]:
         spans.append(Span("place", m.start(first + 1), m.start(first + 1) + 1, "", "state-pattern"))
     for m in re.finditer("[州郡县]", simple):
         before = simple[m.start() - 1] if m.start() > 0 else ""
-        if _HAN_CHAR.fullmatch(before) and before not in DETERMINERS:
+        if is_han_text(before) and before not in DETERMINERS:
             spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
     spans += unit_list_spans(simple)
     spans += citation_pattern(simple)
@@ -364,6 +362,8 @@ def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
 _VERB_AFTER_NAME = frozenset("免议说等封罢卒薨死奏请降")
 #: Kin written after a father's name (纳黄门侍郎殷淳女为妃, "took the daughter of 殷淳 as consort").
 _KIN_AFTER_NAME = frozenset("女妻母弟兄")
+#: A third character that is no part of the name before it.
+_NOT_NAME_THIRD = _VERB_AFTER_NAME | _KIN_AFTER_NAME
 #: A name ends at a mark or at the 为 of an appointment (以给事中高铢为浙东观察使).
 _NAME_BEFORE_MARK = re.compile(f"[{HAN}]{{2,3}}(?=[，。、；：！？为])")
 
@@ -382,7 +382,7 @@ def named_after_office(simple: str, spans: list[Span]) -> list[Span]:
         if m is None:
             continue
         name = m.group()
-        if len(name) == 3 and name[-1] in _VERB_AFTER_NAME | _KIN_AFTER_NAME:
+        if len(name) == 3 and name[-1] in _NOT_NAME_THIRD:
             name = name[:2]
         end = office.end + len(name)
         if could_be_speaker(name) and not taken.intersection(range(office.end, end)):

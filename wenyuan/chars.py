@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 #: The Han blocks as the body of a regular-expression character class (``f"[{HAN}]"``): the unified ideographs
@@ -9,6 +10,12 @@ import unicodedata
 #: traditional character often gives one of the extensions (頫 → 𫖯, 勣 → 𪟝), so patterns over simplified text
 #: that stop at U+9FFF miss such names. Unassigned code points inside the ranges are let in, being no letters.
 HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U000323af"
+_HAN_RUN = re.compile(f"[{HAN}]+")
+
+
+def is_han_text(text: str) -> bool:
+    """Whether ``text`` is one or more characters of :data:`HAN` and nothing else (so "" is not)."""
+    return _HAN_RUN.fullmatch(text) is not None
 
 
 def is_cjk(ch: str) -> bool:
