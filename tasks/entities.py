@@ -50,6 +50,7 @@ METHODS = frozenset(
         "name-propagation",
         "document-name",
         "translation-projection",
+        "copied-landmark",
         "entity-tagger",
     }
 )
@@ -484,6 +485,12 @@ def find_entities(
         found = [(s.kind, s.start, s.end) for s in spans]
         for kind, start, end in projected_spans(simple, name_form(translation), found):
             add(Span(kind, start, end, "", METHOD))
+        from tasks import copied_landmarks as landmarks
+
+        for kind, start, end in landmarks.copied_landmarks(simple, name_form(translation)):
+            landmark = Span(kind, start, end, "", landmarks.METHOD)
+            spans = _yield_to_landmark(spans, landmark, taken, simple)
+            add(landmark)
     for kind, start, end, confidence in tagged or ():
         if kind == "person" and end - start < 2:
             continue  # the tagger's one-character persons are names cut short (孟 of 孟頫: 頫 is rare)
@@ -574,6 +581,22 @@ def _yield_to_longer_place(spans: list[Span], place: Span, taken: set[int], simp
         longer = part.method != "suffix-pattern" and simple[part.end - 1] not in "州郡县" and added in _PLACE_SUFFIXES
         longer = longer and simple[place.end - 1 : place.end + 1] not in _SUFFIX_WORDS
     if not longer:
+        return spans
+    taken.difference_update(range(part.start, part.end))
+    return [s for s in spans if s is not part]
+
+
+def _yield_to_landmark(spans: list[Span], landmark: Span, taken: set[int], simple: str) -> list[Span]:
+    """``spans`` without the place that a copied ``landmark`` holds and overlaps alone: a place that begins the
+    landmark's name (洛阳 of 洛阳宫, 甘泉 of 甘泉宫), or ends it after a direction (渭桥 of 东渭桥). ``taken`` is
+    updated. (Other characters before a place are mostly verbs the modern language keeps, 伐南山 of 讨伐南山.)"""
+    inside = [s for s in spans if s.start < landmark.end and landmark.start < s.end]
+    if len(inside) != 1 or inside[0].kind != "place" or inside[0].method == "region-lexicon":
+        return spans
+    part = inside[0]
+    head = part.start == landmark.start and part.end < landmark.end
+    tail = part.end == landmark.end and part.start == landmark.start + 1 and simple[landmark.start] in "东西南北"
+    if not (head or tail):
         return spans
     taken.difference_update(range(part.start, part.end))
     return [s for s in spans if s is not part]
