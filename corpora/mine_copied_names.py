@@ -88,6 +88,10 @@ def _pairs(path: Path) -> Iterable[tuple[str, str]]:
     return ((name_form(p.src), name_form(join_split_characters(p.tgt, p.src))) for p in iter_pairs(path))
 
 
+#: What follows the 等 of a list of places (辽阳等处, 博、冀等州).
+_PLACES_AFTER_A_LIST = frozenset("处州郡县路道府地")
+
+
 def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats]) -> None:
     """Fill ``table`` from (source, translation) pairs; ``grams(src)`` gives (offset, candidate)."""
     for src, tgt in pairs:
@@ -99,8 +103,10 @@ def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats]) -> 
             s.occurrences += 1
             before = src[i - 1] if i else ""
             after = src[i + len(g)] if i + len(g) < len(src) else ""
-            s.person_context += before in PERSON_BEFORE or after in PERSON_AFTER
-            s.place_context += before in PLACE_BEFORE or after in PLACE_AFTER
+            # X等处, X等州 lists places (辽阳等处行中书省), X等 otherwise persons (卢杞等)
+            listed_places = after == "等" and src[i + len(g) + 1 : i + len(g) + 2] in _PLACES_AFTER_A_LIST
+            s.person_context += (before in PERSON_BEFORE or after in PERSON_AFTER) and not listed_places
+            s.place_context += before in PLACE_BEFORE or after in PLACE_AFTER or listed_places
             if g not in seen:
                 seen.add(g)
                 s.sentences += 1

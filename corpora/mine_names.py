@@ -210,8 +210,10 @@ def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
     """Remove, in place, entries the parallel corpus contradicts: words of the modern language (他的, 凡是),
     finds of the weaker patterns that translators reword (何必 "why must", 次河 "camped by the river"), and
     two-character places that are mostly pieces of longer names (远军 of 宁远军:
-    :func:`~corpora.mine_copied_names.is_fragment`). A piece matches only where the longer name is unknown, and
-    is then wrong; a longer place is left alone, as most are a two-character place and its unit."""
+    :func:`~corpora.mine_copied_names.is_fragment`), and suffix finds that the corpus reads as persons (禄山 of
+    安禄山, moved to the persons when the translators copy them). A piece matches only where the longer name
+    is unknown, and is then wrong; a longer place is left alone, as most are a two-character place and its
+    unit."""
     from corpora.mine_copied_names import is_fragment, is_modern_word
 
     for table in (persons, places):
@@ -225,6 +227,16 @@ def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
             factor = 10 if table is places and found_by == {"copy-through"} else 30
             if is_modern_word(s, factor) or reworded or (table is places and len(name) == 2 and is_fragment(s)):
                 del table[name]
+            elif table is places and found_by == {"suffix-pattern"} and _in_persons_contexts(s):
+                del table[name]  # 禄山 and 安禄山 are An Lushan, not hills: persons, if copied as names are
+                if s.copy_rate >= 0.9:
+                    _add_find(persons, name, s.sentences, "copy-through")
+
+
+def _in_persons_contexts(s) -> bool:
+    """Whether the corpus writes a candidate in persons' contexts (禄山反, 遣禄山) at least five times and more
+    than twice as often as in places' (至X, X人)."""
+    return s.person_context >= 5 and s.person_context > 2 * s.place_context
 
 
 def _add_find(table: dict[str, tuple[int, str]], name: str, count: int, method: str) -> None:

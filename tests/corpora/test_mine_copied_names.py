@@ -128,6 +128,26 @@ def test_places_that_are_mostly_pieces_of_longer_names_are_dropped(tmp_path):
     assert set(places) == {"洛阳"}
 
 
+def test_a_list_of_places_before_its_unit_is_a_places_context_not_a_persons(tmp_path):
+    # 辽阳等处 heads a province's name; 卢杞等 "卢杞 and the others" stays a person's context.
+    pairs = [("置辽阳等处行中书省。", "设置辽阳等处行中书省。"), ("辽阳等处饥。", "辽阳等处发生饥荒。")]
+    pairs += [("至辽阳。", "到达辽阳。"), ("卢杞等奏。", "卢杞等人上奏。")]
+    places = mine_copied_places(_corpus(tmp_path, pairs * 5), persons=set(), min_sentences=5)
+    assert "辽阳" in places and "卢杞" not in places
+
+
+def test_suffix_finds_the_corpus_reads_as_persons_are_moved_to_the_persons(tmp_path):
+    from corpora.mine_copied_names import corpus_stats
+    from corpora.mine_names import drop_unlikely
+
+    # 禄山 "hill" by its suffix, yet An Lushan: he rebels, is sent, speaks; 华山 is reached and is a hill.
+    pairs = [("禄山反。", "安禄山反叛。"), ("遣禄山击之。", "派遣安禄山攻打他们。"), ("禄山曰：", "安禄山说：")]
+    pairs += [("至华山。", "到达华山。"), ("华山崩。", "华山崩塌。")]
+    persons, places = {}, {"禄山": (30, "suffix-pattern"), "华山": (20, "suffix-pattern")}
+    drop_unlikely(persons, places, corpus_stats(_corpus(tmp_path, pairs * 5), set(places)))
+    assert set(places) == {"华山"} and set(persons) == {"禄山"}
+
+
 def test_a_name_whose_rare_character_the_translation_splits_counts_as_copied(tmp_path):
     # The translators write 泚 as 氵此 (corpora/split_characters.py); 朱泚 is copied all the same.
     pairs = [("朱泚曰：可。", "朱氵此说：可以。"), ("遣朱泚往。", "派朱氵此前往。"), ("朱泚卒。", "朱氵此死了。")] * 3

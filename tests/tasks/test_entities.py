@@ -166,7 +166,7 @@ def test_places_listed_before_their_count_and_unit_are_each_a_place():
     assert listed("以博、冀二州為屬郡") == ["博", "冀"]
     assert listed("犯隨、郢、復等州") == ["隨", "郢", "復"]
     assert listed("督荊、湘等六州諸軍事") == ["荊", "湘"]
-    assert listed("領山東、大名、東平三路軍") == ["東平"]  # 山東 and 大名 are in the lexicons already
+    assert listed("領山東、大名、衛輝三路軍") == ["衛輝"]  # 山東 and 大名 are in the lexicons already
     assert listed("以大將軍、梁、益二州牧") == ["梁", "益"]  # 軍 ends an office, not a place
     assert listed("東、西兩路") == [] and listed("錄尚書、三十州") == []
     assert listed("辟驃騎、司空二府") == [] and listed("宣武軍節度、汴宋等州觀察使") == []
