@@ -51,6 +51,7 @@ METHODS = frozenset(
         "document-name",
         "translation-projection",
         "copied-landmark",
+        "copied-locative",
         "entity-tagger",
     }
 )
@@ -485,12 +486,14 @@ def find_entities(
         found = [(s.kind, s.start, s.end) for s in spans]
         for kind, start, end in projected_spans(simple, name_form(translation), found):
             add(Span(kind, start, end, "", METHOD))
-        from tasks import copied_landmarks as landmarks
+        from tasks import copied_places
 
-        for kind, start, end in landmarks.copied_landmarks(simple, name_form(translation)):
-            landmark = Span(kind, start, end, "", landmarks.METHOD)
+        for kind, start, end in copied_places.copied_landmarks(simple, name_form(translation)):
+            landmark = Span(kind, start, end, "", copied_places.METHOD)
             spans = _yield_to_landmark(spans, landmark, taken, simple)
             add(landmark)
+        for kind, start, end in copied_places.copied_locatives(simple, name_form(translation)):
+            add(Span(kind, start, end, "", copied_places.LOCATIVE_METHOD))
     for kind, start, end, confidence in tagged or ():
         if kind == "person" and end - start < 2:
             continue  # the tagger's one-character persons are names cut short (孟 of 孟頫: 頫 is rare)

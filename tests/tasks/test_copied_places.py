@@ -1,8 +1,8 @@
-"""Named landmarks a translation copies unchanged (龙虎台, 水帘洞), told from common words by that copy."""
+"""Places a translation copies unchanged (龙虎台; 战于长桥 as 在长桥交战), told from common words by that copy."""
 
 from __future__ import annotations
 
-from tasks.copied_landmarks import METHOD, copied_landmarks
+from tasks.copied_places import LOCATIVE_METHOD, METHOD, copied_landmarks, copied_locatives
 from tasks.entities import find_entities
 
 
@@ -32,3 +32,30 @@ def test_a_copied_landmark_replaces_the_place_it_begins_with_but_not_one_after_a
     assert [(s.text, s.method) for s in found if s.kind == "place"] == [("南山", "place-lexicon")]
     # Without a translation nothing is read as a landmark.
     assert all(s.method != METHOD for s in find_entities("时驻跸龙虎台"))
+
+
+def test_what_yu_ends_a_clause_with_is_a_place_when_the_translation_writes_it_after_zai():
+    # cm_dev sentences translated by the shipped translator (NiuTrans Classical-Modern, MIT).
+    src, tgt = "遂克蚩尤于中冀，诛榆罔于阪泉。", "于是在中冀攻克蚩尤，在阪泉诛杀榆罔。"
+    assert copied_locatives(src, tgt) == [("place", 5, 7), ("place", 12, 14)]
+    # One character only where the translation names it a land or state.
+    assert copied_locatives("郑伯会楚子于息。", "郑穆公在息地会见楚子。") == [("place", 6, 7)]
+    assert copied_locatives("相与游于世。", "在世上互相交游。") == []
+
+
+def test_positions_palace_buildings_eras_and_words_after_yu_are_not():
+    for src, tgt in [
+        ("遂畋于城西。", "便在城西狩猎。"),  # a position
+        ("辛丑，崩于东宫。", "辛丑，在东宫去世。"),  # part of every palace
+        ("祀于太庙。", "在太庙祭祀。"),
+        ("乃罢于太和。", "在太和年间停止。"),  # an era
+        ("有星孛于天市。", "孛星出现在天市垣。"),  # an asterism after 孛
+    ]:
+        assert copied_locatives(src, tgt) == [], src
+
+
+def test_the_annotator_takes_copied_locatives_as_places_only_beside_a_translation():
+    text = "诛榆罔于阪泉。"
+    assert all(s.method != LOCATIVE_METHOD for s in find_entities(text))
+    found = find_entities(text, translation="在阪泉诛杀榆罔。")
+    assert ("阪泉", "place", LOCATIVE_METHOD) in [(s.text, s.kind, s.method) for s in found]

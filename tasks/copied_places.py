@@ -1,10 +1,15 @@
-"""Named landmarks that a modern translation copies unchanged: hills, peaks, caves, temples, halls, terraces,
-villages and forts (龙虎台, 双鳌峰, 水帘洞, 帝释寺, 上驷村).
+"""Places that a modern translation copies unchanged, told by their shape or their place in the sentence.
 
-Travel diaries and local histories name hundreds of such places once each, so no lexicon mined from other books
-holds them. Their shape is plain (a name and a landmark word), but so is that of common words (宗庙 "the
-ancestral temple", 登台 "climb the terrace"). Translators render the common words in modern words (祖庙, 登上高台)
-and copy the names, so the translation tells them apart.
+Travel diaries, annals and local histories name hundreds of places once each (龙虎台, 水帘洞, 阪泉, 鸡丘), so no
+lexicon mined from other books holds them. Two shapes mark them, but common words share both:
+
+- a landmark: a name and a landmark word (双鳌峰, 帝释寺, 上驷村), and also 宗庙 "the ancestral temple", 登台
+  "climb the terrace" (:func:`copied_landmarks`);
+- a locative: what 于 puts at the end of a clause (战于长桥, "fought at Changqiao"), and also 于朝 "at court",
+  于艰难 "in hardship" (:func:`copied_locatives`).
+
+Translators render the common words in modern words (祖庙, 登上高台, 在朝廷) and copy the names (在长桥交战), so the
+translation tells them apart.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from corpora.mine_copied_names import GLUE, PERSON_BEFORE, PLACE_BEFORE
 from wenyuan.chars import HAN
 
 METHOD = "copied-landmark"
+LOCATIVE_METHOD = "copied-locative"
 
 #: Landmark words that end names of places (石, 阁 and 观 are left out: 韦安石 is a person, 秘阁 an office's
 #: building and 可观 "worth seeing" a word).
@@ -60,4 +66,39 @@ def copied_landmarks(source: str, translation: str) -> list[tuple[str, int, int]
         if name not in translation:
             continue
         spans.append(("place", m.start(), m.start() + 3))
+    return spans
+
+
+#: What 于 puts at the end of a clause: one to three characters (会于盂。, 战于长桥，, 崩于净居殿。). Not after 孛, a
+#: comet's "appearing in" an asterism (有星孛于天市).
+_LOCATIVE = re.compile(f"(?<!孛)于([{HAN}]{{1,3}})(?=[，。；：！？、]|$)")
+#: Last characters that make the locative a position, not a name (城西, 江边, 殿下, 北郊), and first characters
+#: that make it a part of a building or camp (殿庭, 府署, 苑中).
+_POSITIONS = frozenset("东西南北上下中内外前后边岸庭旁侧里间郊")
+_PARTS_OF = frozenset("城殿宫府帐路穴苑")
+#: Buildings and grounds every court or city has (于太庙, 于朝堂), and words the modern language keeps (于平地).
+_GENERIC_PLACES = _GENERIC_TAILS | frozenset("太庙 朝堂 佛寺 石室 平地 广场 草泽 朝会".split())
+
+
+def copied_locatives(source: str, translation: str) -> list[tuple[str, int, int]]:
+    """``("place", start, end)`` spans of ``source``: what 于 puts at the end of a clause (:data:`_LOCATIVE`), when
+    ``translation`` writes it after 在 (战于长桥 as 在长桥交战). A single character only when the translation also
+    calls it a state or land (会楚子于息 as 在息地会见, 娶于吴 as 在吴国娶了): alone it is as often a word (于朝, 于此).
+    Function words, numerals and verbs (:data:`_NOT_IN_NAME`), positions (城西, 殿下), eras (于太和) and the
+    buildings every court has (:data:`_GENERIC_PLACES`) are no names."""
+    from tasks.dates import era_names
+
+    eras, spans = era_names(), []
+    for m in _LOCATIVE.finditer(source):
+        name = m.group(1)
+        if _NOT_IN_NAME.intersection(name) or name[-1] in _POSITIONS or name in eras:
+            continue
+        if name in _GENERIC_PLACES or (len(name) == 2 and name[0] in "东西南北"):
+            continue  # 东宫, 东堂 and 西省 are parts of the palace, 东方 "the east"
+        if len(name) == 1:
+            copied = f"在{name}国" in translation or f"在{name}地" in translation
+        else:
+            copied = name[0] not in _PARTS_OF and f"在{name}" in translation
+        if copied:
+            spans.append(("place", m.start(1), m.end(1)))
     return spans
