@@ -9,7 +9,8 @@ The book's dynasty from the manifest chooses among eras that several regimes use
 read in order, so a year written without its era (二十年，… after 至元十九年) is read in the era named last.
 A person named in full anywhere in the book (李怀光) is also found by the given name alone (怀光) everywhere
 in it, and a sentence already translated lends its translation, which writes out the short forms the source
-uses (仪 is 张仪, 燕 is 燕国: ``tasks.name_projection``). Books are annotated a section (``section_pages``)
+uses (仪 is 张仪, 燕 is 燕国: ``tasks.name_projection``) and copies the names of places no lexicon holds (龙虎台,
+战于长桥 as 在长桥交战: ``tasks.copied_places``). Books are annotated a section (``section_pages``)
 at a time, so "the book" here is the section (and an era is not carried from one section into the next).
 """
 
@@ -69,7 +70,7 @@ def annotate_book(book: Book, tagger=None) -> Book:
     """Add dates, persons, places, book titles and offices to ``book`` as entities (in place; replaces what
     earlier runs added). ``tagger``: an :class:`~models.entity_tagger.EntityTagger`, or None for lexicons
     and patterns alone. Sentences the translate stage has translated lend their translations
-    (:func:`tasks.name_projection.projected_spans`)."""
+    (:func:`tasks.name_projection.projected_spans`, :mod:`tasks.copied_places`)."""
     chars = [ch for *_, ch in book.chars()]
     regime = book.metadata.dynasty
     entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]

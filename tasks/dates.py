@@ -202,6 +202,7 @@ def _tables() -> tuple[dict[str, list[Era]], dict[str, dict[tuple[int, int, bool
     return eras, months, rulers, regimes
 
 
+@lru_cache(maxsize=1)
 def era_names() -> frozenset[str]:
     """Every era name the DILA tables date, traditional and simplified (for telling eras from places)."""
     return frozenset(_tables()[0])

@@ -426,8 +426,8 @@ def find_entities(
     fill what the lexicons and patterns left, and a tagged person of two or more characters replaces the
     parts of its name that they found alone (:func:`_yield_to_full_name`).
     ``translation``: a modern translation of ``text``; the persons and places it names in full that ``text``
-    abbreviates (仪 of 张仪, 燕 of 燕国: :func:`tasks.name_projection.projected_spans`) come before the tagger's,
-    being surer.
+    abbreviates (仪 of 张仪, 燕 of 燕国: :func:`tasks.name_projection.projected_spans`), and the places it copies
+    unchanged (龙虎台, 战于长桥 as 在长桥交战: :mod:`tasks.copied_places`), come before the tagger's, being surer.
     """
     from models.char_classifier import to_model_text
     from tasks.dates import dated_eras, era_mentions
