@@ -58,6 +58,7 @@ class Stats:
     # occurrences copied together with the character before it, or after it (not a suffix); corpus_stats only
     glued_before: int = 0
     glued_after: int = 0
+    era_context: int = 0  # occurrences before a year or 初/中/末 (建康元年, 长安中), as an era is written
 
     @property
     def copy_rate(self) -> float:
@@ -88,6 +89,8 @@ def _pairs(path: Path) -> Iterable[tuple[str, str]]:
     return ((name_form(p.src), name_form(join_split_characters(p.tgt, p.src))) for p in iter_pairs(path))
 
 
+#: What follows an era name: its year (元年, 三年) or 初/中/末/时/间 (建中初).
+ERA_AFTER = frozenset("元一二三四五六七八九十廿卅初中末时间")
 #: What follows the 等 of a list of places (辽阳等处, 博、冀等州).
 _PLACES_AFTER_A_LIST = frozenset("处州郡县路道府地")
 
@@ -107,6 +110,7 @@ def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats]) -> 
             listed_places = after == "等" and src[i + len(g) + 1 : i + len(g) + 2] in _PLACES_AFTER_A_LIST
             s.person_context += (before in PERSON_BEFORE or after in PERSON_AFTER) and not listed_places
             s.place_context += before in PLACE_BEFORE or after in PLACE_AFTER or listed_places
+            s.era_context += after in ERA_AFTER
             if g not in seen:
                 seen.add(g)
                 s.sentences += 1
@@ -227,12 +231,15 @@ NOT_IN_PLACE = frozenset(
     "在等将郎副参舍率为之于以其也者而所与及曰谓使令即乃遂又行号称时守领犯救抄入夫败衣多近的个是凡了们这那"
 )
 #: Copied often and in places' contexts, yet no place's name: guards, armies and offices (羽林, 神策, 宣徽, 提督),
-#: asterisms (太微, 紫微, 北斗), common nouns the modern language keeps (山顶, 故乡, 宫女, 科举, 地狱), and pieces
-#: (太皇 of 太皇太后, 虞世 of 虞世南); picked by hand from the miner's 600 most frequent copied places.
+#: asterisms (太微, 紫微, 北斗), common nouns the modern language keeps (山顶, 故乡, 宫女, 科举, 地狱, 文明), pieces
+#: (太皇 of 太皇太后, 虞世 of 虞世南), and words of cosmology and rule (太极, 天德 "heavenly virtue", 大安 "great
+#: peace"); picked by hand from the miner's 600 most frequent copied places (the last four from the era names
+#: it now lets through).
 NOT_PLACES = frozenset(
     "羽林 太皇 太微 神策 山谷 宣徽 虎贲 从西 大官 中护 提督 南斗 内地 府中 大路 北斗 水从 子家 司礼 内府 宫女 舆鬼"
     " 天皇 江府 紫微 牵牛 山顶 山麓 本部 深山 巡官 山峡 洞中 险要 科举 虞世 天市 故乡 小城 桥南 怨言 深宫 乱流 路从"
-    " 仲举 国上 星西 晋书 长兼 地狱 大郡 武举 峰顶 东厂 太乐 内库 紫宫 洞口 大城 青山 小溪 都城 西汉".split()
+    " 仲举 国上 星西 晋书 长兼 地狱 大郡 武举 峰顶 东厂 太乐 内库 紫宫 洞口 大城 青山 小溪 都城 西汉 太极 文明"
+    " 大安 天德".split()
 )
 #: Rooms and halls (后堂, 寝殿) are where things happen, not named places.
 ROOMS = frozenset("堂殿室屋房宅舍")
@@ -256,12 +263,19 @@ def _generic_gate(g: str) -> bool:
 
 
 def mine_copied_places(
-    path: Path, persons: set[str], min_sentences: int = 10, min_copy_rate: float = 0.75, min_share: float = 0.15
+    path: Path,
+    persons: set[str],
+    min_sentences: int = 10,
+    min_copy_rate: float = 0.75,
+    min_share: float = 0.15,
+    max_era_share: float = 0.25,
 ) -> dict[str, int]:
     """Two-character places with no suffix (河北, 陇右, 朔方), from the same evidence as persons: copied by
-    the translators and mostly in a place's contexts. Era names (显庆, 升明: 至X "until X") and the
-    ``persons`` already mined are left out; so is a surname-initial string unless places' contexts are
-    overwhelming, since rare names share them (杜松 in 至杜松营)."""
+    the translators and mostly in a place's contexts. Era names (显庆, 升明: 至X "until X") are left out,
+    unless the corpus writes one as an era (before its year, or 初/中/末) in under ``max_era_share`` of its
+    occurrences: 长安, 建康 and 兴元 are cities first. The ``persons`` already mined are left out; so is a
+    surname-initial string unless places' contexts are overwhelming, since rare names share them (杜松 in
+    至杜松营)."""
     from tasks.dates import era_names
 
     table: dict[str, Stats] = {}
@@ -269,7 +283,8 @@ def mine_copied_places(
     eras, offices = era_names(), frozenset(_offices())
     places = {}
     for g, s in table.items():
-        if s.sentences < min_sentences or s.copy_rate < min_copy_rate or g in persons or g in eras or g in NOT_PLACES:
+        as_era = g in eras and s.era_context >= max_era_share * s.occurrences
+        if s.sentences < min_sentences or s.copy_rate < min_copy_rate or g in persons or as_era or g in NOT_PLACES:
             continue
         if NOT_IN_PLACE.intersection(g) or NUMERALS.intersection(g) or g[-1] in _TITLE_NOT_PLACE_ENDS:
             continue

@@ -83,6 +83,16 @@ def test_places_are_copied_strings_in_places_contexts_but_not_eras(tmp_path):
     assert "河北" in places and "显庆" not in places
 
 
+def test_an_era_name_the_corpus_mostly_writes_as_a_city_is_a_place(tmp_path):
+    # 建康 was an era for a year (建康元年) and is Nanjing everywhere else; 显庆 is written before its years.
+    pairs = [("军至建康。", "军队到达建康。"), ("屯建康。", "驻扎在建康。"), ("建康人也。", "是建康人。")] * 3
+    pairs += [("建康元年。", "建康元年。")]
+    pairs += [("至显庆，乃罢。", "到了显庆年间，才停止。"), ("显庆元年。", "显庆元年。")] * 4
+    pairs += [("显庆三年。", "显庆三年。")] * 4
+    places = mine_copied_places(_corpus(tmp_path, pairs * 2), persons=set(), min_sentences=5)
+    assert "建康" in places and "显庆" not in places
+
+
 def test_named_gates_and_quarters_are_places_but_generic_ones_are_not(tmp_path):
     pairs = []
     for name in ("雁门", "朔方", "西门", "宫门", "西方"):

@@ -395,3 +395,8 @@ def test_the_shipped_place_lexicon_has_named_gates_and_no_pieces_of_longer_names
     assert "演武" not in places("過演武場")  # the head of 演武场
     assert places("此非常人也") == []  # "no ordinary man": a description, not an origin
     assert places("太皇太后崩于羽林") == []  # the empress dowager, the guards: common words the translators copy
+    # Cities that were also eras for a year or two, and a province's seat the miner had read as a person.
+    assert places("自建康徙興元，至遼陽") == ["建康", "興元", "遼陽"]
+    assert places("建康元年") == []  # before its year the era, no place
+    spans = {(s.text, s.kind) for s in find_entities("安祿山反，祿山遂陷長安")}
+    assert ("安祿山", "person") in spans and ("祿山", "person") in spans and ("長安", "place") in spans
