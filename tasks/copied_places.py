@@ -54,8 +54,10 @@ _CANDIDATE = re.compile(f"(?=([{HAN}]{{2}}[{LANDMARK_SUFFIXES}]))")
 def copied_landmarks(source: str, translation: str) -> list[tuple[str, int, int]]:
     """``("place", start, end)`` spans of ``source``: two characters and a landmark word
     (:data:`LANDMARK_SUFFIXES`) that ``translation`` writes unchanged. Neither of the two may be a pronoun,
-    function word, numeral or word of size (:data:`_NOT_IN_NAME`), and they may not both be directions (西南山
-    is "the hills to the south-west"). Overlapping candidates are left to the caller's order of trust."""
+    function word, numeral, unit or verb (:data:`_NOT_IN_NAME`), nor 大/小 second; they may not both be
+    directions (西南山 is "the hills to the south-west"), end in a generic tail (:data:`_GENERIC_TAILS`), begin
+    with a building (:data:`_BUILDINGS`) or, before 台, be a Mongol name (:data:`_TRANSCRIPTION`). Overlapping
+    candidates are left to the caller's order of trust."""
     spans = []
     for m in _CANDIDATE.finditer(source):
         name = m.group(1)

@@ -591,8 +591,9 @@ def _yield_to_longer_place(spans: list[Span], place: Span, taken: set[int], simp
 
 def _yield_to_landmark(spans: list[Span], landmark: Span, taken: set[int], simple: str) -> list[Span]:
     """``spans`` without the place that a copied ``landmark`` holds and overlaps alone: a place that begins the
-    landmark's name (洛阳 of 洛阳宫, 甘泉 of 甘泉宫), or ends it after a direction (渭桥 of 东渭桥). ``taken`` is
-    updated. (Other characters before a place are mostly verbs the modern language keeps, 伐南山 of 讨伐南山.)"""
+    landmark's name (洛阳 of 洛阳宫, 甘泉 of 甘泉宫), or ends it after a direction (渭桥 of 东渭桥); not a region
+    (江南山 is the hills of Jiangnan). ``taken`` is updated. (Other characters before a place are mostly verbs
+    the modern language keeps, 伐南山 of 讨伐南山.)"""
     inside = [s for s in spans if s.start < landmark.end and landmark.start < s.end]
     if len(inside) != 1 or inside[0].kind != "place" or inside[0].method == "region-lexicon":
         return spans
