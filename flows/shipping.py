@@ -12,10 +12,12 @@ from models.folder import ship_if_better
 log = logging.getLogger(__name__)
 
 
-def ship_and_report(best: Path, ship_to: Path, metric: str, summary: str, artifact_key: str) -> bool:
-    """Copy ``best`` to ``ship_to`` when its ``metric`` is higher; publish ``summary`` with the outcome as a
-    Prefect artifact (and in the log). Returns whether it shipped."""
-    shipped, previous = ship_if_better(best, ship_to, metric)
+def ship_and_report(
+    best: Path, ship_to: Path, metric: str, summary: str, artifact_key: str, min_gain: float = 0.0
+) -> bool:
+    """Copy ``best`` to ``ship_to`` when its ``metric`` is higher by more than ``min_gain``; publish ``summary``
+    with the outcome as a Prefect artifact (and in the log). Returns whether it shipped."""
+    shipped, previous = ship_if_better(best, ship_to, metric, min_gain)
     summary += f"; shipped to {ship_to}" if shipped else "; not shipped"
     summary += f" (shipped model had {metric} {previous:.4f})"
     create_markdown_artifact(key=artifact_key, markdown=summary)

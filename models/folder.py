@@ -129,8 +129,12 @@ def save_tokenizer(tokenizer, folder: str | Path) -> None:
         config_path.write_text(json.dumps(config, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
-def ship_if_better(candidate: str | Path, ship_to: str | Path, metric: str) -> tuple[bool, float]:
-    """Replace the folder ``ship_to`` by ``candidate`` when its ``metrics[metric]`` is higher.
+def ship_if_better(
+    candidate: str | Path, ship_to: str | Path, metric: str, min_gain: float = 0.0
+) -> tuple[bool, float]:
+    """Replace the folder ``ship_to`` by ``candidate`` when its ``metrics[metric]`` is higher by more than
+    ``min_gain`` (a metric measured on a small set moves by noise alone; shipping on noise changes every
+    output for nothing).
 
     ``metric`` is a dotted path into ``wenyuan.json``'s ``metrics`` (e.g. ``segmentation.f1``). The swap goes
     through a temporary copy so an interrupted ship never leaves a half-written model folder.
@@ -148,7 +152,7 @@ def ship_if_better(candidate: str | Path, ship_to: str | Path, metric: str) -> t
 
     candidate, ship_to = Path(candidate), Path(ship_to)
     previous = score(ship_to)
-    if score(candidate) <= previous:
+    if score(candidate) <= previous + min_gain:
         return False, previous
     tmp = ship_to.with_name(ship_to.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)

@@ -55,3 +55,20 @@ def test_the_inference_checksum_follows_decoding_settings_but_not_scores(tmp_pat
         (folder / "wenyuan.json").write_text(json.dumps({**meta, "text_boundary_token": token}), encoding="utf-8")
         checksums.add(inference_checksum(folder))
     assert len(checksums) == 2
+
+
+def test_a_model_ships_only_when_it_beats_the_shipped_one_by_more_than_the_margin(tmp_path):
+    from models.folder import ship_if_better
+
+    def folder(name: str, f1: float):
+        path = tmp_path / name
+        path.mkdir()
+        (path / "wenyuan.json").write_text(json.dumps({"metrics": {"dev_mean_f1": f1}}), encoding="utf-8")
+        return path
+
+    shipped, close, clear = folder("shipped", 0.723), folder("close", 0.725), folder("clear", 0.74)
+    assert ship_if_better(close, shipped, "dev_mean_f1", min_gain=0.01) == (False, 0.723)
+    assert read_metadata(shipped)["metrics"]["dev_mean_f1"] == 0.723
+    assert ship_if_better(close, shipped, "dev_mean_f1") == (True, 0.723)  # no margin: any gain ships
+    assert ship_if_better(clear, shipped, "dev_mean_f1", min_gain=0.01) == (True, 0.725)
+    assert read_metadata(shipped)["metrics"]["dev_mean_f1"] == 0.74
