@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from corpora.mine_copied_names import GLUE, PERSON_BEFORE, PLACE_BEFORE
+from tasks.entities import DIRECTIONS
 from wenyuan.chars import HAN
 
 METHOD = "copied-landmark"
@@ -37,7 +38,7 @@ _NOT_IN_NAME = (
     | PLACE_BEFORE
     | PERSON_BEFORE
 )
-_DIRECTIONS = frozenset("东西南北中上下左右内外前后")
+_DIRECTIONS = frozenset(DIRECTIONS)
 #: Landmark words after a unit or a palace: the city or palace itself, no name (州城 "the prefecture's city");
 #: and the courts of the central government (大理寺, 鸿胪寺), offices rather than temples.
 _GENERIC_TAILS = frozenset(

@@ -233,11 +233,11 @@ _NOT_BARE_SPEAKERS = frozenset(
 #: first one begins. Numbers are no places, nor are directions standing alone (东、西两路; 浙西 is one); leading
 #: items that end an office (大将军、梁、益二州) are no part of the list, and a list with an office in it
 #: (骠骑、司空二府) is no list of places.
-_DIRECTIONS = "东西南北中上下左右内外前后"
+DIRECTIONS = "东西南北中上下左右内外前后"
 _NUMERALS = "一二三四五六七八九十百千万两"
 _COUNT = "[二三四五六七八九十两]"
 _LIST_CHAR = f"[^\\W\\d_、等数{_NUMERALS}]"
-_ONE_CHAR_ITEM = f"[^\\W\\d_、等数{_NUMERALS}{_DIRECTIONS}]"
+_ONE_CHAR_ITEM = f"[^\\W\\d_、等数{_NUMERALS}{DIRECTIONS}]"
 _UNIT_LISTS = [
     re.compile(f"(?:{item}、)+{item}(?=(?:等{_COUNT}?|{_COUNT})[州郡县府路道])")
     for item in (_ONE_CHAR_ITEM, _LIST_CHAR * 2)
@@ -256,7 +256,7 @@ def _lexicon_kind(entry: str) -> str:
 def _not_a_listed_place(simple: str, start: int, end: int) -> bool:
     """Whether ``simple[start:end]`` is no place of a list: a title without its 使, an office of the lexicon
     that ends there (将军, or 军 of 大将军), or directions only (西北、西南)."""
-    if simple[start:end] in _SHORT_TITLES or set(simple[start:end]) <= set(_DIRECTIONS):
+    if simple[start:end] in _SHORT_TITLES or set(simple[start:end]) <= set(DIRECTIONS):
         return True
     return any(_lexicon_kind(simple[k:end]) == "office" for k in range(max(0, end - 8), end))
 
@@ -483,16 +483,17 @@ def find_entities(
     if translation:
         from tasks.name_projection import METHOD, projected_spans
 
+        modern = name_form(translation)
         found = [(s.kind, s.start, s.end) for s in spans]
-        for kind, start, end in projected_spans(simple, name_form(translation), found):
+        for kind, start, end in projected_spans(simple, modern, found):
             add(Span(kind, start, end, "", METHOD))
         from tasks import copied_places
 
-        for kind, start, end in copied_places.copied_landmarks(simple, name_form(translation)):
+        for kind, start, end in copied_places.copied_landmarks(simple, modern):
             landmark = Span(kind, start, end, "", copied_places.METHOD)
             spans = _yield_to_landmark(spans, landmark, taken, simple)
             add(landmark)
-        for kind, start, end in copied_places.copied_locatives(simple, name_form(translation)):
+        for kind, start, end in copied_places.copied_locatives(simple, modern):
             add(Span(kind, start, end, "", copied_places.LOCATIVE_METHOD))
     for kind, start, end, confidence in tagged or ():
         if kind == "person" and end - start < 2:
@@ -537,22 +538,33 @@ def _credit_patterns(simple: str, spans: list[Span], rules: list[Span]) -> list[
     return [replace(s, method=by_pattern.get((s.kind, s.start, s.end), s.method)) if s in carried else s for s in spans]
 
 
+def _sole_overlap(spans: list[Span], span: Span) -> Span | None:
+    """The one span of ``spans`` that ``span`` overlaps; None when it overlaps none or several."""
+    inside = [s for s in spans if s.start < span.end and span.start < s.end]
+    return inside[0] if len(inside) == 1 else None
+
+
+def _without(spans: list[Span], part: Span, taken: set[int]) -> list[Span]:
+    """``spans`` without ``part``, whose characters ``taken`` frees."""
+    taken.difference_update(range(part.start, part.end))
+    return [s for s in spans if s is not part]
+
+
 def _yield_to_full_name(spans: list[Span], person: Span, taken: set[int]) -> list[Span]:
     """``spans`` without the one that a tagged ``person`` shows to be the start of a longer name: a state that
     is the name's surname (赵 of 赵延晖), or a two-character name of the lexicon that the tagger reads as a
     surname and a two-character given name (杨仁 of 杨仁美). A name of three characters or more in the
     lexicon is taken as whole (贾似道 never yields to 贾似道误). Nothing changes if the person overlaps
     any other span. ``taken`` is updated to match."""
-    inside = [s for s in spans if s.start < person.end and person.start < s.end]
-    if len(inside) != 1:
+    part = _sole_overlap(spans, person)
+    if part is None:
         return spans
-    part, length = inside[0], person.end - person.start
+    length = person.end - person.start
     surname_state = part.method == "state-pattern" and part.end - part.start == 1 and length in (2, 3)
     short_name = part.method == "person-lexicon" and part.end - part.start == 2 and length == 3
     if part.start != person.start or part.end > person.end or not (surname_state or short_name):
         return spans
-    taken.difference_update(range(part.start, part.end))
-    return [s for s in spans if s is not part]
+    return _without(spans, part, taken)
 
 
 #: What a tagged place may add after a place of the lexicon to replace it (江陵 + 城, 清河 + 口, 燕 + 京), and
@@ -569,10 +581,9 @@ def _yield_to_longer_place(spans: list[Span], place: Span, taken: set[int], simp
     (汉县 of 临汉县), or a place of the lexicon that the tagged one extends by a place suffix (江陵城) or by a
     direction or size before it (东沙州). ``taken`` is updated to match. (In a sample of ``cm_train``, about a
     third of the other extensions were wrong: 振京城, 宁州山崩, 晋师.)"""
-    inside = [s for s in spans if s.start < place.end and place.start < s.end]
-    if len(inside) != 1 or inside[0].kind != "place":
+    part = _sole_overlap(spans, place)
+    if part is None or part.kind != "place":
         return spans
-    part = inside[0]
     inside_place = place.start <= part.start and part.end <= place.end
     if part.end - part.start + 1 != place.end - place.start or not inside_place:
         return spans
@@ -583,10 +594,7 @@ def _yield_to_longer_place(spans: list[Span], place: Span, taken: set[int], simp
         added = simple[place.end - 1]
         longer = part.method != "suffix-pattern" and simple[part.end - 1] not in "州郡县" and added in _PLACE_SUFFIXES
         longer = longer and simple[place.end - 1 : place.end + 1] not in _SUFFIX_WORDS
-    if not longer:
-        return spans
-    taken.difference_update(range(part.start, part.end))
-    return [s for s in spans if s is not part]
+    return _without(spans, part, taken) if longer else spans
 
 
 def _yield_to_landmark(spans: list[Span], landmark: Span, taken: set[int], simple: str) -> list[Span]:
@@ -594,16 +602,12 @@ def _yield_to_landmark(spans: list[Span], landmark: Span, taken: set[int], simpl
     landmark's name (洛阳 of 洛阳宫, 甘泉 of 甘泉宫), or ends it after a direction (渭桥 of 东渭桥); not a region
     (江南山 is the hills of Jiangnan). ``taken`` is updated. (Other characters before a place are mostly verbs
     the modern language keeps, 伐南山 of 讨伐南山.)"""
-    inside = [s for s in spans if s.start < landmark.end and landmark.start < s.end]
-    if len(inside) != 1 or inside[0].kind != "place" or inside[0].method == "region-lexicon":
+    part = _sole_overlap(spans, landmark)
+    if part is None or part.kind != "place" or part.method == "region-lexicon":
         return spans
-    part = inside[0]
     head = part.start == landmark.start and part.end < landmark.end
     tail = part.end == landmark.end and part.start == landmark.start + 1 and simple[landmark.start] in "东西南北"
-    if not (head or tail):
-        return spans
-    taken.difference_update(range(part.start, part.end))
-    return [s for s in spans if s is not part]
+    return _without(spans, part, taken) if head or tail else spans
 
 
 #: Words that qualify the office written right after them (检校 "acting", 检校太子少师): one title with it.
