@@ -114,15 +114,16 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
     from models.char_classifier import to_model_text
 
     found = {
-        (name_form(to_model_text(s.text)), s.method)
+        (name_form(to_model_text(s.text)), s.method, text[s.start - 1 : s.start] == "字")
         for text in texts
         for s in find_entities(text)
         if s.kind == "person"
     }
-    full_names = {name for name, _ in found}
+    full_names = {name for name, _, _ in found}
     # A speaker named without a surname (子罕曰：) is as much a name elsewhere in the text (献诸子罕).
-    bare = {name for name, method in found if method == "speaker-pattern"}
-    extra = given_names(sorted(full_names))
+    bare = {name for name, method, _ in found if method == "speaker-pattern"}
+    # A courtesy name (季壬 of 陈桷，字季壬) has no surname to take off, whatever its first character.
+    extra = given_names(sorted({name for name, _, courtesy in found if not courtesy}))
     extra.update({name: ("person", "document-name") for name in full_names if given_name(name) or name in bare})
     return extra
 

@@ -142,13 +142,23 @@ def style_pattern(simple: str) -> list[Span]:
     for m in _STYLE.finditer(simple):
         name, comma = m.group(1), m.group(2)
         # The match may have taken a character before the name (曰张飞字益德): the longest tail that
-        # begins with a surname is the name.
-        k = next((k for k in range(len(name) - 1) if has_surname(name[k:])), None)
+        # begins with a surname is the name. Where a place ends inside the match, the name is what follows
+        # the place, known surname or not (咸阳茅盈: 阳 of 咸阳 is no surname, 茅 is one the list lacks).
+        place_end = next((k for k in range(len(name) - 2) if _ends_place(simple, m.start(1) + k)), None)
+        if place_end is not None:
+            k = place_end + 1
+        else:
+            k = next((k for k in range(len(name) - 1) if has_surname(name[k:])), None)
         if k is None or (comma and not (could_be_speaker(name[k:]) and _plain_given_name(name[k:]))):
             continue
         spans.append(Span("person", m.start(1) + k, m.end(1), "", "style-pattern"))
         spans.append(Span("person", m.start(3), m.end(3), "", "style-pattern"))
     return spans
+
+
+def _ends_place(simple: str, i: int) -> bool:
+    """Whether a lexicon place of two to four characters ends with ``simple[i]``."""
+    return any(_lexicon_kind(simple[j : i + 1]) == "place" for j in range(max(0, i - 3), i))
 
 
 #: An author cited before a work's title and 曰 or 云 (扬雄《校猎》云, 司马彪《郡国志》曰). The match may take the
@@ -393,16 +403,54 @@ def named_after_office(simple: str, spans: list[Span]) -> list[Span]:
 
 
 def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
-    """Given names of full names found in a text (怀光 of 李怀光), as extra lexicon entries for the rest
-    of that text: histories name a person in full once and by given name after."""
+    """Given names of full names found in a text (怀光 of 李怀光, 桷 of 陈桷), as extra lexicon entries for the
+    rest of that text: histories name a person in full once and by given name after. A one-character given
+    name is kept only when it is no common word (``common_chars.tsv``), title, kin word or verb of appointment
+    (充 of 李充 is "serve as" in 充五军都统制), and :func:`find_entities` reads it only where a clause begins or
+    after a verb that takes a person."""
     from corpora.mine_names import given_name
+    from corpora.mine_offices import APPOINTMENT_VERBS
 
-    given = (given_name(name) for name in persons)
-    return {g: ("person", "name-propagation") for g in given if g is not None and len(g) == 2}
+    given = {given_name(name) for name in persons} - {None}
+    common = common_characters() | set(APPOINTMENT_VERBS)
+    return {
+        g: ("person", "name-propagation")
+        for g in given
+        if len(g) == 2 or (len(g) == 1 and g not in common and g not in _TITLE_OR_KIN)
+    }
 
 
-#: Administrative units written after a place name (德安府); lexicons and the tagger often stop before them.
-ADMIN_UNITS = frozenset("府州郡县")
+@lru_cache(maxsize=1)
+def common_characters() -> frozenset[str]:
+    """Characters too common to be a one-character given name (``corpora/mine_common_chars.py``)."""
+    return frozenset(read_lexicon("common_chars.tsv", "char"))
+
+
+#: Where a one-character given name stands as a name: a clause begins with it (桷入乱兵中), or it follows a
+#: verb that takes a person (召飞父子, 谓骃曰, 与擒合军). Elsewhere the character is most often a word.
+_CLAUSE_BREAKS = frozenset("，。：；！？、")
+_VERBS_OF_PERSONS = frozenset("召命遣请邀执谓与使诏问见杀斩擒")
+
+
+def _short_given_names(simple: str, extra: dict[str, tuple[str, str]]) -> list[Span]:
+    """The one-character given names of ``extra`` where they stand as names in ``simple``."""
+    names = {k: hit for k, hit in extra.items() if len(k) == 1 and hit[0] == "person"}
+    out = []
+    for i, ch in enumerate(simple):
+        if ch not in names:
+            continue
+        before = simple[i - 1] if i else ""
+        after = simple[i + 1 : i + 2]
+        opens = (not before or before in _CLAUSE_BREAKS or before.isspace()) and is_han_text(after)
+        if opens or before in _VERBS_OF_PERSONS:
+            out.append(Span("person", i, i + 1, "", names[ch][1]))
+    return out
+
+
+#: Administrative units written after a place name (德安府), circuits too (福建路, 河北道: over every 25th
+#: ``cm_train`` row about 85 % of a place + 路/道 are circuits, the rest roads, 井陉路); lexicons and the tagger
+#: often stop before them.
+ADMIN_UNITS = frozenset("府州郡县路道")
 
 
 def _unit_follows(simple: str, end: int) -> bool:
@@ -467,7 +515,8 @@ def find_entities(
     while i < len(simple):
         for n in lengths:
             key = simple[i : i + n] if i + n <= len(simple) else None
-            hit = (entries.get(key) or extra.get(key)) if key else None  # the mined lexicon has the last word
+            # The mined lexicon has the last word; a one-character given name only where it opens a clause.
+            hit = (entries.get(key) or (extra.get(key) if n > 1 else None)) if key else None
             if hit and add(Span(hit[0], i, i + n, "", hit[1])):
                 i = spans[-1].end
                 break
@@ -504,6 +553,8 @@ def find_entities(
         else:
             spans = _yield_to_longer_place(spans, tagger_span, taken, simple)
         add(tagger_span)
+    for span in _short_given_names(simple, extra):  # the weakest evidence: where nothing else found a name
+        add(span)
     return join_office_prefixes(sorted(spans, key=lambda s: s.start), text, simple)
 
 

@@ -74,6 +74,13 @@ def test_courtesy_name_pattern_reads_punctuated_biographies_but_not_titles_kin_o
         assert not [s for s in find_entities(text) if s.method == "style-pattern"], text
 
 
+def test_courtesy_name_pattern_leaves_the_place_of_origin_before_the_name():
+    # cm_dev and cm_train: 阳 ends 咸阳 and 东阳 (and is a surname too); 茅 is a surname our list lacks
+    for text, place, name in (("咸陽茅盈字叔申", "咸陽", "茅盈"), ("東陽劉寵字道弘", "東陽", "劉寵")):
+        spans = [(s.kind, s.text) for s in find_entities(text)]
+        assert ("place", place) in spans and ("person", name) in spans, spans
+
+
 def test_a_name_written_between_its_office_and_a_mark_is_a_person():
     def persons(text: str) -> list[tuple[str, str]]:
         return [(s.text, s.method) for s in find_entities(text) if s.kind == "person"]
@@ -157,6 +164,8 @@ def test_a_place_takes_the_administrative_unit_written_after_it():
     spans = [(s.kind, s.text) for s in find_entities("改知順昌府，徙江州州學")]
     assert ("place", "順昌府") in spans and ("place", "江州") in spans
     assert ("place", "順昌") not in spans
+    # a circuit (路, 道) is a unit too: cm_dev 提点福建路刑狱
+    assert ("place", "福建路") in [(s.kind, s.text) for s in find_entities("宣和七年，提點福建路刑獄。")]
 
 
 def test_places_listed_before_their_count_and_unit_are_each_a_place():
@@ -341,6 +350,33 @@ def test_a_given_name_alone_is_found_after_the_full_name_in_the_same_book():
     alone = one_line_book(text[5:], [Sentence(id="s00001", start=0, end=len(text) - 5)])
     annotate_book(alone)
     assert all(e.method != "name-propagation" for e in alone.entities)
+
+
+def persons_in(document: list[str], sentence: str) -> list[tuple[str, int]]:
+    from tasks.annotate import document_given_names
+
+    extra = document_given_names(document)
+    return [(e.text, e.start) for e in find_entities(sentence, extra) if e.kind == "person"]
+
+
+def test_a_one_character_given_name_is_a_person_where_a_clause_opens_with_it_or_a_verb_takes_it():
+    # cm_dev: 陈桷 named in full once, then 桷 alone; his courtesy name 季壬 gives no given name 壬
+    told = "桷入乱兵中，谕以祸福，贼气沮，邀桷奏帅臣自毙，桷诡从其请。"
+    chapter = ["陈桷，字季壬，温州平阳人。", told]
+    assert persons_in(chapter, told) == [("桷", 0), ("桷", 16), ("桷", 23)]
+    assert persons_in([told], told) == []  # no full name in the document: no name
+    assert persons_in(chapter, "壬申，诏曰。") == []
+    # inside a clause, not after a verb that takes a person, the character is a word (惊飞 "startled into flight")
+    flight = "群鸟惊飞，飞引兵至，召飞父子。"
+    assert persons_in(["岳飞，字鹏举，相州汤阴人。", flight], flight) == [("飞", 5), ("飞", 11)]
+
+
+def test_a_common_character_or_a_verb_of_appointment_is_no_one_character_given_name():
+    from tasks.entities import common_characters
+
+    assert "安" in common_characters() and "桷" not in common_characters()
+    assert persons_in(["王安，字子平。", "安可得乎？"], "安可得乎？") == []
+    assert persons_in(["李充，字弘度，江夏人。", "充五军都统制。"], "充五军都统制。") == []
 
 
 def test_a_full_name_a_pattern_found_once_stays_whole_where_it_stands_again_in_the_book():
