@@ -470,6 +470,7 @@ def find_entities(
 
     ``extra`` adds entries (simplified entry -> (kind, method)) to the lexicon for this call, such as
     :func:`given_names` of the persons found earlier in the same book; the lexicon wins where both have one.
+    A one-character entry is read last, and only where it opens a clause or follows a verb that takes a person.
     ``tagged``: persons and places a learned tagger found in ``text`` (kind, start, end, confidence); they
     fill what the lexicons and patterns left, and a tagged person of two or more characters replaces the
     parts of its name that they found alone (:func:`_yield_to_full_name`).
