@@ -23,6 +23,7 @@ from pathlib import Path
 
 from corpora.punct import iter_paragraphs
 from tasks.entities import name_form
+from wenyuan.chars import is_han_text
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "corpora" / "lexicons" / "common_chars.tsv"
@@ -35,9 +36,7 @@ def common_characters(texts: Iterable[str], per_million: float = PER_MILLION) ->
     from models.char_classifier import to_model_text
 
     # The form find_entities matches names in.
-    counts = Counter(
-        ch for text in texts for ch in name_form(to_model_text(text)) if ord(ch) >= 0x3400 and ch.isalpha()
-    )
+    counts = Counter(ch for text in texts for ch in name_form(to_model_text(text)) if is_han_text(ch))
     total = sum(counts.values()) or 1
     rates = {ch: n / total * 1e6 for ch, n in counts.most_common()}
     return {ch: round(rate, 1) for ch, rate in rates.items() if rate >= per_million}

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from corpora.punct import PUNCT_LABELS
 from wenyuan.chars import HAN, is_han_text
 
 LEXICONS = Path(__file__).resolve().parent.parent / "corpora" / "lexicons"
@@ -428,7 +429,7 @@ def common_characters() -> frozenset[str]:
 
 #: Where a one-character given name stands as a name: a clause begins with it (桷入乱兵中), or it follows a
 #: verb that takes a person (召飞父子, 谓骃曰, 与擒合军). Elsewhere the character is most often a word.
-_CLAUSE_BREAKS = frozenset("，。：；！？、")
+_CLAUSE_BREAKS = frozenset(PUNCT_LABELS[1:])  # the marks the punctuator puts between clauses
 _VERBS_OF_PERSONS = frozenset("召命遣请邀执谓与使诏问见杀斩擒")
 
 
