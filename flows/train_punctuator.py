@@ -26,6 +26,7 @@ from flows.shipping import ship_and_report
 from models.char_classifier import TRAINED_WINDOW
 from models.encoder_transfer import as_encoder_folder
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
+from models.growth import inserted_after
 from models.punctuator import (
     ARCHITECTURE,
     BOUNDARY_TOKEN,
@@ -38,7 +39,6 @@ from models.punctuator import (
     deepen_encoder,
     encode_labelled,
     evaluate_punctuator,
-    inserted_after,
     window_batch,
 )
 from models.training import TrainConfig, TrainState, continued_model, cumulative_record, select_device, train

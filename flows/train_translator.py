@@ -19,6 +19,7 @@ from prefect.artifacts import create_table_artifact
 from corpora.parallel import DropReport, iter_pairs
 from flows.shipping import ship_and_report
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
+from models.growth import inserted_after
 from models.training import TrainConfig, TrainState, continued_model, select_device, train
 from models.translator import (
     ARCHITECTURE,
@@ -26,6 +27,7 @@ from models.translator import (
     Translator,
     TranslatorArch,
     build_model,
+    deepen_encoder,
     encode_pairs,
     evaluate_translator,
     make_batch,
@@ -69,6 +71,26 @@ def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_
     (data / "cleaning.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
     np.savez(data / "pairs.npz", **arrays)  # written last: its presence marks the cache complete
     return data
+
+
+def _check_deepening(init_from: Path | None, layers: int) -> None:
+    """Refuse, before any data work, a ``deepen_encoder_to`` with no model to grow or fewer layers than it has."""
+    if init_from is None:
+        raise ValueError("deepen_encoder_to grows a starting model: give init_from as well")
+    have = read_metadata(init_from).get("arch", {}).get("encoder_layers", TranslatorArch().encoder_layers)
+    if layers < have:
+        raise ValueError(f"{init_from}: its encoder has {have} layers; it cannot be deepened to {layers}")
+
+
+def _grown(meta: dict) -> str:
+    g = meta.get("grown")
+    if not g:
+        return ""
+    return (
+        f" Its encoder was grown from {g['from_encoder_layers']} to {meta['arch']['encoder_layers']} layers when it"
+        f" was continued (`--deepen-encoder-to`: near-identity copies of layers"
+        f" {', '.join(map(str, g['inserted_after']))} inserted after them)."
+    )
 
 
 def _averaged(meta: dict) -> str:
@@ -123,7 +145,8 @@ Open Source). Cleaning: spaces left by dropped quotation marks removed, `原文`
 ## Training
 {meta["steps"]} steps in the last run ({meta.get("batches_seen", meta["steps"])} batches in all), \
 {meta["tokens"]:,} source tokens and {meta["train_seconds"] / 3600:.2f} h in that run, on
-{meta["device"]} ({meta.get("trained_on", date.today().isoformat())}).{_averaged(meta)} Retrain or continue with:
+{meta["device"]} ({meta.get("trained_on", date.today().isoformat())}).{_grown(meta)}{_averaged(meta)} Retrain or \
+continue with:
 
     wenyuan train-translator --train ../shared/corpora/cm_train.tsv.gz \\
         --dev ../shared/corpora/cm_dev.tsv.gz --budget-minutes 120 --init-from models/translator
@@ -187,12 +210,15 @@ def train_translator(
     threads: int = 0,
     arch: TranslatorArch | None = None,
     average_last: int = 4,
+    deepen_encoder_to: int | None = None,
 ) -> dict:
     """Train, resume or continue the translator, then evaluate and (if better) ship it.
 
     Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from`` (a shipped folder, to
     continue across sessions) or from scratch with ``arch``. ``average_last``: the weights of the last N
     evaluations are averaged at the end, and the mean is kept if it beats the best single checkpoint.
+    ``deepen_encoder_to``: grow the starting model's encoder to this many layers first (``deepen_encoder``);
+    a resume repeats the growth, so the checkpoint's weights fit.
     """
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -201,6 +227,8 @@ def train_translator(
     dev = select_device(device)
     if init_from is not None:
         check_model_folder(init_from)  # a clear error naming the folder, before any data work
+    if deepen_encoder_to is not None:
+        _check_deepening(init_from, deepen_encoder_to)
     data_dir = prepare_data(train_path, run_dir, init_from, vocab_size)
     tokenizer = AutoTokenizer.from_pretrained(data_dir / "tokenizer")
     data = dict(np.load(data_dir / "pairs.npz"))
@@ -212,9 +240,15 @@ def train_translator(
     # Read from the run directory, so a resume counts them whether or not it names init_from again.
     prior = continued_model(run_dir, init_from, ARCHITECTURE)
     seen = int(prior.get("batches_seen", prior.get("steps", 0))) if prior else 0
+    grown = None
     if init_from is not None:
         model = AutoModelForSeq2SeqLM.from_pretrained(init_from, dtype=torch.float32)
         arch = TranslatorArch(**read_metadata(init_from).get("arch", asdict(arch)))
+        if deepen_encoder_to and deepen_encoder_to != arch.encoder_layers:
+            model = deepen_encoder(model, deepen_encoder_to)
+            have = arch.encoder_layers
+            grown = {"from_encoder_layers": have, "inserted_after": inserted_after(have, deepen_encoder_to - have)}
+            arch = TranslatorArch(**{**asdict(arch), "encoder_layers": deepen_encoder_to})
     else:
         if prior:  # the resume of a continuation: its checkpoint has the continued model's shape
             arch = TranslatorArch(**prior.get("arch", asdict(arch)))
@@ -253,6 +287,8 @@ def train_translator(
             "batches_seen": seen + state.step,
             "trained_on": date.today().isoformat(),
         }
+        if grown:
+            meta["grown"] = grown
         save_fp16_folder(
             m, tokenizer, best_dir, meta, card=f"# wenyuan translator\n\nCheckpoint at step {state.step}.\n"
         )

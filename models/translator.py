@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from corpora.split_characters import join_split_characters
+from models.growth import grown_stack
 from wenyuan.chars import has_cjk, is_alphabetic
 
 ARCHITECTURE = "translator.v1"
@@ -54,6 +55,28 @@ class TranslatorArch:
     ffn: int = 1024
     max_positions: int = 256
     dropout: float = 0.1
+
+
+def deepen_encoder(model, layers: int):
+    """``model`` (a ``MarianMTModel``) with its encoder grown to ``layers`` layers, translating nearly as it did.
+
+    Why the encoder: it runs once per sentence while beam search runs the decoder once per beam and output
+    character, so encoder depth costs the pipeline little. Near-identity copies (:func:`models.growth.grown_stack`;
+    3 → 6 layers: dev-subset greedy BLEU 22.8 → 23.3 before any training, within noise).
+    """
+    encoder = model.get_encoder()
+    stack = grown_stack(
+        encoder.layers,
+        layers,
+        residual_outputs=lambda layer: [layer.self_attn.out_proj, layer.fc2],
+        norms=lambda layer: [layer.self_attn_layer_norm, layer.final_layer_norm],
+        output_norm=lambda layer: layer.final_layer_norm,
+    )
+    for index, layer in enumerate(stack):  # attention layers know their index (for caches); keep it true
+        layer.self_attn.layer_idx = index
+    encoder.layers = stack
+    model.config.encoder_layers = layers
+    return model
 
 
 #: The decoding a model folder recommends (its ``generation_config.json``), which the pipeline and the CLI use

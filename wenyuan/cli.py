@@ -326,6 +326,12 @@ def _training_options(model: str, total_steps: int, lr: float, dev: bool = True,
     show_default=True,
     help="Average the weights of the last N evaluations at the end; kept if better (0: off).",
 )
+@click.option(
+    "--deepen-encoder-to",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Grow the starting model's encoder to this many layers (new layers start as near-identities), then train.",
+)
 def train_translator(
     train_path,
     dev_path,
@@ -337,10 +343,13 @@ def train_translator(
     lr,
     eval_every,
     average_last,
+    deepen_encoder_to,
     threads,
     device,
 ):
     """Train (or resume) the translator; ships it to models/translator if it beats the shipped one."""
+    if deepen_encoder_to and not init_from:
+        raise click.UsageError("--deepen-encoder-to grows a starting model: give --init-from too")
     _quiet_prefect(True)
     from flows.train_translator import train_translator as flow
 
@@ -355,6 +364,7 @@ def train_translator(
         lr=lr,
         eval_every_steps=eval_every,
         average_last=average_last,
+        deepen_encoder_to=deepen_encoder_to,
         threads=threads,
         device=device,
     )

@@ -257,6 +257,46 @@ def test_translator_training_resumes_and_ships_only_when_better(prefect_server, 
     assert best["batches_seen"] == seen + last_step >= seen + 1
 
 
+def test_a_translator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(prefect_server, tiny_parallel, tmp_path):
+    import torch
+    from transformers import AutoModelForSeq2SeqLM
+
+    from flows.train_translator import train_translator
+
+    config = dict(
+        train_path=tiny_parallel / "train.tsv",
+        dev_path=tiny_parallel / "dev.tsv",
+        max_tokens=512,
+        eval_every_steps=2,
+        dev_eval_sentences=10,
+        vocab_size=800,
+        threads=1,
+        device="cpu",
+    )
+    tiny = TranslatorArch(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ffn=64)
+    train_translator(total_steps=2, run_dir=tmp_path / "base_run", ship_to=tmp_path / "base", arch=tiny, **config)
+    grown = dict(
+        config, init_from=tmp_path / "base", deepen_encoder_to=3, run_dir=tmp_path / "run", ship_to=tmp_path / "ship"
+    )
+    train_translator(total_steps=2, **grown)
+    # The resume builds the same deeper model before loading its checkpoint (else the weights would not fit).
+    train_translator(total_steps=4, **grown)
+    assert _state(tmp_path / "run")["step"] == 4
+    meta = json.loads((tmp_path / "ship" / "wenyuan.json").read_text())
+    assert meta["arch"]["encoder_layers"] == 3 and meta["arch"]["decoder_layers"] == 1
+    assert meta["grown"] == {"from_encoder_layers": 1, "inserted_after": [0, 0]}
+    assert "grown from 1 to 3 layers" in (tmp_path / "ship" / "README.md").read_text(encoding="utf-8")
+    model = AutoModelForSeq2SeqLM.from_pretrained(tmp_path / "ship", dtype=torch.float32)
+    assert model.config.encoder_layers == len(model.get_encoder().layers) == 3
+    # Nothing to grow, or fewer layers than the model has: refused before any data work, naming the folder.
+    with pytest.raises(ValueError, match="give init_from"):
+        train_translator(total_steps=1, deepen_encoder_to=2, run_dir=tmp_path / "bad1", **config)
+    with pytest.raises(ValueError, match=r"ship: its encoder has 3 layers; it cannot be deepened to 2"):
+        train_translator(
+            total_steps=1, init_from=tmp_path / "ship", deepen_encoder_to=2, run_dir=tmp_path / "bad2", **config
+        )
+
+
 def _tiny_tagger_config(folder, tmp_path, eval_every_steps: int) -> dict:
     """An entity-tagger run small enough for a test: the tiny parallel corpus, short windows."""
     return dict(

@@ -233,7 +233,8 @@ def test_a_deepened_encoder_keeps_the_models_labels_on_dev(punctuator):
 
     from transformers import AutoTokenizer
 
-    from models.punctuator import Punctuator, deepen_encoder, inserted_after
+    from models.growth import inserted_after
+    from models.punctuator import Punctuator, deepen_encoder
 
     tokenizer = AutoTokenizer.from_pretrained(DEFAULT_MODEL)
     assert inserted_after(4, 2) == [1, 2] and inserted_after(4, 4) == [0, 1, 1, 2]
