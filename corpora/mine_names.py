@@ -233,6 +233,29 @@ def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
                     _add_find(persons, name, s.sentences, "copy-through")
 
 
+#: Titles written after a surname in place of a given name (王夫人 "Lady Wang", 宋贵人, 尹真人). A pattern's other
+#: finds ending in 人 are a place's people, an origin and not a person: 鲁人，字子… gives 鲁人, and 江阴人 alike.
+TITLES_AFTER_SURNAME = ("夫人", "贵人", "美人", "才人", "真人", "山人")
+
+
+def drop_pattern_words(persons: dict[str, tuple[int, str]]) -> list[str]:
+    """Remove, in place, persons that only the patterns found (no translator copied them as a name) and that
+    are words: frequent words of a modern dictionary that it does not tag as names (千里, 公孙, 何必, 自然:
+    :mod:`corpora.modern_words`), and a place's people (鲁人, 江阴人). Returns the names removed, sorted."""
+    from corpora.modern_words import common_words
+
+    words = common_words()
+    dropped = sorted(
+        name
+        for name, (_count, methods) in persons.items()
+        if "copy-through" not in methods.split("+")
+        and (name in words or (name.endswith("人") and not name.endswith(TITLES_AFTER_SURNAME)))
+    )
+    for name in dropped:
+        del persons[name]
+    return dropped
+
+
 def _in_persons_contexts(s) -> bool:
     """Whether the corpus writes a candidate in persons' contexts (禄山反, 遣禄山) at least five times and more
     than twice as often as in places' (至X, X人)."""
@@ -274,6 +297,7 @@ def main() -> None:
     for name, n in mine_copied_places(args.parallel, set(persons)).items():
         _add_find(places, name, n, "copy-through")
     drop_unlikely(persons, places, corpus_stats(args.parallel, set(persons) | set(places)))
+    print("pattern finds that are words, dropped:", " ".join(drop_pattern_words(persons)))
     write(persons, args.out / "persons.tsv", "person", [args.corpus, args.parallel])
     write(places, args.out / "places.tsv", "place", [args.corpus, args.parallel])
     print(f"{len(persons)} persons, {len(places)} places -> {args.out}")

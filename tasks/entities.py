@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from corpora.modern_words import common_words
 from corpora.punct import PUNCT_LABELS
 from wenyuan.chars import HAN, is_han_text
 
@@ -39,6 +40,7 @@ METHODS = frozenset(
         "region-lexicon",
         "legend-lexicon",
         "style-pattern",
+        "given-name-pattern",
         "ruler-pattern",
         "posthumous-pattern",
         "state-pattern",
@@ -154,6 +156,29 @@ def style_pattern(simple: str) -> list[Span]:
             continue
         spans.append(Span("person", m.start(1) + k, m.end(1), "", "style-pattern"))
         spans.append(Span("person", m.start(3), m.end(3), "", "style-pattern"))
+    return spans
+
+
+#: A person known by the courtesy name and the given name after it, as biographies open (程钜夫，名文海，以字行):
+#: a clause of two or three characters, then ，名 and one or two characters. Over all of cm_train it matched 23
+#: times; the 20 whose name part does not begin with 曰 (卫气和，名曰缓 is medicine) and that hold no 姓 (余姓张，名…)
+#: were all persons.
+_GIVEN_NAME = re.compile(f"(?:^|(?<=[，。；：！？、\\s]))([{HAN}]{{2,3}})，名([{HAN}]{{1,2}})(?=[，。；])")
+
+
+def given_name_pattern(simple: str) -> list[Span]:
+    """Persons opened with their given name (程钜夫，名文海; 杨士奇，名寓): the first name when it reads as a
+    person's, and the given name after 名 when it has two characters, as courtesy names have."""
+    from corpora.mine_names import could_be_speaker
+
+    spans = []
+    for m in _GIVEN_NAME.finditer(simple):
+        name, given = m.group(1), m.group(2)
+        if given.startswith("曰") or "姓" in name or not could_be_speaker(name):
+            continue
+        spans.append(Span("person", m.start(1), m.end(1), "", "given-name-pattern"))
+        if len(given) == 2:
+            spans.append(Span("person", m.start(2), m.end(2), "", "given-name-pattern"))
     return spans
 
 
@@ -299,7 +324,7 @@ def rule_spans(simple: str) -> list[Span]:
     """Entities that patterns of classical prose mark without a lexicon, in order of trust."""
     from corpora.mine_names import DETERMINERS, could_be_speaker
 
-    spans = style_pattern(simple)
+    spans = style_pattern(simple) + given_name_pattern(simple)
     spans += [Span("person", m.start(), m.end(), "", "posthumous-pattern") for m in _POSTHUMOUS.finditer(simple)]
     spans += [Span("person", m.start(), m.end(), "", "ruler-pattern") for m in _RULER.finditer(simple)]
     for m in _STATE.finditer(simple):
@@ -311,7 +336,9 @@ def rule_spans(simple: str) -> list[Span]:
         first = 1 if m.group(1) else 3
         spans.append(Span("place", m.start(first), m.start(first) + 1, "", "state-pattern"))
         spans.append(Span("place", m.start(first + 1), m.start(first + 1) + 1, "", "state-pattern"))
-    for m in re.finditer("[州郡县]", simple):
+    # Not where a second unit follows: 州郡, 州县 and 郡县 are "the prefectures and counties" (所经州郡, 掠州县);
+    # over every 10th cm_train row every such unit outside the place lexicon was that word.
+    for m in re.finditer(f"[州郡县](?![{''.join(sorted(_GENERIC_UNIT_SECOND))}])", simple):
         before = simple[m.start() - 1] if m.start() > 0 else ""
         if is_han_text(before) and before not in DETERMINERS:
             spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
@@ -409,10 +436,11 @@ def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
     name is kept only when it is no common word (``common_chars.tsv``), title, kin word or verb of appointment
     (充 of 李充 is "serve as" in 充五军都统制), and :func:`find_entities` reads it only where a clause begins or
     after a verb that takes a person."""
-    from corpora.mine_names import given_name
+    from corpora.mine_names import TITLES_AFTER_SURNAME, given_name
     from corpora.mine_offices import APPOINTMENT_VERBS
 
-    given = {given_name(name) for name in persons} - {None}
+    # 王夫人 is "Lady Wang": 夫人 after it is any lady, not her name.
+    given = {given_name(name) for name in persons} - {None, *TITLES_AFTER_SURNAME}
     common = common_characters() | set(APPOINTMENT_VERBS)
     return {
         g: ("person", "name-propagation")
@@ -452,13 +480,26 @@ def _short_given_names(simple: str, extra: dict[str, tuple[str, str]]) -> list[S
 #: ``cm_train`` row about 85 % of a place + 路/道 are circuits, the rest roads, 井陉路); lexicons and the tagger
 #: often stop before them.
 ADMIN_UNITS = frozenset("府州郡县路道")
+#: The second unit of the words for "prefectures and counties" (州郡, 州县, 郡县).
+_GENERIC_UNIT_SECOND = frozenset("郡县")
 
 
 def _unit_follows(simple: str, end: int) -> bool:
-    return end < len(simple) and simple[end] in ADMIN_UNITS and simple[end - 1] not in ADMIN_UNITS
+    """Whether a unit of the place ending at ``end`` follows it: not one of 州郡/州县/郡县 ("the prefectures and
+    counties": 所经州郡 is no 经州), nor a second unit after one (益州郡)."""
+    return (
+        end < len(simple)
+        and simple[end] in ADMIN_UNITS
+        and simple[end - 1] not in ADMIN_UNITS
+        and simple[end + 1 : end + 2] not in _GENERIC_UNIT_SECOND
+    )
 
 
 _TITLE_MARKS = re.compile("《[^《》]*》")
+
+
+#: Patterns whose spans go before the lexicons': a formula naming a person or a cited work marks where a name ends.
+_SURE_PATTERNS = frozenset({"style-pattern", "given-name-pattern", "citation-pattern"})
 
 
 def find_entities(
@@ -509,7 +550,7 @@ def find_entities(
 
     rules = rule_spans(simple)
     for span in rules:  # a courtesy name or a cited work marks where a name ends: the surest evidence there is
-        if span.method in ("style-pattern", "citation-pattern") or _sure_posthumous(simple, span):
+        if span.method in _SURE_PATTERNS or _sure_posthumous(simple, span):
             add(span)
     entries, extra = lexicon(), extra or {}
     lengths = sorted({len(k) for k in entries} | {len(k) for k in extra}, reverse=True)
@@ -549,6 +590,10 @@ def find_entities(
     for kind, start, end, confidence in tagged or ():
         if kind == "person" and end - start < 2:
             continue  # the tagger's one-character persons are names cut short (孟 of 孟頫: 頫 is rare)
+        if kind == "person" and simple[start:end] in common_words():
+            continue  # 千里, 自然, 夫人: words; a given name that is one too (明亮 of 钟明亮) comes from ``extra``
+        if kind == "place" and set(simple[start:end]) <= ADMIN_UNITS:
+            continue  # a unit alone (州 of 所经州郡) names no place
         tagger_span = Span(kind, start, end, "", "entity-tagger", confidence)
         if kind == "person":
             spans = _yield_to_full_name(spans, tagger_span, taken)

@@ -436,3 +436,37 @@ def test_the_shipped_place_lexicon_has_named_gates_and_no_pieces_of_longer_names
     assert places("建康元年") == []  # before its year the era, no place
     spans = {(s.text, s.kind) for s in find_entities("安祿山反，祿山遂陷長安")}
     assert ("安祿山", "person") in spans and ("祿山", "person") in spans and ("長安", "place") in spans
+
+
+def test_a_biography_opening_with_the_given_name_names_the_person_and_the_book_carries_it_on():
+    # cm_dev 元史: 程钜夫 is known by his courtesy name; later sentences of the chapter write 钜夫 alone.
+    opening = "程鉅夫，名文海，避武宗廟諱，以字行。"
+    spans = [(s.kind, s.text, s.method) for s in find_entities(opening)]
+    assert ("person", "程鉅夫", "given-name-pattern") in spans and ("person", "文海", "given-name-pattern") in spans
+    assert ("鉅夫", 12) in persons_in([opening], "又命為御史中丞，臺臣言：鉅夫南人，且年少。")
+    # The cm_train matches that were no persons: a medical term and a speaker giving a surname.
+    assert find_entities("衛氣和，名曰緩；") == []
+    assert not [s for s in find_entities("問之，對曰：余姓張，名公弼，住蓮花峰東") if s.kind == "person"]
+
+
+def test_the_taggers_persons_that_are_common_words_and_places_that_are_a_bare_unit_are_dropped():
+    # cm_train: 日行千里 "a thousand li a day", 自然之势; and 所经州郡, where the tagger read 州 as a place.
+    assert find_entities("人長三寸，日行千里", tagged=[("person", 7, 9, 0.7)]) == []
+    assert find_entities("此自然之勢也", tagged=[("person", 1, 3, 0.7)]) == []
+    assert find_entities("所經州郡，長吏迎奉", tagged=[("place", 2, 3, 0.4)]) == []
+    # A tagged name that is no word stays.
+    assert [s.text for s in find_entities("討反寇鍾明亮", tagged=[("person", 3, 6, 0.7)])] == ["鍾明亮"]
+
+
+def test_prefectures_and_counties_in_general_are_no_place():
+    # 州郡, 州县, 郡县: "the prefectures and counties", not 经州 or 掠州; a real place keeps its lexicon entry.
+    assert find_entities("所經州郡，長吏迎奉") == []
+    assert find_entities("掠州縣，為盜") == []
+    assert [s.text for s in find_entities("益州郡地震")] == ["益州"]
+
+
+def test_lady_wang_gives_no_given_name_lady():
+    from tasks.entities import given_names
+
+    assert "夫人" not in given_names(["王夫人", "戚夫人"])
+    assert "建徽" in given_names(["李建徽"])
