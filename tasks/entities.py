@@ -337,7 +337,7 @@ def rule_spans(simple: str) -> list[Span]:
         spans.append(Span("place", m.start(first), m.start(first) + 1, "", "state-pattern"))
         spans.append(Span("place", m.start(first + 1), m.start(first + 1) + 1, "", "state-pattern"))
     # Not where a second unit follows: 州郡, 州县 and 郡县 are "the prefectures and counties" (所经州郡, 掠州县);
-    # over every 10th cm_train row every such unit outside the place lexicon was that word.
+    # over every 10th cm_train row, all of a random 40 of the 303 such units outside the place lexicon were that word.
     for m in re.finditer(f"[州郡县](?![{''.join(sorted(_GENERIC_UNIT_SECOND))}])", simple):
         before = simple[m.start() - 1] if m.start() > 0 else ""
         if is_han_text(before) and before not in DETERMINERS:
