@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from models.encoder_transfer import bert_from_marian, encoder_from_translator, is_translator_folder
@@ -67,7 +69,8 @@ def test_written_folder_seeds_a_token_classifier(tmp_path):
     assert is_translator_folder(SHIPPED_TRANSLATOR) and not is_translator_folder(SHIPPED_PUNCTUATOR)
     out = encoder_from_translator(SHIPPED_TRANSLATOR, tmp_path / "encoder")
     model = AutoModelForTokenClassification.from_pretrained(out, num_labels=8)
-    assert model.config.num_hidden_layers == 3 and model.config.num_labels == 8
+    layers = json.loads((SHIPPED_TRANSLATOR / "config.json").read_text())["encoder_layers"]
+    assert model.config.num_hidden_layers == layers and model.config.num_labels == 8
     tokenizer = AutoTokenizer.from_pretrained(out)
     assert tokenizer.get_vocab() == AutoTokenizer.from_pretrained(SHIPPED_TRANSLATOR).get_vocab()
     assert "The encoder of wenyuan-translator 1." in (out / "README.md").read_text(encoding="utf-8")
