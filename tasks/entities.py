@@ -336,9 +336,7 @@ def rule_spans(simple: str) -> list[Span]:
         first = 1 if m.group(1) else 3
         spans.append(Span("place", m.start(first), m.start(first) + 1, "", "state-pattern"))
         spans.append(Span("place", m.start(first + 1), m.start(first + 1) + 1, "", "state-pattern"))
-    # Not where a second unit follows: 州郡, 州县 and 郡县 are "the prefectures and counties" (所经州郡, 掠州县);
-    # over every 10th cm_train row, all of a random 40 of the 303 such units outside the place lexicon were that word.
-    for m in re.finditer(f"[州郡县](?![{''.join(sorted(_GENERIC_UNIT_SECOND))}])", simple):
+    for m in _UNIT_SUFFIX.finditer(simple):
         before = simple[m.start() - 1] if m.start() > 0 else ""
         if is_han_text(before) and before not in DETERMINERS:
             spans.append(Span("place", m.start() - 1, m.end(), "", "suffix-pattern"))
@@ -482,6 +480,10 @@ def _short_given_names(simple: str, extra: dict[str, tuple[str, str]]) -> list[S
 ADMIN_UNITS = frozenset("府州郡县路道")
 #: The second unit of the words for "prefectures and counties" (州郡, 州县, 郡县).
 _GENERIC_UNIT_SECOND = frozenset("郡县")
+#: A unit that ends a place name (信州), not where a second unit follows: 州郡, 州县 and 郡县 are "the prefectures and
+#: counties" (所经州郡, 掠州县); over every 10th cm_train row, all of a random 40 of the 303 such units outside the
+#: place lexicon were that word.
+_UNIT_SUFFIX = re.compile(f"[州郡县](?![{''.join(sorted(_GENERIC_UNIT_SECOND))}])")
 
 
 def _unit_follows(simple: str, end: int) -> bool:
