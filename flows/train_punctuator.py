@@ -41,7 +41,15 @@ from models.punctuator import (
     evaluate_punctuator,
     window_batch,
 )
-from models.training import TrainConfig, TrainState, continued_model, cumulative_record, select_device, train
+from models.training import (
+    TrainConfig,
+    TrainState,
+    continued_model,
+    cumulative_record,
+    select_device,
+    set_dropout,
+    train,
+)
 
 log = logging.getLogger(__name__)
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "punctuator"
@@ -319,6 +327,7 @@ def train_punctuator(
     text_boundaries: bool = True,
     deepen_to: int | None = None,
     extra_train: tuple[Path, ...] = (),
+    dropout: float | None = None,
 ) -> dict:
     """Train, resume or continue the punctuator, then evaluate and (if better) ship it.
 
@@ -329,6 +338,7 @@ def train_punctuator(
     ``deepen_to``: grow the starting model's encoder to this many layers first (``deepen_encoder``); a
     resumed run grows it the same way before its checkpoint is loaded. ``extra_train``: parallel corpora
     (``cm_*.tsv.gz``) whose punctuated sources are added to the training text, dev text left out.
+    ``dropout``: train at this dropout rate instead of the starting model's (give it again to resume).
     """
     import torch
     from transformers import AutoModelForTokenClassification, AutoTokenizer
@@ -362,6 +372,9 @@ def train_punctuator(
             arch = PunctuatorArch(**{**asdict(arch), "layers": deepen_to})
     else:
         model = build_model(len(tokenizer.get_vocab()), arch, pad_id=tokenizer.pad_token_id)
+    if dropout is not None:
+        set_dropout(model, dropout)
+        arch = PunctuatorArch(**{**asdict(arch), "dropout": dropout})
     dev_subset = _dev_paragraphs(dev_path, dev_eval_chars)
     best_dir = run_dir / "best"
     encoder_from = None

@@ -112,6 +112,25 @@ def select_device(device: str = "auto") -> str:
     return device
 
 
+def set_dropout(model, p: float) -> int:
+    """Set every dropout of ``model`` (and the rates its configuration records, so a saved folder says what
+    it was trained with) to ``p``; returns how many dropout modules there were. Why: a model continued for
+    many passes at a capacity limit may gain from training without dropout, and a continued run must be able
+    to change it without rebuilding the model."""
+    import torch
+
+    if not 0.0 <= p < 1.0:
+        raise ValueError(f"dropout must be in [0, 1): {p}")
+    config = getattr(model, "config", None)
+    for key in ("hidden_dropout_prob", "attention_probs_dropout_prob", "dropout"):
+        if config is not None and hasattr(config, key):
+            setattr(config, key, p)
+    modules = [m for m in model.modules() if isinstance(m, torch.nn.Dropout)]
+    for m in modules:
+        m.p = p
+    return len(modules)
+
+
 def _logger() -> logging.Logger | logging.LoggerAdapter:
     """Prefect's run logger inside a flow run (so progress shows in the UI), else this module's."""
     try:

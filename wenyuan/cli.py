@@ -573,6 +573,12 @@ def annotate(regime, model, no_tagger, translate, translator_dir, device):
     help="A parallel corpus (cm_*.tsv.gz) whose punctuated sources are added to the training text, the text they "
     "share with --dev left out; repeatable.",
 )
+@click.option(
+    "--dropout",
+    type=click.FloatRange(min=0.0, max=1.0, max_open=True),
+    default=None,
+    help="Train at this dropout rate instead of the starting model's (give it again when resuming).",
+)
 def train_punctuator(
     train_path,
     dev_path,
@@ -588,6 +594,7 @@ def train_punctuator(
     text_boundaries,
     deepen_to,
     extra_train,
+    dropout,
 ):
     """Train (or resume) the punctuation model; ships it to models/punctuator if it beats the shipped one."""
     _quiet_prefect(True)
@@ -612,6 +619,7 @@ def train_punctuator(
         text_boundaries=text_boundaries,
         deepen_to=deepen_to,
         extra_train=extra_train,
+        dropout=dropout,
     )
     click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
 

@@ -126,6 +126,7 @@ def test_punctuator_trains_on_the_parallel_corpus_sources_too(prefect_server, ti
 
 
 def test_a_punctuator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(prefect_server, tiny_punct, tmp_path):
+    # Grown and continued without dropout, as a capacity-limited model may be: the folder records the rate.
     import torch
     from transformers import AutoModelForTokenClassification
 
@@ -133,7 +134,8 @@ def test_a_punctuator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(p
 
     config = dict(_tiny_punct_config(tiny_punct), eval_every_steps=2)
     train_punctuator(total_steps=2, run_dir=tmp_path / "base_run", ship_to=tmp_path / "base", **config)
-    grown = dict(config, init_from=tmp_path / "base", deepen_to=2, run_dir=tmp_path / "run", ship_to=tmp_path / "ship")
+    grown = dict(config, init_from=tmp_path / "base", deepen_to=2, dropout=0.0)
+    grown.update(run_dir=tmp_path / "run", ship_to=tmp_path / "ship")
     train_punctuator(total_steps=2, **grown)
     # The resume builds the same deeper model before loading its checkpoint (else the weights would not fit).
     train_punctuator(total_steps=4, **grown)
@@ -141,9 +143,11 @@ def test_a_punctuator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(p
     meta = json.loads((tmp_path / "ship" / "wenyuan.json").read_text())
     assert meta["arch"]["layers"] == 2 and meta["continued_from"].startswith("1.")
     assert meta["grown"] == {"from_layers": 1, "inserted_after": [0]}
+    assert meta["arch"]["dropout"] == 0.0
     assert "grown from 1 to 2 layers" in (tmp_path / "ship" / "README.md").read_text(encoding="utf-8")
     model = AutoModelForTokenClassification.from_pretrained(tmp_path / "ship", dtype=torch.float32)
     assert model.config.num_hidden_layers == len(model.bert.encoder.layer) == 2
+    assert model.config.hidden_dropout_prob == model.config.attention_probs_dropout_prob == 0.0
     # Nothing to grow, or fewer layers than the model has: refused before any data work, naming the folder.
     with pytest.raises(ValueError, match="give init_from or init_encoder"):
         train_punctuator(total_steps=1, deepen_to=2, run_dir=tmp_path / "bad1", **config)

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import pytest
 import torch
 
-from models.training import Snapshots, TrainConfig, train
+from models.training import Snapshots, TrainConfig, set_dropout, train
 
 
 class _Regression(torch.nn.Module):
@@ -63,3 +63,19 @@ def test_the_average_becomes_the_best_model_only_when_it_scores_higher(tmp_path,
         assert torch.equal(saved[-1][0], calls[3]) and state.record()["averaged"]["steps"] == [4, 6]
     else:
         assert state.averaged is None and state.best_step == 6 and torch.equal(saved[-1][0], calls[2])
+
+
+def test_set_dropout_reaches_every_dropout_and_the_configuration():
+    from transformers import BertConfig, BertForTokenClassification
+
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32)
+    model = BertForTokenClassification(config)
+    assert set_dropout(model, 0.0) > 4  # embeddings, each layer's attention and output, the head
+    assert {m.p for m in model.modules() if isinstance(m, torch.nn.Dropout)} == {0.0}
+    assert model.config.hidden_dropout_prob == model.config.attention_probs_dropout_prob == 0.0
+    # Training mode with no dropout is deterministic: the same input gives the same output twice.
+    model.train()
+    x = torch.tensor([[1, 2, 3, 4]])
+    assert torch.equal(model(x).logits, model(x).logits)
+    with pytest.raises(ValueError, match="dropout must be in"):
+        set_dropout(model, 1.0)
