@@ -297,6 +297,70 @@ def mine_copied_places(
     return places
 
 
+#: What a name without a surname does not end in, beyond ranks, place suffixes and glue: 又 ("again", 太后又), and
+#: the last characters of offices and bureaus (供奉官, 御史台, 行省, 总管, 州牧, 近侍局, 文林馆, 少宰, 太卜) and of
+#: a place's people (凉州人), and wells (冰井).
+_BARE_NOT_END = TITLE_ENDS | PLACE_SUFFIXES | GLUE | frozenset("又官台省管牧局馆宰卜人井")
+#: Copied in persons' contexts, yet no person: the historian's voice (史臣曰), books and poems (易传, 小雅, 绝句),
+#: offices, titles and ranks (典签, 总把, 惕隐, 赞普, 淑仪, 虎威), ritual roles (佐食), tombs (祖陵, 怀陵), deities'
+#: epithets and things (海神, 金天, 多宝, 神剑, 玉印, 盐酒); picked by hand from the 400 most frequent finds, with
+#: two common nouns seen in a sample of the annotator's output (巫师 "shaman", 智臣 "a wise minister").
+_NOT_BARE_NAMES = frozenset(
+    "史臣 易传 典签 赞普 惕隐 佐食 祖陵 海神 金天 玉印 神剑 小雅 绝句 仙师 轻红 两街 文舞 志铭 总把 盐酒 怀陵 淑仪 虎威"
+    " 多宝 巫师 智臣".split()
+)
+
+
+def _persons_context_bigrams(src: str, tgt: str) -> Iterable[str]:
+    """The two characters after a word that takes a person (遣X) and before one a person does (X曰), when the
+    translation copies them and they do not begin with a known surname (those are ``mine_copied``'s)."""
+    for i, ch in enumerate(src):
+        for start in (i - 2 if ch in PERSON_AFTER else -1, i + 1 if ch in PERSON_BEFORE else -1):
+            g = src[start : start + 2] if start >= 0 else ""
+            if len(g) == 2 and g[0] not in _MINED_SURNAMES and g[:2] not in SURNAMES_2 and is_han_text(g) and g in tgt:
+                yield g
+
+
+def mine_bare_names(
+    path: Path,
+    known: set[str],
+    min_sentences: int = 3,
+    min_copy_rate: float = 0.9,
+    min_person_share: float = 0.1,
+    max_place_share: float = 0.05,
+) -> dict[str, int]:
+    """Two-character persons that begin with no known surname, with their sentence counts: given names used
+    alone (世隆, 重诲), names of antiquity (叔向, 目夷, 子驷) and names transcribed from other languages (伯颜, 冒顿,
+    察罕). The surname-initial miner cannot see them. Evidence as for ``mine_copied``: the translators copy
+    them (``min_copy_rate``), a person's contexts hold at least ``min_person_share`` of their occurrences and a
+    place's at most ``max_place_share``; not a common modern word, not in ``known`` (the persons, places and
+    offices mined already), no office or piece of one, no numeral, no rank, suffix or glue at either end, not
+    far more frequent in the translations than in the sources, and not mostly a piece of a longer copied string.
+    Read twice: candidates where a person's context copies them, then the corpus statistics of those."""
+    from corpora.modern_words import common_words
+
+    hits: Counter[str] = Counter()
+    for src, tgt in _pairs(path):
+        hits.update(_persons_context_bigrams(src, tgt))
+    table = corpus_stats(path, {g for g, n in hits.items() if n >= 2})
+    words, offices = common_words(), frozenset(_offices())
+    names = set()
+    for g, s in table.items():
+        if s.sentences < min_sentences or s.copy_rate < min_copy_rate or g in words or g in known:
+            continue
+        if g in _NOT_BARE_NAMES:
+            continue
+        if s.person_context < min_person_share * s.occurrences or s.place_context > max_place_share * s.occurrences:
+            continue
+        if g[0] in GLUE or g[0] in "军又" or g[-1] in _BARE_NOT_END or NUMERALS.intersection(g):
+            continue
+        if is_modern_word(s) or is_fragment(s, min_occurrences=5) or any(g in o for o in offices):
+            continue
+        names.add(g)
+    names -= _pieces_of_longer(table, names)
+    return {g: table[g].sentences for g in names}
+
+
 def _grams_of(names: set[str]):
     """A gram finder for ``_count`` that yields the occurrences of ``names``."""
     lengths = sorted({len(n) for n in names})

@@ -289,7 +289,7 @@ def main() -> None:
         if not corpus.is_file():
             ap.error(f"{corpus}: corpus not found (pass --corpus/--parallel, or put ../shared beside the checkout)")
     persons, places = mine(args.corpus)
-    from corpora.mine_copied_names import corpus_stats, mine_copied, mine_copied_places
+    from corpora.mine_copied_names import corpus_stats, mine_bare_names, mine_copied, mine_copied_places
 
     for name, n in mine_copied(args.parallel).items():
         if name not in places:  # a place its patterns found outweighs a name that is merely copied
@@ -298,6 +298,12 @@ def main() -> None:
         _add_find(places, name, n, "copy-through")
     drop_unlikely(persons, places, corpus_stats(args.parallel, set(persons) | set(places)))
     print("pattern finds that are words, dropped:", " ".join(drop_pattern_words(persons)))
+    # Names without a surname last, so that they keep clear of every person, place, office and title known.
+    from tasks.entities import lexicon
+
+    others = {entry for entry, (kind, _method) in lexicon().items() if kind not in ("person", "place")}
+    for name, n in mine_bare_names(args.parallel, set(persons) | set(places) | others).items():
+        _add_find(persons, name, n, "copy-through-bare")
     write(persons, args.out / "persons.tsv", "person", [args.corpus, args.parallel])
     write(places, args.out / "places.tsv", "place", [args.corpus, args.parallel])
     print(f"{len(persons)} persons, {len(places)} places -> {args.out}")

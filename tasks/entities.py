@@ -598,7 +598,7 @@ def find_entities(
             continue  # a unit alone (州 of 所经州郡) names no place
         tagger_span = Span(kind, start, end, "", "entity-tagger", confidence)
         if kind == "person":
-            spans = _yield_to_full_name(spans, tagger_span, taken)
+            spans = _yield_to_full_name(spans, tagger_span, taken, simple)
         else:
             spans = _yield_to_longer_place(spans, tagger_span, taken, simple)
         add(tagger_span)
@@ -650,21 +650,24 @@ def _without(spans: list[Span], part: Span, taken: set[int]) -> list[Span]:
     return [s for s in spans if s is not part]
 
 
-def _yield_to_full_name(spans: list[Span], person: Span, taken: set[int]) -> list[Span]:
-    """``spans`` without the one that a tagged ``person`` shows to be the start of a longer name: a state that
-    is the name's surname (赵 of 赵延晖), or a two-character name of the lexicon that the tagger reads as a
-    surname and a two-character given name (杨仁 of 杨仁美). A name of three characters or more in the
-    lexicon is taken as whole (贾似道 never yields to 贾似道误). Nothing changes if the person overlaps
-    any other span. ``taken`` is updated to match."""
+def _yield_to_full_name(spans: list[Span], person: Span, taken: set[int], simple: str) -> list[Span]:
+    """``spans`` without the one that a tagged ``person`` shows to be part of a longer name: a state that is
+    the name's surname (赵 of 赵延晖), a two-character name of the lexicon that the tagger reads as a surname
+    and a two-character given name (杨仁 of 杨仁美), or a given name of the lexicon that the tagger reads with
+    the surname before it (彦询 of 高彦询). A name of three characters or more in the lexicon is taken as whole
+    (贾似道 never yields to 贾似道误). Nothing changes if the person overlaps any other span. ``taken`` is
+    updated to match."""
+    from corpora.mine_names import SURNAMES_1
+
     part = _sole_overlap(spans, person)
     if part is None:
         return spans
-    length = person.end - person.start
-    surname_state = part.method == "state-pattern" and part.end - part.start == 1 and length in (2, 3)
-    short_name = part.method == "person-lexicon" and part.end - part.start == 2 and length == 3
-    if part.start != person.start or part.end > person.end or not (surname_state or short_name):
-        return spans
-    return _without(spans, part, taken)
+    length, part_length, same_start = person.end - person.start, part.end - part.start, part.start == person.start
+    surname_state = part.method == "state-pattern" and part_length == 1 and length in (2, 3) and same_start
+    two_in_three = part.method == "person-lexicon" and part_length == 2 and length == 3
+    short_name = two_in_three and same_start
+    given_name = two_in_three and part.end == person.end and simple[person.start] in SURNAMES_1
+    return _without(spans, part, taken) if surname_state or short_name or given_name else spans
 
 
 #: What a tagged place may add after a place of the lexicon to replace it (江陵 + 城, 清河 + 口, 燕 + 京), and

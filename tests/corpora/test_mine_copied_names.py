@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from corpora.mine_copied_names import could_be_name, mine_copied, mine_copied_places
+from corpora.mine_copied_names import could_be_name, mine_bare_names, mine_copied, mine_copied_places
 
 
 def _corpus(tmp_path: Path, pairs: list[tuple[str, str]]) -> Path:
@@ -40,6 +40,29 @@ def test_given_names_used_alone_come_from_full_names(tmp_path):
     ] * 6
     persons = mine_copied(_corpus(tmp_path, pairs), min_sentences=5)
     assert {"李怀光", "怀光"} <= set(persons)
+
+
+def test_names_without_a_surname_are_copied_strings_in_persons_contexts(tmp_path):
+    # 目夷 and 重诲 begin with no surname (a name of antiquity; 安重诲's given name used alone).
+    names = [
+        ("公子目夷曰：小国争盟，祸也。", "公子目夷说：小国争夺盟约，是祸患。"),
+        ("宋公使目夷守国。", "宋公派目夷守卫国都。"),
+        ("重诲奏不已，明宗怒。", "安重诲不停地上奏，明宗发怒。"),
+        ("明宗召重诲问之。", "明宗召见重诲询问这件事。"),
+    ] * 3
+    others = [
+        ("史臣曰：善。", "史臣说：好。"),  # the historian's voice, on the hand list
+        ("遣典签往。", "派典签前往。"),  # an office, though 遣 takes persons
+        ("陈兵曰。", "布兵说。"),  # reworded
+        ("遣洛阳令。", "派洛阳县令。"),  # known already (a place)
+        ("遣河阳至。", "派河阳到了。"),  # in a place's context as often as a person's
+        ("至河阳。", "到河阳。"),
+    ] * 3
+    found = mine_bare_names(_corpus(tmp_path, names + others), known={"洛阳"})
+    assert set(found) == {"目夷", "重诲"}
+    assert found["目夷"] == 6
+    # Three sentences at least: a name seen twice is left out.
+    assert "目夷" not in mine_bare_names(_corpus(tmp_path, names[:2] * 1), known=set())
 
 
 def test_rarer_surnames_need_a_persons_contexts_and_no_place_inside(tmp_path):

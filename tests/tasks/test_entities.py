@@ -211,7 +211,8 @@ def test_an_author_cited_by_a_works_title_is_a_person():
     assert cited("晉郭太儀《果賦》云") == ["郭太儀"]  # not 晉郭太儀 (too long a given name), nor 郭太 of the lexicon
     assert cited("崔瑗作《草書勢》曰") == ["崔瑗"] and cited("韓嬰敘《詩》云") == ["韓嬰"]
     assert cited("鄭注《儀禮》云") == [] and cited("余按《國語》曰") == [] and cited("晉又改《昭武舞》曰") == []
-    assert cited("梁帝《金樓子》云") == [] and cited("庾仲雍《江水記》") == []
+    # Without a verb of citing, no pattern names the author: only the lexicon's given name 仲雍 is read.
+    assert cited("梁帝《金樓子》云") == [] and cited("庾仲雍《江水記》") == ["仲雍"]
 
 
 def test_names_inside_a_titles_marks_are_part_of_the_title():
@@ -268,6 +269,11 @@ def test_a_tagged_full_name_replaces_the_surname_or_short_name_the_rules_found_a
     text = "于闐國王楊仁美遣使貢方物"
     assert ("person", "楊仁", "person-lexicon") in found(text, [])
     assert ("person", "楊仁美", "entity-tagger") in found(text, [("person", 4, 7, 0.7)])
+    # The lexicon knows the given name 彥詢 used alone; the tagger reads the surname before it.
+    text = "己未，晉遣楊彥詢來貢。"
+    assert found(text, []) == {("person", "彥詢", "person-lexicon")}
+    assert found(text, [("person", 5, 8, 0.7)]) == {("person", "楊彥詢", "entity-tagger")}
+    assert found("詔使彥詢來", [("person", 1, 4, 0.7)]) == {("person", "彥詢", "person-lexicon")}  # 使 is no surname
     # A three-character name of the lexicon is whole: a longer tagged span does not take it over.
     assert found("帝論賈似道誤國", [("person", 2, 6, 0.9)]) == {("person", "賈似道", "person-lexicon")}
     # Nor does a tagged name that would swallow a place the rules found.
@@ -312,6 +318,7 @@ def test_person_and_place_lexicons_say_where_each_entry_came_from():
             "speaker-pattern",
             "suffix-pattern",
             "copy-through",
+            "copy-through-bare",
         }
         assert all(int(count) > 0 and set(method.split("+")) <= known for _, count, method in rows[1:])
 
