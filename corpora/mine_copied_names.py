@@ -330,7 +330,7 @@ def mine_bare_names(
     max_place_share: float = 0.05,
 ) -> dict[str, int]:
     """Two-character persons that begin with no known surname, with their sentence counts: given names used
-    alone (世隆, 重诲), names of antiquity (叔向, 目夷, 子驷) and names transcribed from other languages (伯颜, 冒顿,
+    alone (世隆, 重诲), names of antiquity (叔向, 目夷, 子驷) and names transcribed from other languages (冒顿,
     察罕). The surname-initial miner cannot see them. Evidence as for ``mine_copied``: the translators copy
     them (``min_copy_rate``), a person's contexts hold at least ``min_person_share`` of their occurrences and a
     place's at most ``max_place_share``; not a common modern word, not in ``known`` (the persons, places and
