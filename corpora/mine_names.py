@@ -298,10 +298,12 @@ def main() -> None:
         _add_find(places, name, n, "copy-through")
     drop_unlikely(persons, places, corpus_stats(args.parallel, set(persons) | set(places)))
     print("pattern finds that are words, dropped:", " ".join(drop_pattern_words(persons)))
-    # Names without a surname last, so that they keep clear of every person, place, office and title known.
+    # Names without a surname last, so that they keep clear of every entry known: persons, places, offices,
+    # titles, polities, regions, legends.
     from tasks.entities import lexicon
 
-    others = {entry for entry, (kind, _method) in lexicon().items() if kind not in ("person", "place")}
+    remined = ("person-lexicon", "place-lexicon")  # the two files this run writes
+    others = {entry for entry, (_kind, method) in lexicon().items() if method not in remined}
     for name, n in mine_bare_names(args.parallel, set(persons) | set(places) | others).items():
         _add_find(persons, name, n, "copy-through-bare")
     write(persons, args.out / "persons.tsv", "person", [args.corpus, args.parallel])
