@@ -334,8 +334,9 @@ def mine_bare_names(
     察罕). The surname-initial miner cannot see them. Evidence as for ``mine_copied``: the translators copy
     them (``min_copy_rate``), a person's contexts hold at least ``min_person_share`` of their occurrences and a
     place's at most ``max_place_share``; not a common modern word, not in ``known`` (every entry known already:
-    persons, places, offices, titles), no office or piece of one, no numeral, no rank, suffix or glue at either end, not
-    far more frequent in the translations than in the sources, and not mostly a piece of a longer copied string.
+    persons, places, offices, titles), shaped like a name (``could_be_name``: no office, numeral, rank ending),
+    no suffix or glue at either end, not far more frequent in the translations than in the sources, and not
+    mostly a piece of a longer copied string.
     Read twice: candidates where a person's context copies them, then the corpus statistics of those."""
     from corpora.modern_words import common_words
 
@@ -348,13 +349,13 @@ def mine_bare_names(
     for g, s in table.items():
         if s.sentences < min_sentences or s.copy_rate < min_copy_rate or g in words or g in known:
             continue
-        if g in _NOT_BARE_NAMES or NUMERALS.intersection(g):
+        if g in _NOT_BARE_NAMES or not could_be_name(g, offices):
             continue
         if s.person_context < min_person_share * s.occurrences or s.place_context > max_place_share * s.occurrences:
             continue
-        if g[0] in GLUE or g[0] in "军又" or g[-1] in _BARE_NOT_END:
+        if g[0] in GLUE or g[0] in "军又" or g[-1] in _BARE_NOT_END:  # stricter at the ends than a surnamed name
             continue
-        if is_modern_word(s) or is_fragment(s, min_occurrences=5) or any(g in o for o in offices):
+        if is_modern_word(s) or is_fragment(s, min_occurrences=5):
             continue
         names.add(g)
     names -= _pieces_of_longer(table, names)
