@@ -14,14 +14,17 @@ biographical patterns alone. A candidate is kept when
 - it is seldom in a place's contexts (至X "reached X", X人 "a man of X") and either often in a person's
   (X曰 "X said", 遣X "sent X", X卒 "X died") or copied so often that it can hardly be a common word;
 - it is not a kept name with a word glued on (赵葵为, 马王莽), nor mostly a piece of longer names (刘建 in
-  刘建锋).
+  刘建锋), nor mostly the tail of a compound surname's name (马光 of 司马光, 侯惇 of 夏侯惇).
 
 The translators spell some rare characters in two pieces (朱泚 is 朱氵此 in the translation); those are joined
-first (``corpora.split_characters``), so such a name counts as copied.
+first (``corpora.split_characters``), so such a name counts as copied. Characters their input method lacked
+(outside GB2312: 瑊, 璟, 彧) they dropped or replaced, so the part of a name they could type counts as its copy
+(浑瑊 as 浑, 宋璟 as 宋景): :func:`is_copied`.
 
 Places are left to the suffix patterns: copied strings in places' contexts are too often persons too.
-Given names used alone after the first mention (怀光 for 李怀光) are taken from the three-character persons
-kept, when the given name is itself copied and mostly used in a person's contexts.
+Given names used alone after the first mention (怀光 for 李怀光, 炽磐 for 乞伏炽磐) are taken from the persons
+kept whose given name is two characters, when the given name is itself copied and mostly used in a person's
+contexts.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2
@@ -59,6 +63,8 @@ class Stats:
     glued_before: int = 0
     glued_after: int = 0
     era_context: int = 0  # occurrences before a year or 初/中/末 (建康元年, 长安中), as an era is written
+    # occurrences whose first character ends a compound surname there (马光 of 司马光, 侯惇 of 夏侯惇)
+    in_compound_surname: int = 0
 
     @property
     def copy_rate(self) -> float:
@@ -83,6 +89,34 @@ def surname_grams(text: str) -> Iterable[tuple[int, str]]:
                     yield i, text[i : i + n]
 
 
+@cache
+def untypable(ch: str) -> bool:
+    """Whether the translators could not type ``ch``: a Han character outside GB2312, in its models' simplified
+    form too (爲 is typed 为). Over every 5th ``cm_train`` pair, such a character of the source is in the
+    translation 13-18 % of the time, and a GB2312 one of the same frequency 48-69 %: the translators dropped it
+    (浑瑊 is 浑), replaced it (浑蠨) or spelled it in two pieces."""
+    from models.char_classifier import to_model_text
+
+    try:
+        to_model_text(ch).encode("gb2312")
+    except UnicodeEncodeError:
+        return is_han_text(ch)
+    return False
+
+
+def is_copied(name: str, translation: str, min_typed: int = 2) -> bool:
+    """Whether ``translation`` repeats ``name``: whole, or what of it the translators could type when it has a
+    character they could not (:func:`untypable`) and that part is ``min_typed`` characters or more (张守 of
+    张守珪). One character typed is evidence only where the caller knows it is a surname (朱 of 朱泚, 浑 of 浑瑊),
+    and never where it is a rank: any translation may hold 笑 of 珪笑 "Gui laughed", 州 of 邠州 or 王 of 齐王冏."""
+    if name in translation:
+        return True
+    typed = "".join(ch for ch in name if not untypable(ch))
+    if len(typed) == 1 and typed in RANKS_INSIDE:
+        return False  # 王 of 齐王冏 is in any translation as the rank
+    return len(typed) >= min_typed and typed != name and typed in translation
+
+
 def _pairs(path: Path) -> Iterable[tuple[str, str]]:
     """(source, translation) of each cleaned pair, streamed; the translation's split characters joined
     (朱氵此 is 朱泚 copied)."""
@@ -95,8 +129,9 @@ ERA_AFTER = frozenset("元一二三四五六七八九十廿卅初中末时间")
 _PLACES_AFTER_A_LIST = frozenset("处州郡县路道府地")
 
 
-def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats]) -> None:
-    """Fill ``table`` from (source, translation) pairs; ``grams(src)`` gives (offset, candidate)."""
+def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats], min_typed: int = 2) -> None:
+    """Fill ``table`` from (source, translation) pairs; ``grams(src)`` gives (offset, candidate); ``min_typed``
+    as for :func:`is_copied`."""
     for src, tgt in pairs:
         seen: set[str] = set()
         for i, g in grams(src):
@@ -111,10 +146,11 @@ def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats]) -> 
             s.person_context += (before in PERSON_BEFORE or after in PERSON_AFTER) and not listed_places
             s.place_context += before in PLACE_BEFORE or after in PLACE_AFTER or listed_places
             s.era_context += after in ERA_AFTER
+            s.in_compound_surname += before + g[0] in SURNAMES_2
             if g not in seen:
                 seen.add(g)
                 s.sentences += 1
-                s.copied += g in tgt
+                s.copied += is_copied(g, tgt, min_typed)
 
 
 #: Characters that glue onto a name without extending it (赵葵为 "Zhao Kui became"), and place suffixes.
@@ -127,10 +163,12 @@ TITLE_ENDS = frozenset("王公侯伯帝后妃主宗祖守郎史尉射侍卿相�
 RANKS_INSIDE = frozenset("王公侯帝阁院省")
 #: Copied often and said by persons' contexts, yet not names: titles of foreign rulers, peoples, states,
 #: pieces of longer names that begin without a surname (吐谷浑, 孟尝君), books and common nouns; picked by
-#: hand from the miner's most frequent output.
+#: hand from the miner's most frequent output. The last six are from the names with a character the translators
+#: could not type (:func:`untypable`), checked for one character always before or after them: pieces of 韩侂胄,
+#: 秃发傉檀 and 朱禩孙, a king's title and name (吴越国王钱俶), and a place (黄堌口).
 NOT_PERSONS = frozenset(
     "单于 可汗 高丽 高句 谷浑 韩邪 尝君 阳君 马都 章政 关内 游击 宁朔 廉访 银青光 黄龙 黄钟 黄道 黄巾 家奴 大夏 和尚"
-    " 菩萨 罗汉 江浙 周易 童谣 泉宫 忠臣 莫陈 顾仆 伊训 班固赞".split()
+    " 菩萨 罗汉 江浙 周易 童谣 泉宫 忠臣 莫陈 顾仆 伊训 班固赞 韩侂 秃发傉 朱禩 王钱俶 王隆祐 黄堌".split()
 )
 #: Surname characters that begin office titles far more often than names (左仆射, 左金吾).
 NOT_NAME_START = frozenset("左右")
@@ -179,6 +217,12 @@ def _reads_as_person(g: str, s: Stats) -> bool:
     return is_person(s)
 
 
+def _given_of_two(name: str) -> str:
+    """The given name of a full name whose given name is two characters, or ``""``."""
+    surname = 2 if name[:2] in SURNAMES_2 else 1
+    return name[surname:] if len(name) == surname + 2 else ""
+
+
 def _pieces_of_longer(table: dict[str, Stats], keep: set[str]) -> set[str]:
     """Candidates that are a kept one with a word glued on (赵葵为 = 赵葵 + 为, 马王莽 = 马 + 王莽), and
     ones that mostly occur inside longer names (刘文 in 刘文静, 刘文秀, ...)."""
@@ -205,16 +249,17 @@ def mine_copied(
 ) -> dict[str, int]:
     """Persons (simplified) with their sentence counts, from a ``cm_*.tsv.gz`` corpus (read twice, streamed)."""
     table: dict[str, Stats] = {}
-    _count(_pairs(path), surname_grams, table)
+    _count(_pairs(path), surname_grams, table, min_typed=1)  # a candidate begins with its surname
     frequent = {g for g, s in table.items() if s.sentences >= min_sentences and s.copy_rate >= min_copy_rate}
     offices = frozenset(_offices())
     frequent = {g for g in frequent if could_be_name(g, offices) and _reads_as_person(g, table[g])}
+    frequent = {g for g in frequent if table[g].in_compound_surname < 0.5 * table[g].occurrences}
     frequent -= _pieces_of_longer(table, frequent)
     persons = {g: table[g].sentences for g in frequent}
 
-    # Given names alone: the tail of a three-character name that starts with a single surname, both seen
-    # in a person's contexts.
-    given = {g[1:] for g in persons if len(g) == 3 and g[:2] not in SURNAMES_2 and is_surely_person(table[g])}
+    # Given names alone: the two characters after a single surname (怀光 of 李怀光) or a compound one (炽磐 of
+    # 乞伏炽磐), the full name and the given name both seen in a person's contexts.
+    given = {_given_of_two(g) for g in persons if _given_of_two(g) and is_surely_person(table[g])}
     given_table: dict[str, Stats] = {}
     _count(_pairs(path), _grams_of(given), given_table)
     for g, s in given_table.items():
@@ -317,7 +362,13 @@ def _persons_context_bigrams(src: str, tgt: str) -> Iterable[str]:
     for i, ch in enumerate(src):
         for start in (i - 2 if ch in PERSON_AFTER else -1, i + 1 if ch in PERSON_BEFORE else -1):
             g = src[start : start + 2] if start >= 0 else ""
-            if len(g) == 2 and g[0] not in _MINED_SURNAMES and g[:2] not in SURNAMES_2 and is_han_text(g) and g in tgt:
+            if (
+                len(g) == 2
+                and g[0] not in _MINED_SURNAMES
+                and g[:2] not in SURNAMES_2
+                and is_han_text(g)
+                and is_copied(g, tgt)
+            ):
                 yield g
 
 

@@ -85,6 +85,16 @@ SURNAMES_2 = {
     "叱干",
     "羊舌",
     "屈突",
+    # Xianbei and other northern surnames of the histories of the Northern Dynasties and Tang (贺拔岳, 斛律光,
+    # 沮渠蒙逊, 仆固怀恩, 达奚武): without them the miner read their tails as names (奚惎 of 达奚惎).
+    "达奚",
+    "贺拔",
+    "贺兰",
+    "斛律",
+    "沮渠",
+    "乞伏",
+    "秃发",
+    "仆固",
 }
 #: Surnames the copy-through miner alone may use (荀攸, 郗鉴, 狄仁杰, 扬雄): left out of ``SURNAMES_1`` because
 #: the patterns would misread them (扬 "raise", 满 "full", 盖 "for"), but safe where the translators copy the

@@ -112,10 +112,11 @@ def lexicon() -> dict[str, tuple[str, str]]:
 
     # Text is matched in the models' script, where a traditional character the corpus kept is simplified
     # (刘鄩 is read 刘𬩽, 李勣 李𪟝): each entry is matched in that form too, unless the form is an entry already
-    # or begins with a determiner the miner did not know in its traditional form (於南山 is 于 "at" + 南山).
+    # or its first character became a determiner the miner did not know in its traditional form (於南山 is
+    # 于 "at" + 南山); a determiner kept as it was is the entry's own (知罃, read 知䓨).
     for entry, hit in list(entries.items()):
         form = to_model_text(entry)
-        if form not in entries and form[0] not in DETERMINERS:
+        if form not in entries and (form[0] == entry[0] or form[0] not in DETERMINERS):
             entries[form] = hit
     return entries
 

@@ -5,7 +5,14 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from corpora.mine_copied_names import could_be_name, mine_bare_names, mine_copied, mine_copied_places
+from corpora.mine_copied_names import (
+    could_be_name,
+    is_copied,
+    mine_bare_names,
+    mine_copied,
+    mine_copied_places,
+    untypable,
+)
 
 
 def _corpus(tmp_path: Path, pairs: list[tuple[str, str]]) -> Path:
@@ -185,3 +192,26 @@ def test_a_name_whose_rare_character_the_translation_splits_counts_as_copied(tmp
     # The translators write 泚 as 氵此 (corpora/split_characters.py); 朱泚 is copied all the same.
     pairs = [("朱泚曰：可。", "朱氵此说：可以。"), ("遣朱泚往。", "派朱氵此前往。"), ("朱泚卒。", "朱氵此死了。")] * 3
     assert "朱泚" in mine_copied(_corpus(tmp_path, pairs), min_sentences=5)
+
+
+def test_a_name_whose_rare_character_the_translators_could_not_type_counts_as_copied(tmp_path):
+    # 瑊 is outside GB2312: the translators drop it (浑瑊 is 浑) or put another character (宋璟 as 宋景).
+    assert untypable("瑊") and untypable("璟") and not untypable("浑") and not untypable("爲")  # 爲 is typed 为
+    assert is_copied("宋璟", "宋景说", min_typed=1) and is_copied("张守珪", "张守说")
+    # One character typed is evidence only where the caller knows it is a surname, and never as a rank.
+    assert not is_copied("珪笑", "他笑了") and not is_copied("王冏", "齐王起兵", min_typed=1)
+    pairs = [("宋璟曰：可。", "宋景说：可以。"), ("遣宋璟往。", "派宋前往。"), ("宋璟卒。", "宋璟死了。")] * 3
+    assert "宋璟" in mine_copied(_corpus(tmp_path, pairs), min_sentences=5)
+
+
+def test_tails_of_compound_surnamed_names_are_not_names(tmp_path):
+    # 马光 stands after 司 in every sentence: it is 司马光 cut short; 炽磐 is 乞伏炽磐's given name used alone.
+    pairs = [
+        ("司马光曰：可。", "司马光说：可以。"),
+        ("遣司马光往。", "派司马光前往。"),
+        ("乞伏炽磐曰：善。", "乞伏炽磐说：好。"),
+        ("炽磐曰：不可。", "炽磐说：不行。"),
+        ("遣炽磐击之。", "派炽磐攻打他们。"),
+    ] * 6
+    persons = mine_copied(_corpus(tmp_path, pairs), min_sentences=5)
+    assert {"司马光", "乞伏炽磐", "炽磐"} <= set(persons) and "马光" not in persons

@@ -426,6 +426,11 @@ def test_names_whose_simplified_form_lies_beyond_the_bmp_are_found():
     ]
     # A form the simplification turns into a determiner phrase is not added (於南山 would be 于 "at" + 南山).
     assert not any(s.text.startswith("于") for s in find_entities("战于南山之下"))
+    # A determiner the entry began with all along is its own: 知罃 (Zhi Ying) is read 知䓨 and still found.
+    assert [(s.kind, s.text) for s in find_entities("韓厥老矣，知罃稟焉以為政")] == [
+        ("person", "韓厥"),
+        ("person", "知罃"),
+    ]
 
 
 def test_the_shipped_place_lexicon_has_named_gates_and_no_pieces_of_longer_names():
