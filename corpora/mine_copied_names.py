@@ -65,6 +65,9 @@ class Stats:
     era_context: int = 0  # occurrences before a year or 初/中/末 (建康元年, 长安中), as an era is written
     # occurrences whose first character ends a compound surname there (马光 of 司马光, 侯惇 of 夏侯惇)
     in_compound_surname: int = 0
+    # sentences whose translation holds even one character of it the translators could type (州 of 邠州);
+    # corpus_stats only
+    typed_copied: int = 0
 
     @property
     def copy_rate(self) -> float:
@@ -434,9 +437,9 @@ _AFTER_A_PLACE = PLACE_SUFFIXES | PLACE_AFTER | frozenset("公王侯伯")
 
 
 def corpus_stats(path: Path, names: set[str]) -> dict[str, Stats]:
-    """How often each of ``names`` occurs in the sources of a ``cm_*.tsv.gz`` corpus, is copied, is copied
-    together with a neighbouring character (``glued_before``, ``glued_after``), and occurs in the translations
-    at all (``in_targets``)."""
+    """How often each of ``names`` occurs in the sources of a ``cm_*.tsv.gz`` corpus, is copied (whole, or in
+    any part the translators could type: ``typed_copied``), is copied together with a neighbouring character
+    (``glued_before``, ``glued_after``), and occurs in the translations at all (``in_targets``)."""
     table: dict[str, Stats] = {}
     grams = _grams_of(names)
     for src, tgt in _pairs(path):
@@ -448,6 +451,8 @@ def corpus_stats(path: Path, names: set[str]) -> dict[str, Stats]:
             s.glued_before += is_han_text(before) and before not in _BEFORE_A_PLACE and src[i - 1 : end] in tgt
             after = src[end : end + 1]
             s.glued_after += is_han_text(after) and after not in _AFTER_A_PLACE and src[i : end + 1] in tgt
+        for g in {g for _i, g in found}:
+            table[g].typed_copied += is_copied(g, tgt, min_typed=1)
         for g in {g for _i, g in grams(tgt)}:
             table.setdefault(g, Stats()).in_targets += 1
     return table

@@ -141,9 +141,9 @@ def test_modern_words_and_reworded_pattern_finds_are_dropped():
     places = {"黄河": (414, "suffix-pattern"), "凡是": (36, "copy-through")}
     stats = {
         "刘秀": Stats(sentences=64, copied=62, in_targets=778),  # translators name him where the source says 帝
-        "何必": Stats(sentences=440, copied=10, in_targets=1084),  # "why must": reworded
+        "何必": Stats(sentences=440, copied=10, typed_copied=10, in_targets=1084),  # "why must": reworded
         "何况": Stats(sentences=65, copied=63, in_targets=2168),  # a modern word, copied and used everywhere
-        "黄河": Stats(sentences=414, copied=401, in_targets=4578),  # 河 becomes 黄河 in translation
+        "黄河": Stats(sentences=414, copied=401, typed_copied=401, in_targets=4578),  # 河 becomes 黄河 in translation
         "凡是": Stats(sentences=36, copied=28, in_targets=3162),
     }
     drop_unlikely(persons, places, stats)
@@ -215,3 +215,15 @@ def test_tails_of_compound_surnamed_names_are_not_names(tmp_path):
     ] * 6
     persons = mine_copied(_corpus(tmp_path, pairs), min_sentences=5)
     assert {"司马光", "乞伏炽磐", "炽磐"} <= set(persons) and "马光" not in persons
+
+
+def test_a_place_the_translators_could_not_type_is_not_taken_for_reworded(tmp_path):
+    from corpora.mine_copied_names import corpus_stats
+    from corpora.mine_names import drop_unlikely
+
+    # 邠 is outside GB2312: the translators write 州 and drop it, which is no rewording. 宫县 ("hung on four
+    # sides") they could type, and reword.
+    pairs = [("陷邠州。", "攻陷了州。"), ("至邠州。", "到了彬州。"), ("钟虡宫县。", "钟架宫悬。")] * 4
+    places = {"邠州": (12, "suffix-pattern"), "虡宫县": (4, "suffix-pattern")}
+    drop_unlikely({}, places, corpus_stats(_corpus(tmp_path, pairs), set(places)))
+    assert set(places) == {"邠州"}
