@@ -416,6 +416,40 @@ def mine_bare_names(
     return {g: table[g].sentences for g in names}
 
 
+def mine_wordlike_surnamed(
+    path: Path,
+    given: set[str],
+    known: set[str],
+    min_sentences: int = 3,
+    min_copy_rate: float = 0.9,
+) -> dict[str, int]:
+    """Three-character persons whose surname is also a common word (``WORDLIKE_SURNAMES``: 石敬瑭, 白居易,
+    史弘肇, 留梦炎), with their sentence counts. No miner starts a name from such a character; here the two
+    characters after it must be a person known already (``given``: 敬瑭, 居易), and the three must pass
+    ``mine_copied``'s tests: copied in ≥ ``min_copy_rate`` of ≥ ``min_sentences`` sentences, shaped like a name,
+    read as a person, mostly not a piece of a longer copied string (相安童 of 丞相安童) nor a compound surname's
+    tail (容彦超 of 慕容彦超), and no entry of ``known``."""
+    from corpora.mine_names import WORDLIKE_SURNAMES
+
+    hits: Counter[str] = Counter()
+    for src, _tgt in _pairs(path):
+        for i in range(1, len(src) - 1):
+            if src[i - 1] in WORDLIKE_SURNAMES and src[i : i + 2] in given:
+                hits[src[i - 1 : i + 2]] += 1
+    table = corpus_stats(path, {g for g, n in hits.items() if n >= min_sentences and g not in known})
+    offices = frozenset(_offices())
+    return {
+        g: s.sentences
+        for g, s in table.items()
+        if s.sentences >= min_sentences
+        and s.copy_rate >= min_copy_rate
+        and could_be_name(g, offices)
+        and not is_fragment(s, min_occurrences=min_sentences)
+        and s.in_compound_surname < 0.5 * s.occurrences
+        and is_person(s)
+    }
+
+
 def _grams_of(names: set[str]):
     """A gram finder for ``_count`` that yields the occurrences of ``names``."""
     lengths = sorted({len(n) for n in names})

@@ -103,6 +103,12 @@ SURNAMES_2 = {
 #: 白, 石, 武, 方, 留, 路, 祖, 浑 and the like were not taken: their candidates are mostly things, offices,
 #: kin or pieces of foreign names (白泽图, 石床, 留守李, 路头, 祖陵, 浑萨理 of 阿鲁浑萨理).
 RARE_SURNAMES = frozenset("荀郗狄屈羊班郦寇蒯隗晁湛茹嵇濮汲暴贡缪郤符权满盖皮宰伊养茅扬")
+#: Surnames that are common words too (安 "peace", 石 "stone", 白 "white", 史 "history", 方 "just then"), which
+#: no miner may start a name from; before a given name already known they are surnames all the same (石敬瑭,
+#: 白居易, 史弘肇): ``corpora.mine_copied_names.mine_wordlike_surnamed``. Picked by hand, CC0, from the Hundred
+#: Family Surnames: the characters of the names that miner found before a known given name in ``cm_train``,
+#: left out where its finds were mostly a title or a word (明堂, 丞相, 公子).
+WORDLIKE_SURNAMES = frozenset("安石白文武封史方元单向金邴留乌尚源真种檀来全鱼骆乐于强仰")
 #: Characters that never end a name before a speech verb (王曰 is "the king said").
 NOT_NAME_END = set(
     "王公侯伯帝后君臣人者之曰也乃则而又亦皆不所其于以为与及使因遂即今吏兵军相将守令卒众官对问笑答谓言叹怒喜告复"
@@ -301,7 +307,13 @@ def main() -> None:
         if not corpus.is_file():
             ap.error(f"{corpus}: corpus not found (pass --corpus/--parallel, or put ../shared beside the checkout)")
     persons, places = mine(args.corpus)
-    from corpora.mine_copied_names import corpus_stats, mine_bare_names, mine_copied, mine_copied_places
+    from corpora.mine_copied_names import (
+        corpus_stats,
+        mine_bare_names,
+        mine_copied,
+        mine_copied_places,
+        mine_wordlike_surnamed,
+    )
 
     for name, n in mine_copied(args.parallel).items():
         if name not in places:  # a place its patterns found outweighs a name that is merely copied
@@ -318,6 +330,9 @@ def main() -> None:
     others = {entry for entry, (_kind, method) in lexicon().items() if method not in remined}
     for name, n in mine_bare_names(args.parallel, set(persons) | set(places) | others).items():
         _add_find(persons, name, n, "copy-through-bare")
+    given = {name for name in persons if len(name) == 2 and name[0] not in SURNAMES_1 | RARE_SURNAMES}
+    for name, n in mine_wordlike_surnamed(args.parallel, given, set(persons) | set(places) | others).items():
+        _add_find(persons, name, n, "copy-through-wordlike-surname")
     write(persons, args.out / "persons.tsv", "person", [args.corpus, args.parallel])
     write(places, args.out / "places.tsv", "place", [args.corpus, args.parallel])
     print(f"{len(persons)} persons, {len(places)} places -> {args.out}")

@@ -227,3 +227,19 @@ def test_a_place_the_translators_could_not_type_is_not_taken_for_reworded(tmp_pa
     places = {"邠州": (12, "suffix-pattern"), "虡宫县": (4, "suffix-pattern")}
     drop_unlikely({}, places, corpus_stats(_corpus(tmp_path, pairs), set(places)))
     assert set(places) == {"邠州"}
+
+
+def test_a_surname_that_is_a_word_counts_before_a_known_given_name(tmp_path):
+    from corpora.mine_copied_names import mine_wordlike_surnamed
+
+    # 石 "stone" begins no mined name; before 敬瑭, a person known already, it is the surname of 石敬瑭. 石敬 is
+    # not read before 天 (敬天 is no known given name), and 方 "just then" before 居易 is reworded, no surname.
+    pairs = [
+        ("石敬瑭曰：可。", "石敬瑭说：可以。"),
+        ("遣石敬瑭往。", "派石敬瑭前往。"),
+        ("石敬天地。", "石头敬重天地。"),
+        ("方居易地。", "才搬到容易的地方。"),
+        ("民方居易。", "百姓正住得安稳。"),
+    ] * 3
+    found = mine_wordlike_surnamed(_corpus(tmp_path, pairs), given={"敬瑭", "居易"}, known=set())
+    assert set(found) == {"石敬瑭"}

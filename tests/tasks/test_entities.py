@@ -319,6 +319,7 @@ def test_person_and_place_lexicons_say_where_each_entry_came_from():
             "suffix-pattern",
             "copy-through",
             "copy-through-bare",
+            "copy-through-wordlike-surname",
         }
         assert all(int(count) > 0 and set(method.split("+")) <= known for _, count, method in rows[1:])
 
