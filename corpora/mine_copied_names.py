@@ -24,7 +24,8 @@ first (``corpora.split_characters``), so such a name counts as copied. Character
 Places are left to the suffix patterns: copied strings in places' contexts are too often persons too.
 Given names used alone after the first mention (怀光 for 李怀光, 炽磐 for 乞伏炽磐) are taken from the persons
 kept whose given name is two characters, when the given name is itself copied and mostly used in a person's
-contexts.
+contexts. A surname that is a common word too (石 "stone" of 石敬瑭) begins no candidate; it is read before a
+given name known already (:func:`mine_wordlike_surnamed`).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2
+from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2, WORDLIKE_SURNAMES
 from corpora.parallel import iter_pairs
 from corpora.split_characters import join_split_characters
 from tasks.entities import name_form
@@ -65,7 +66,7 @@ class Stats:
     era_context: int = 0  # occurrences before a year or 初/中/末 (建康元年, 长安中), as an era is written
     # occurrences whose first character ends a compound surname there (马光 of 司马光, 侯惇 of 夏侯惇)
     in_compound_surname: int = 0
-    # sentences whose translation holds even one character of it the translators could type (州 of 邠州);
+    # sentences whose translation holds it, or what of it the translators could type however short (州 of 邠州);
     # corpus_stats only
     typed_copied: int = 0
 
@@ -429,8 +430,6 @@ def mine_wordlike_surnamed(
     ``mine_copied``'s tests: copied in ≥ ``min_copy_rate`` of ≥ ``min_sentences`` sentences, shaped like a name,
     read as a person, mostly not a piece of a longer copied string (相安童 of 丞相安童) nor a compound surname's
     tail (容彦超 of 慕容彦超), and no entry of ``known``."""
-    from corpora.mine_names import WORDLIKE_SURNAMES
-
     hits: Counter[str] = Counter()
     for src, _tgt in _pairs(path):
         for i in range(1, len(src) - 1):
