@@ -410,7 +410,7 @@ def mine_bare_names(
             continue
         if g[0] in GLUE or g[0] in "军又" or g[-1] in _BARE_NOT_END:  # stricter at the ends than a surnamed name
             continue
-        if is_modern_word(s) or is_fragment(s, min_occurrences=5):
+        if is_modern_word(s) or is_fragment(s, min_occurrences=min_sentences):
             continue
         names.add(g)
     names -= _pieces_of_longer(table, names)
