@@ -64,6 +64,7 @@ def test_names_without_a_surname_are_copied_strings_in_persons_contexts(tmp_path
         ("遣洛阳令。", "派洛阳县令。"),  # known already (a place)
         ("遣河阳至。", "派河阳到了。"),  # in a place's context as often as a person's
         ("至河阳。", "到河阳。"),
+        ("作明堂歌曰：", "作明堂歌说："),  # only ever a piece of 明堂歌, copied whole
     ] * 3
     found = mine_bare_names(_corpus(tmp_path, names + others), known={"洛阳"})
     assert set(found) == {"目夷", "重诲"}
