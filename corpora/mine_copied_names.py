@@ -221,6 +221,11 @@ def _reads_as_person(g: str, s: Stats) -> bool:
     return is_person(s)
 
 
+def is_compound_tail(s: Stats) -> bool:
+    """Mostly standing after a compound surname's first character: that name's tail (马光 of 司马光)."""
+    return s.in_compound_surname >= 0.5 * s.occurrences
+
+
 def _given_of_two(name: str) -> str:
     """The given name of a full name whose given name is two characters, or ``""``."""
     surname = 2 if name[:2] in SURNAMES_2 else 1
@@ -257,7 +262,7 @@ def mine_copied(
     frequent = {g for g, s in table.items() if s.sentences >= min_sentences and s.copy_rate >= min_copy_rate}
     offices = frozenset(_offices())
     frequent = {g for g in frequent if could_be_name(g, offices) and _reads_as_person(g, table[g])}
-    frequent = {g for g in frequent if table[g].in_compound_surname < 0.5 * table[g].occurrences}
+    frequent = {g for g in frequent if not is_compound_tail(table[g])}
     frequent -= _pieces_of_longer(table, frequent)
     persons = {g: table[g].sentences for g in frequent}
 
@@ -419,17 +424,19 @@ def mine_bare_names(
 
 def mine_wordlike_surnamed(
     path: Path,
-    given: set[str],
+    persons: set[str],
     known: set[str],
     min_sentences: int = 3,
     min_copy_rate: float = 0.9,
 ) -> dict[str, int]:
     """Three-character persons whose surname is also a common word (``WORDLIKE_SURNAMES``: 石敬瑭, 白居易,
     史弘肇, 留梦炎), with their sentence counts. No miner starts a name from such a character; here the two
-    characters after it must be a person known already (``given``: 敬瑭, 居易), and the three must pass
+    characters after it must be one of ``persons`` already, two characters that begin with no surname the
+    miners start from (敬瑭, 居易), and the three must pass
     ``mine_copied``'s tests: copied in ≥ ``min_copy_rate`` of ≥ ``min_sentences`` sentences, shaped like a name,
     read as a person, mostly not a piece of a longer copied string (相安童 of 丞相安童) nor a compound surname's
     tail (容彦超 of 慕容彦超), and no entry of ``known``."""
+    given = {name for name in persons if len(name) == 2 and name[0] not in _MINED_SURNAMES}
     hits: Counter[str] = Counter()
     for src, _tgt in _pairs(path):
         for i in range(1, len(src) - 1):
@@ -444,7 +451,7 @@ def mine_wordlike_surnamed(
         and s.copy_rate >= min_copy_rate
         and could_be_name(g, offices)
         and not is_fragment(s, min_occurrences=min_sentences)
-        and s.in_compound_surname < 0.5 * s.occurrences
+        and not is_compound_tail(s)
         and is_person(s)
     }
 

@@ -330,8 +330,7 @@ def main() -> None:
     others = {entry for entry, (_kind, method) in lexicon().items() if method not in remined}
     for name, n in mine_bare_names(args.parallel, set(persons) | set(places) | others).items():
         _add_find(persons, name, n, "copy-through-bare")
-    given = {name for name in persons if len(name) == 2 and name[0] not in SURNAMES_1 | RARE_SURNAMES}
-    for name, n in mine_wordlike_surnamed(args.parallel, given, set(persons) | set(places) | others).items():
+    for name, n in mine_wordlike_surnamed(args.parallel, set(persons), set(persons) | set(places) | others).items():
         _add_find(persons, name, n, "copy-through-wordlike-surname")
     write(persons, args.out / "persons.tsv", "person", [args.corpus, args.parallel])
     write(places, args.out / "places.tsv", "place", [args.corpus, args.parallel])

@@ -242,5 +242,5 @@ def test_a_surname_that_is_a_word_counts_before_a_known_given_name(tmp_path):
         ("方居易地。", "才搬到容易的地方。"),
         ("民方居易。", "百姓正住得安稳。"),
     ] * 3
-    found = mine_wordlike_surnamed(_corpus(tmp_path, pairs), given={"敬瑭", "居易"}, known=set())
+    found = mine_wordlike_surnamed(_corpus(tmp_path, pairs), persons={"敬瑭", "居易"}, known=set())
     assert set(found) == {"石敬瑭"}
