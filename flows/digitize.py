@@ -42,9 +42,9 @@ from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
 from tasks.entities import lexicons_checksum
 from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
-from tasks.ocr import OcrConfig, build_engine, read_page
+from tasks.ocr import OcrConfig, build_engine, read_image
 from tasks.ocr_engine import PaddleOCREngine, engine_version
-from tasks.preprocess import PreprocessConfig, preprocess
+from tasks.preprocess import PreprocessConfig
 from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
 from tasks.punctuate import load_punctuator, punctuate_book
 from tasks.tei import processing_change, validate_tei, write_tei_stream
@@ -52,7 +52,7 @@ from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR
 from tasks.translate import load_translator, translate_book
 from wenyuan.book_store import BookStats, PageRef, SectionStore
 from wenyuan.code_identity import code_checksum
-from wenyuan.document import Book, BookMetadata, Page, Quarantined
+from wenyuan.document import Book, BookMetadata, Quarantined
 from wenyuan.errors import BadInputError, ManifestError
 from wenyuan.io import atomic_write_text, atomic_writer
 
@@ -124,7 +124,7 @@ def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None
 def settings_key(pre: PreprocessConfig, ocr: OcrConfig, engine_version: str) -> str:
     """Hash of everything that changes a page's OCR result: settings, engine and our code (not the device)."""
     ocr_settings = {k: v for k, v in asdict(ocr).items() if k != "device"}
-    code = code_checksum("tasks.preprocess", "tasks.ocr")
+    code = code_checksum("tasks.preprocess", "tasks.ocr", "tasks.ocr_engine", "tasks.layout", "tasks.page_layout")
     blob = json.dumps({"pre": asdict(pre), "ocr": ocr_settings, "engine": engine_version, "code": code}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
@@ -173,8 +173,6 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
         leaves = json.loads(cached.read_text(encoding="utf-8"))
         return [PageRef(id=p["id"], file=str(cached), leaf=k, **origin) for k, p in enumerate(leaves)]
     engine = get_engine(ocr)  # loaded only when a page has to be read: a re-run with every page saved loads none
-    leaves = preprocess(image, pre)
-    pages = []
     facsimile = book_dir / "images" / f"p{sha[:12]}.png"
     facsimile.parent.mkdir(parents=True, exist_ok=True)
     if src.pages_in_file == 1 and src.path.suffix.lower() in {".jpg", ".jpeg", ".png"}:
@@ -182,22 +180,19 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
         shutil.copyfile(src.path, facsimile)  # keep the archive's original bytes as the facsimile
     else:
         cv2.imwrite(str(facsimile), image)
-    for k, prepared in enumerate(leaves):
-        # Both leaves of a split spread point at the one facsimile; their coordinates are on it.
-        leaf_id = f"p{sha[:12]}" + ("" if len(leaves) == 1 else "ab"[k])
-        page = Page(
-            id=leaf_id,
-            index=0,
+    # Both leaves of a split spread point at the one facsimile; their coordinates are on it.
+    with model_slot(engine.device):
+        pages = read_image(
+            image,
+            engine,
+            ocr,
+            page_id=f"p{sha[:12]}",
             source=src.label,
             source_page=src.page,
+            image_ref=f"images/{facsimile.name}",
             sha256=sha,
-            width=image.shape[1],
-            height=image.shape[0],
-            image=f"images/{facsimile.name}",
-            preprocessing=prepared.steps,
+            pre=pre,
         )
-        with model_slot(engine.device):
-            pages.append(read_page(prepared, engine, page, ocr))
     atomic_write_text(cached, json.dumps([p.model_dump(mode="json") for p in pages], ensure_ascii=False))
     return [PageRef(id=p.id, file=str(cached), leaf=k, **origin) for k, p in enumerate(pages)]
 

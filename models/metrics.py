@@ -26,6 +26,18 @@ def character_error_rate(hypothesis: str, reference: str) -> float:
     return edit_distance(hypothesis, reference) / len(reference)
 
 
+def bag_error(hypothesis: Sequence, reference: Sequence) -> float:
+    """Order-free error: ``(max(|h|, |r|) - |h ∩ r|) / |r|`` over the multisets of characters.
+
+    A lower bound of the edit distance's rate, so the gap between the two is what reading order costs and
+    the bag error alone is what recognition and detection cost.
+    """
+    if not reference:
+        return float(bool(hypothesis))
+    common = sum((Counter(hypothesis) & Counter(reference)).values())
+    return (max(len(hypothesis), len(reference)) - common) / len(reference)
+
+
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float]:
     p = tp / (tp + fp) if tp + fp else 0.0
     r = tp / (tp + fn) if tp + fn else 0.0

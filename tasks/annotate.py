@@ -46,10 +46,12 @@ def tag_texts(tagger, texts: list[str]) -> list[list[tuple[str, int, int, float]
 
 def _units(book: Book) -> list[list[int]]:
     """Global character offsets of each sentence's own characters (or of each stream, unpunctuated books)."""
-    kinds = [region.kind == "main" for _p, region, _l, _c in book.chars()]
+    regions = [region.kind for _p, region, _l, _c in book.chars()]
+    kinds = [kind == "main" for kind in regions]
     if book.sentences:
         return [[k for k in range(s.start, s.end) if kinds[k] == (s.stream == "main")] for s in book.sentences]
-    return [[k for k, main in enumerate(kinds) if main], [k for k, main in enumerate(kinds) if not main]]
+    notes = [k for k, kind in enumerate(regions) if kind not in ("main", "marginalia")]
+    return [[k for k, main in enumerate(kinds) if main], notes]
 
 
 def _reading(chars: list[Char], offsets: list[int]) -> tuple[str, list[int | None]]:

@@ -8,6 +8,7 @@ text above and below it. Horizontal pages (``horizontal-tb``) read rows top to b
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,14 +63,27 @@ def _overlap(a0: float, a1: float, b0: float, b1: float) -> float:
 
 
 def order_vertical(
-    boxes: list[Box], indices: list[int], register: int, narrow_ratio: float = 0.72
+    boxes: list[Box],
+    indices: list[int],
+    register: int,
+    narrow_ratio: float = 0.72,
+    edges: list[float] | None = None,
 ) -> list[ReadingUnit]:
-    """Reading units of one register of a vertical page."""
+    """Reading units of one register of a vertical page.
+
+    ``edges``, the printed column grid's slot boundaries (right to left) where the image shows it, put each
+    line in the slot holding its centre; without them, lines whose x-ranges overlap make a slot.
+    """
     if not indices:
         return []
     widths = np.array([boxes[i][2] - boxes[i][0] for i in indices])
     full = float(np.percentile(widths, 75))
     narrow = {i for i in indices if boxes[i][2] - boxes[i][0] < narrow_ratio * full}
+    if edges:
+        by_slot: dict[int, list[int]] = {}
+        for i in indices:
+            by_slot.setdefault(sum(e > _centre(boxes[i])[0] for e in edges), []).append(i)
+        return [u for k in sorted(by_slot) for u in _order_slot(boxes, by_slot[k], narrow, register)]
     # Column slots: boxes whose x-ranges overlap belong to one slot; wide boxes define slots first.
     slots: list[list[int]] = []
     spans: list[tuple[float, float]] = []
@@ -162,12 +176,51 @@ def order_horizontal(boxes: list[Box], indices: list[int], register: int) -> lis
     return [ReadingUnit("main", register, sorted(r, key=lambda j: boxes[j][0])) for r in rows]
 
 
-def reading_order(boxes: list[Box], page_height: float, direction: str | None = None) -> tuple[str, list[ReadingUnit]]:
-    """Direction of the page and its reading units in order."""
+def _centre(box: Box) -> tuple[float, float]:
+    return (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+
+
+def outside_frame(box: Box, frame: Box, tolerance: float) -> bool:
+    """Whether a line's centre lies outside the printed frame (fold strip, page number, 書耳)."""
+    cx, cy = _centre(box)
+    x0, y0, x1, y1 = frame
+    return not (x0 - tolerance <= cx <= x1 + tolerance and y0 - tolerance <= cy <= y1 + tolerance)
+
+
+def reading_order(
+    boxes: list[Box],
+    page_height: float,
+    direction: str | None = None,
+    frame: Box | None = None,
+    registers: list[tuple[float, float]] | None = None,
+    edges: list[float] | None = None,
+) -> tuple[str, list[ReadingUnit]]:
+    """Direction of the page and its reading units in order.
+
+    ``frame`` and ``registers`` come from the page image (:mod:`tasks.page_layout`) when it shows them: lines
+    outside the frame become ``marginalia`` units after the text (right to left), and each line belongs to the
+    register band holding its centre. Without them, registers are gaps no line crosses.
+    """
     direction = direction or page_direction(boxes)
     units: list[ReadingUnit] = []
     if direction == "horizontal-tb":
         return direction, order_horizontal(boxes, list(range(len(boxes))), 0)
-    for r, band in enumerate(split_registers(boxes, page_height)):
-        units.extend(order_vertical(boxes, band, r))
+    inside = list(range(len(boxes)))
+    margin: list[int] = []
+    if frame is not None:
+        widths = sorted(b[2] - b[0] for b in boxes)
+        tolerance = 0.3 * widths[len(widths) // 2] if widths else 0.0
+        margin = [i for i in inside if outside_frame(boxes[i], frame, tolerance)]
+        inside = [i for i in inside if i not in margin]
+    if registers and len(registers) > 1:
+        cuts = [(upper_end + lower_start) / 2 for (_, upper_end), (lower_start, _) in itertools.pairwise(registers)]
+        bands: list[list[int]] = [[] for _ in registers]
+        for i in inside:
+            bands[sum(_centre(boxes[i])[1] > c for c in cuts)].append(i)
+    else:  # no ruled registers: a gap no line crosses still separates two
+        bands = [[inside[k] for k in band] for band in split_registers([boxes[i] for i in inside], page_height)]
+    for r, band in enumerate(b for b in bands if b):
+        units.extend(order_vertical(boxes, band, r, edges=edges))
+    for i in sorted(margin, key=lambda i: -_centre(boxes[i])[0]):
+        units.append(ReadingUnit("marginalia", 0, [i]))
     return direction, units

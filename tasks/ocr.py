@@ -11,9 +11,10 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
-from tasks.layout import reading_order
+from tasks.layout import page_direction, reading_order
 from tasks.ocr_engine import PaddleOCREngine, Recognized
-from tasks.preprocess import Prepared
+from tasks.page_layout import analyse_layout
+from tasks.preprocess import Prepared, PreprocessConfig, preprocess
 from wenyuan.document import Char, Line, Page, Region, polygon_bounds
 
 
@@ -28,6 +29,12 @@ class OcrConfig:
         det_unclip_ratio: detector box growth.
         rec_batch_size: recogniser batch size (larger on GPU).
         min_line_confidence: lines whose mean confidence is below this are dropped as noise.
+        layout: ``grid`` reads a vertical page's lines from its printed grid (frame, registers, columns),
+            ``detector`` from the text detector's boxes alone.
+        min_column_px: a page whose detected columns are narrower than this is read enlarged ...
+        max_upscale: ... by at most this factor.
+        charset: ``classical`` decodes over what a classical page prints (ideographs and its marks: never
+            kana or Latin letters); ``all`` over the recogniser's whole dictionary (modern front matter).
     """
 
     device: str = "auto"
@@ -36,6 +43,10 @@ class OcrConfig:
     det_unclip_ratio: float = 1.6
     rec_batch_size: int = 16
     min_line_confidence: float = 0.3
+    layout: str = "grid"
+    min_column_px: float = 40.0
+    max_upscale: float = 3.0
+    charset: str = "classical"
 
 
 def resolve_device(device: str) -> str:
@@ -122,18 +133,48 @@ def _to_original(points: np.ndarray, rect_to_img: np.ndarray | None, prepared: P
     return [(round(float(x), 1), round(float(y), 1)) for x, y in mapped]
 
 
-def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
-    """Detect, order and recognise the text of one prepared leaf; fills ``page.regions`` and direction."""
-    quads = [q for q in engine.detect(prepared.image) if usable_quad(q)]
+def _detect(engine, image: np.ndarray) -> tuple[list[np.ndarray], list[tuple[float, float, float, float]]]:
+    quads = [q for q in engine.detect(image) if usable_quad(q)]
     boxes = [tuple(map(float, (q[:, 0].min(), q[:, 1].min(), q[:, 0].max(), q[:, 1].max()))) for q in quads]
-    direction, units = reading_order(boxes, prepared.image.shape[0])
+    return quads, boxes
+
+
+def _median_column_width(boxes) -> float | None:
+    """The typical width of the detected vertical lines (None when there are none)."""
+    tall = [b[2] - b[0] for b in boxes if b[3] - b[1] > 2 * (b[2] - b[0])]
+    return float(np.median(tall)) if tall else None
+
+
+def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
+    """Detect, order and recognise the text of one prepared leaf; fills ``page.regions`` and direction.
+
+    The text detector finds the lines. On a vertical page the image's own structure (:mod:`tasks.page_layout`)
+    then says which lines lie outside the printed frame (fold strip, margin: ``marginalia`` regions, no part
+    of the text) and which register each line belongs to; :func:`tasks.layout.reading_order` orders them.
+    Pages whose columns are narrower than ``cfg.min_column_px`` are read enlarged.
+    """
+    quads, boxes = _detect(engine, prepared.image)
+    column = _median_column_width(boxes)
+    if column and column < cfg.min_column_px:
+        # Characters this small (a thumbnail, a low-resolution scan) are below what the detector and the
+        # recogniser were trained on: read an enlarged copy; coordinates still map onto the original.
+        prepared = prepared.scaled(min(cfg.max_upscale, cfg.min_column_px / column))
+        quads, boxes = _detect(engine, prepared.image)
+        column = _median_column_width(boxes)
+    direction = page_direction(boxes)
+    frame, registers, edges = None, None, None
+    if direction == "vertical-rl" and quads and cfg.layout == "grid":
+        grid = analyse_layout(prepared.ruled if prepared.ruled is not None else prepared.image, column_width=column)
+        if grid is not None:
+            frame, registers, edges = grid.frame, grid.registers, grid.column_edges
+    direction, units = reading_order(boxes, prepared.image.shape[0], direction, frame, registers, edges)
     vertical = direction == "vertical-rl"
     crops, rects = [], []
     for q in quads:
         crop, rect_to_img = crop_quad(prepared.image, q)
         rects.append((rect_to_img, crop.shape[1], crop.shape[0]))
         crops.append(np.rot90(crop) if vertical else crop)  # columns read top-down become rows read left-right
-    recs = engine.recognize(crops) if crops else []
+    recs = engine.recognize(crops, classical=cfg.charset == "classical") if crops else []
     regions: list[Region] = []
     n_line = 0
     for unit in units:
@@ -143,9 +184,12 @@ def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
             if not rec.text or rec.confidence < cfg.min_line_confidence:
                 continue
             rect_to_img, w, h = rects[i]
+            alternatives = rec.alternatives or [None] * len(rec.text)
             chars = [
-                Char(text=t, confidence=round(c, 4), polygon=_to_original(b, rect_to_img, prepared))
-                for t, c, b in zip(rec.text, rec.confidences, _char_boxes(rec, w, h, vertical), strict=True)
+                Char(text=t, confidence=round(c, 4), polygon=_to_original(b, rect_to_img, prepared), alternatives=a)
+                for t, c, b, a in zip(
+                    rec.text, rec.confidences, _char_boxes(rec, w, h, vertical), alternatives, strict=True
+                )
             ]
             n_line += 1
             lines.append(
@@ -176,6 +220,37 @@ def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
     page.regions = regions
     page.direction = direction  # type: ignore[assignment]
     return page
+
+
+def read_image(
+    image: np.ndarray,
+    engine,
+    cfg: OcrConfig,
+    *,
+    page_id: str,
+    source: str,
+    image_ref: str = "",
+    source_page: int = 0,
+    sha256: str = "-",
+    pre: PreprocessConfig | None = None,
+) -> list[Page]:
+    """Preprocess and read one scanned image: one page per leaf (a split spread's right leaf ``…a``, left ``…b``)."""
+    leaves = preprocess(image, pre)
+    pages = []
+    for k, prepared in enumerate(leaves):
+        page = Page(
+            id=page_id + ("" if len(leaves) == 1 else "ab"[k]),
+            index=0,
+            source=source,
+            source_page=source_page,
+            sha256=sha256,
+            width=image.shape[1],
+            height=image.shape[0],
+            image=image_ref or source,
+            preprocessing=prepared.steps,
+        )
+        pages.append(read_page(prepared, engine, page, cfg))
+    return pages
 
 
 def config_dict(cfg: OcrConfig) -> dict:

@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from wenyuan.chars import is_cjk
 from wenyuan.errors import ModelLoadError
 from wenyuan.io import atomic_write_text
 
@@ -100,13 +101,29 @@ def _providers(device: str) -> list[str]:
     return ["CUDAExecutionProvider", "CPUExecutionProvider"] if device.startswith("cuda") else ["CPUExecutionProvider"]
 
 
+#: Marks a classical page may print besides ideographs: the circle used as a zero or a section mark, the
+#: iteration mark, and the editorial and reading marks of later prints.
+CLASSICAL_MARKS = "〇○◎●▲△□■、。，：；「」『』《》〈〉・々〻"
+
+
+def classical_character(ch: str) -> bool:
+    """A character a classical Chinese page can print: any CJK ideograph (every extension, compatibility
+    ideographs) or one of :data:`CLASSICAL_MARKS`; never kana, Hangul, Latin letters or digits."""
+    return is_cjk(ch) or ch in CLASSICAL_MARKS
+
+
 @dataclass
 class Recognized:
-    """A recognised line: text, per-character confidence and centre (0..1 along the line)."""
+    """A recognised line: text, per-character confidence, centre (0..1 along the line) and alternatives.
+
+    ``alternatives[k]`` lists the recogniser's best readings of character ``k`` with their probabilities
+    (mean over the character's CTC frames), the reading itself first.
+    """
 
     text: str
     confidences: list[float]
     centres: list[float]
+    alternatives: list[list[tuple[str, float]]] = field(default_factory=list)
 
     @property
     def confidence(self) -> float:
@@ -116,7 +133,9 @@ class Recognized:
 class CTCRecognizer:
     """PP-OCRv6 text-line recogniser on ONNX Runtime with greedy CTC decoding."""
 
-    def __init__(self, model_path: Path, device: str = "cpu", batch_size: int = 16, max_width: int = 3200):
+    def __init__(
+        self, model_path: Path, device: str = "cpu", batch_size: int = 16, max_width: int = 3200, top_k: int = 5
+    ):
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
@@ -129,6 +148,10 @@ class CTCRecognizer:
         self.charset = ["<blank>", *meta["character"].splitlines(), " "]
         self.batch_size = batch_size
         self.max_width = max_width
+        self.top_k = top_k
+        # Blank, then the classes a classical page can hold: decoding over these alone keeps worn strokes
+        # from being read as kana or Latin letters (曹糕 for 曹魏, り, は).
+        self.classical = np.array([k == 0 or classical_character(c) for k, c in enumerate(self.charset)])
         self.input_name = self.session.get_inputs()[0].name
 
     def _resize(self, crop: np.ndarray) -> np.ndarray:
@@ -141,8 +164,11 @@ class CTCRecognizer:
             img = cv2.cvtColor(img, cv2.COLOR_GRAY2BGR)
         return (img.astype(np.float32) / 255.0 - 0.5) / 0.5
 
-    def recognize(self, crops: list[np.ndarray]) -> list[Recognized]:
-        """Recognise horizontal text-line crops (rotate vertical columns before calling)."""
+    def recognize(self, crops: list[np.ndarray], classical: bool = False) -> list[Recognized]:
+        """Recognise horizontal text-line crops (rotate vertical columns before calling).
+
+        ``classical`` decodes over the characters a classical page can print (:func:`classical_character`).
+        """
         results: list[Recognized | None] = [None] * len(crops)
         order = sorted(range(len(crops)), key=lambda i: crops[i].shape[1] / max(crops[i].shape[0], 1))
         for b in range(0, len(order), self.batch_size):
@@ -154,14 +180,18 @@ class CTCRecognizer:
                 batch[k, :, :, : im.shape[1]] = im.transpose(2, 0, 1)
             probs = self.session.run(None, {self.input_name: batch})[0]
             for k, i in enumerate(idx):
-                results[i] = self._decode(probs[k], imgs[k].shape[1] / width)
+                frames = probs[k]
+                if classical:
+                    frames = np.where(self.classical, frames, 0.0)
+                    frames = frames / np.maximum(frames.sum(-1, keepdims=True), 1e-9)
+                results[i] = self._decode(frames, imgs[k].shape[1] / width)
         return results  # type: ignore[return-value]
 
     def _decode(self, probs: np.ndarray, used: float) -> Recognized:
         best = probs.argmax(-1)
         conf = probs.max(-1)
         frames = len(best)
-        text, confs, centres = [], [], []
+        text, confs, centres, alts = [], [], [], []
         run_start = None
         for t in range(frames + 1):
             cur = best[t] if t < frames else 0
@@ -170,10 +200,15 @@ class CTCRecognizer:
                 # A character's run of frames ended at t-1.
                 text.append(self.charset[prev] if prev < len(self.charset) else "")
                 confs.append(float(conf[run_start:t].mean()))
+                mean = probs[run_start:t].mean(axis=0)
+                best_k = np.argsort(mean)[::-1][: self.top_k]
+                alts.append(
+                    [(self.charset[j], round(float(mean[j]), 4)) for j in best_k if j != 0 and j < len(self.charset)]
+                )
                 centres.append(min(1.0, ((run_start + t) / 2) / frames / max(used, 1e-6)))
             if cur != 0 and cur != prev:
                 run_start = t
-        return Recognized("".join(text), confs, centres)
+        return Recognized("".join(text), confs, centres, alts)
 
 
 class PaddleOCREngine:
@@ -223,8 +258,8 @@ class PaddleOCREngine:
         result = self.detector.predict(bgr)[0]
         return [np.asarray(p, dtype=np.float32).reshape(-1, 2) for p in result["dt_polys"]]
 
-    def recognize(self, crops: list[np.ndarray]) -> list[Recognized]:
-        return self.recognizer.recognize(crops)
+    def recognize(self, crops: list[np.ndarray], classical: bool = False) -> list[Recognized]:
+        return self.recognizer.recognize(crops, classical=classical)
 
 
 def engine_version() -> str:

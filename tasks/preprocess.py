@@ -27,6 +27,9 @@ class PreprocessConfig:
         binarize: give OCR a black-and-white image (adaptive threshold) instead of normalised grayscale.
         split_spreads: split a two-leaf spread (landscape scan) into two pages, right leaf first.
         max_side: downscale pages whose longer side exceeds this (keeps OCR time bounded).
+        min_side: enlarge pages whose longer side is below this (thumbnails, low-resolution scans), at most
+            ``max_upscale`` times, before any filtering: a 3×3 median on a 600-px page wipes out the strokes
+            of its small characters.
     """
 
     crop_border: bool = True
@@ -37,6 +40,8 @@ class PreprocessConfig:
     binarize: bool = False
     split_spreads: bool = True
     max_side: int = 4000
+    min_side: int = 1600
+    max_upscale: float = 3.0
 
 
 @dataclass
@@ -46,6 +51,18 @@ class Prepared:
     image: np.ndarray
     to_original: np.ndarray
     steps: list[dict[str, Any]] = field(default_factory=list)
+    #: the leaf, deskewed, before rulings were painted out: page layout analysis reads the frame from them
+    ruled: np.ndarray | None = None
+
+    def scaled(self, factor: float) -> Prepared:
+        """The same leaf enlarged by ``factor`` (coordinates still map onto the original)."""
+
+        def grow(img: np.ndarray | None) -> np.ndarray | None:
+            return None if img is None else cv2.resize(img, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+
+        to_original = self.to_original @ np.array([[1 / factor, 0, 0], [0, 1 / factor, 0], [0, 0, 1]])
+        steps = [*self.steps, {"step": "upscale", "factor": round(factor, 3)}]
+        return Prepared(grow(self.image), to_original, steps, ruled=grow(self.ruled))
 
     def map_points(self, points: np.ndarray) -> np.ndarray:
         """Map ``(N, 2)`` points of the prepared image onto the original."""
@@ -137,10 +154,27 @@ def binarize(gray: np.ndarray) -> np.ndarray:
     return cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY, block, 12)
 
 
-def split_spread(gray: np.ndarray) -> list[tuple[int, int]]:
-    """x-ranges of the leaves in reading order: a landscape spread splits at its central gutter, right first."""
+def one_printed_sheet(gray: np.ndarray) -> bool:
+    """Whether a printed rule runs across the middle of a landscape image.
+
+    A spread of two leaves has a frame on each leaf, both ending short of the gutter; a whole printed sheet
+    (a sutra's panel, a block printed across the fold) has one frame, whose rules, however worn and broken,
+    cross the middle somewhere.
+    """
     h, w = gray.shape
-    if w < 1.2 * h:
+    ink = cv2.adaptiveThreshold(gray, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 15)
+    rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (w // 10, 1)))
+    n, _labels, stats, _ = cv2.connectedComponentsWithStats(rules)
+    return any(x < 0.45 * w and x + bw > 0.55 * w and bh <= max(8, h // 50) for x, _y, bw, bh, _a in stats[1:n])
+
+
+def split_spread(gray: np.ndarray) -> list[tuple[int, int]]:
+    """x-ranges of the leaves in reading order: a landscape spread splits at its central gutter, right first.
+
+    A landscape image whose printed rules cross the middle is one sheet, not a spread, and is not split.
+    """
+    h, w = gray.shape
+    if w < 1.2 * h or one_printed_sheet(gray):
         return [(0, w)]
     lo, hi = int(w * 0.4), int(w * 0.6)
     profile = cv2.blur(gray.astype(np.float32), (15, 1)).mean(axis=0)[lo:hi]
@@ -161,6 +195,11 @@ def preprocess(image: np.ndarray, cfg: PreprocessConfig | None = None) -> list[P
         gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
         total = total @ _affine(np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]]))
         steps.append({"step": "downscale", "factor": round(scale, 4)})
+    elif max(gray.shape) < cfg.min_side:
+        scale = min(cfg.max_upscale, cfg.min_side / max(gray.shape))
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        total = total @ _affine(np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]]))
+        steps.append({"step": "upscale", "factor": round(scale, 4)})
     if cfg.denoise:
         gray = cv2.medianBlur(gray, 3)
         steps.append({"step": "denoise", "method": "median3"})
@@ -184,13 +223,14 @@ def preprocess(image: np.ndarray, cfg: PreprocessConfig | None = None) -> list[P
                 leaf, m = rotate(leaf, angle, paper_level(leaf))
                 leaf_total = leaf_total @ np.linalg.inv(_affine(m))
             leaf_steps.append({"step": "deskew", "angle_deg": round(angle, 2)})
+        ruled = leaf
         if cfg.remove_rulings:
             leaf = remove_rulings(leaf)
             leaf_steps.append({"step": "remove-rulings"})
         if cfg.binarize:
             leaf = binarize(leaf)
             leaf_steps.append({"step": "binarize", "method": "adaptive-gaussian"})
-        out.append(Prepared(np.ascontiguousarray(leaf), leaf_total[:2], leaf_steps))
+        out.append(Prepared(np.ascontiguousarray(leaf), leaf_total[:2], leaf_steps, ruled=ruled))
     return out
 
 

@@ -25,12 +25,16 @@ def load_punctuator(model_dir: str, device: str = "auto"):
 
 
 def _streams(book: Book) -> list[tuple[str, list[tuple[int, Char]]]]:
-    """Character streams with global offsets: the main text, then each commentary block."""
+    """Character streams with global offsets: the main text, then each commentary block (margin text is in
+    none: it is never punctuated, translated or annotated)."""
     main: list[tuple[int, Char]] = []
     notes: list[list[tuple[int, Char]]] = []
     offset = 0
     for page in book.pages:
         for region in page.regions:
+            if region.kind == "marginalia":  # fold strip and margin text: printed, but no part of the text
+                offset += sum(len(line.chars) for line in region.lines)
+                continue
             target = main if region.kind == "main" else []
             if region.kind != "main":
                 notes.append(target)

@@ -236,6 +236,15 @@ def _transcription(book: Book, p, offset: int) -> int:
     for page in book.pages:
         _el(main.container(), "pb", n=str(page.index + 1), facs=f"#{page.id}")
         for region in page.regions:
+            if region.kind == "marginalia":
+                # Fold-strip and margin text (版心, page numbers): forme work, kept apart from the text.
+                fw = _el(main.container(), "fw", type="header", place="margin")
+                for line in region.lines:
+                    _el(fw, "lb", facs=f"#{line.id}")
+                    for ch in line.chars:
+                        _TextWriter(fw).char(ch)
+                        offset += 1
+                continue
             stream = main
             if region.kind == "commentary":
                 stream = _Stream(_el(main.container(), "note", type="commentary", place="inline"), "seg")

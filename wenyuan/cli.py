@@ -113,9 +113,7 @@ def ocr(images, fmt, device):
     Exit status: 0 all read, 3 some inputs could not be read (named on stderr).
     """
     from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash
-    from tasks.ocr import OcrConfig, build_engine, read_page
-    from tasks.preprocess import preprocess
-    from wenyuan.document import Page
+    from tasks.ocr import OcrConfig, build_engine, read_image
     from wenyuan.errors import BadInputError
 
     cfg = OcrConfig(device=device)
@@ -135,22 +133,24 @@ def ocr(images, fmt, device):
                 status = EXIT_PARTIAL
                 continue
             sha = page_hash(image)
-            for k, prepared in enumerate(preprocess(image)):
-                page = Page(
-                    id=f"p{sha[:12]}{k or ''}",
-                    index=k,
-                    source=src.label,
-                    sha256=sha,
-                    width=image.shape[1],
-                    height=image.shape[0],
-                    image=str(src.path),
-                )
-                read_page(prepared, engine, page, cfg)
+            pages = read_image(
+                image,
+                engine,
+                cfg,
+                page_id=f"p{sha[:12]}",
+                source=src.label,
+                source_page=src.page,
+                image_ref=str(src.path),
+                sha256=sha,
+            )
+            for page in pages:
                 if fmt == "json":
                     click.echo(page.model_dump_json())
-                else:
-                    for line in page.lines():
-                        click.echo(line.text)
+                else:  # the transcription: fold-strip and margin text is no part of it
+                    for region in page.regions:
+                        if region.kind != "marginalia":
+                            for line in region.lines:
+                                click.echo(line.text)
     sys.exit(status)
 
 

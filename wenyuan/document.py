@@ -50,6 +50,8 @@ class Char(BaseModel):
     text: str
     polygon: Polygon | None = None
     confidence: float | None = None
+    #: the recogniser's best readings with their probabilities, this reading first (None when not recorded)
+    alternatives: list[tuple[str, float]] | None = None
     #: the OCR reading before cleaning normalised it (None when cleaning left it alone)
     orig: str | None = None
     #: editorial punctuation inserted after this character (not on the page)

@@ -44,3 +44,19 @@ def test_horizontal_page_reads_rows_top_down_left_to_right():
     assert page_direction(boxes) == "horizontal-tb"
     _, units = reading_order(boxes, 200)
     assert [u.lines for u in units] == [[1, 2], [0]]
+
+
+def test_a_fold_strip_column_across_both_registers_stays_out_of_the_text():
+    # Two ruled registers and, left of the frame, a fold-strip column as tall as the page: by boxes alone no
+    # gap is free of lines, so the registers interleave; the frame and the ruled registers separate them.
+    top = [_col(x, 100, 480) for x in (700, 600, 500, 400)]
+    bottom = [_col(x, 520, 900) for x in (700, 600, 500, 400)]
+    strip = _col(200, 100, 900, 40)
+    boxes = [strip, *bottom, *top]
+    _, mixed = reading_order(boxes, 1000)
+    assert len({u.register for u in mixed}) == 1  # what boxes alone give: one register
+    _, units = reading_order(boxes, 1000, frame=(380, 90, 780, 910), registers=[(90, 495), (505, 910)])
+    text = [u for u in units if u.kind != "marginalia"]
+    assert [u.lines[0] for u in text] == [5, 6, 7, 8, 1, 2, 3, 4]
+    assert [u.register for u in text] == [0] * 4 + [1] * 4
+    assert [(u.kind, u.lines) for u in units if u.kind == "marginalia"] == [("marginalia", [0])]

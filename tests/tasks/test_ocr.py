@@ -125,3 +125,28 @@ def test_detector_folder_is_safe_to_build_from_several_processes(tmp_path, monke
         bad = sum(pool.map(_build_and_read_detector_folder, [200] * 4))
     assert bad == 0
     assert not list((tmp_path / "paddle-models").rglob("*.tmp"))
+
+
+def test_a_classical_page_is_decoded_without_kana_or_latin_letters(ocr_engine):
+    import cv2
+
+    from tasks.ocr_engine import classical_character
+
+    crop = np.full((60, 260), 235, np.uint8)
+    cv2.putText(crop, "ABCxyz", (8, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 20, 3)
+    [anything] = ocr_engine.recognize([crop])
+    [classical] = ocr_engine.recognize([crop], classical=True)
+    assert any(c.isascii() and c.isalpha() for c in anything.text)  # the full dictionary reads the letters
+    assert all(classical_character(c) for c in classical.text)
+
+
+def test_every_character_keeps_its_alternatives_with_probabilities(ocr_engine, pages):
+    image, _ = pages[0]
+    page = _read(ocr_engine, image)
+    chars = [ch for line in page.lines() for ch in line.chars]
+    assert chars
+    for ch in chars:
+        readings = [r for r, _ in ch.alternatives]
+        probs = [p for _, p in ch.alternatives]
+        assert ch.text in readings and 1 <= len(readings) <= 5
+        assert all(0.0 <= p <= 1.0 for p in probs) and probs == sorted(probs, reverse=True)

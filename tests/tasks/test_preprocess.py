@@ -59,3 +59,16 @@ def test_prepared_coordinates_map_back_to_the_original():
     corners = prepared.map_points(np.array([[0, 0], [w, h]]))
     # The prepared leaf lies inside the original scan.
     assert (corners >= -60).all() and corners[1][0] <= gray.shape[1] + 60 and corners[1][1] <= gray.shape[0] + 60
+
+
+def test_a_landscape_sheet_printed_in_one_frame_is_not_split():
+    # A whole printed sheet (高麗藏 panels are landscape): one frame whose rules, worn into pieces, cross the
+    # middle; it is one page, and splitting it would cut its columns apart.
+    sheet = np.full((400, 900), 230, np.uint8)
+    for x0, x1 in ((40, 300), (330, 620), (660, 860)):  # the top rule, broken in two places
+        cv2.line(sheet, (x0, 40), (x1, 40), 30, 3)
+    cv2.line(sheet, (40, 360), (860, 360), 30, 3)
+    for x in range(80, 840, 40):
+        for y in range(70, 340, 30):
+            cv2.rectangle(sheet, (x, y), (x + 18, y + 18), 40, 2)
+    assert split_spread(sheet) == [(0, 900)]

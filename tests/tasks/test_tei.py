@@ -121,3 +121,19 @@ def test_a_book_without_readable_pages_is_still_a_valid_edition():
     tree = book_to_tei(Book(id="b1", metadata=BookMetadata(title="空")))
     assert validate_tei(tree) == []
     assert tree.xpath("//t:facsimile", namespaces=NS) == []
+
+
+def test_fold_strip_text_is_forme_work_never_punctuated_or_in_a_sentence():
+    from tasks.punctuate import _streams
+
+    book = _book([Char(text=c, confidence=0.99) for c in "學而時習之"])
+    strip = Line(id="p1-l003", polygon=box_polygon(80, 10, 95, 400), chars=[Char(text=c) for c in "論語卷一"])
+    book.pages[0].regions.insert(1, Region(id="p1-r0", kind="marginalia", polygon=strip.polygon, lines=[strip]))
+    streams = _streams(book)
+    assert ["".join(ch.text for _, ch in chars) for _, chars in streams] == ["學而時習之", "注"]
+    assert [off for off, _ in streams[1][1]] == [9]  # offsets still count the margin text
+    tree = book_to_tei(book)
+    assert validate_tei(tree) == []
+    assert tree.xpath("string(//t:fw[@place='margin'])", namespaces=NS) == "論語卷一"
+    assert tree.xpath("//t:fw/t:lb/@facs", namespaces=NS) == ["#p1-l003"]
+    assert "論" not in "".join(tree.xpath("//t:s//text()", namespaces=NS))
