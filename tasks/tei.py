@@ -235,21 +235,29 @@ def _transcription(book: Book, p, offset: int) -> int:
     entity_ends: dict[int, Entity] = {}
     for page in book.pages:
         _el(main.container(), "pb", n=str(page.index + 1), facs=f"#{page.id}")
+        registers = len({region.register_index for region in page.regions if region.kind != "marginalia"})
+        register, line_no = None, 0
         for region in page.regions:
             if region.kind == "marginalia":
                 # Fold-strip and margin text (版心, page numbers): forme work, kept apart from the text.
                 fw = _el(main.container(), "fw", type="header", place="margin")
                 for line in region.lines:
-                    _el(fw, "lb", facs=f"#{line.id}")
+                    line_no += 1
+                    _el(fw, "lb", n=str(line_no), facs=f"#{line.id}")
                     for ch in line.chars:
                         _TextWriter(fw).char(ch)
                         offset += 1
                 continue
+            if registers > 1 and region.register_index != register:
+                # A register (上下欄) of the page is a text column in TEI's sense, as CBETA marks Taishō's.
+                register = region.register_index
+                _el(main.container(), "cb", n=str(register + 1))
             stream = main
             if region.kind == "commentary":
                 stream = _Stream(_el(main.container(), "note", type="commentary", place="inline"), "seg")
             for line in region.lines:
-                _el(stream.container(), "lb", facs=f"#{line.id}")
+                line_no += 1
+                _el(stream.container(), "lb", n=str(line_no), facs=f"#{line.id}")
                 for ch in line.chars:
                     if offset in starts:
                         stream.open(starts[offset])

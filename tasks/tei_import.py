@@ -103,6 +103,8 @@ class _BodyReader:
         self.region: Region | None = None
         self.line: Line | None = None
         self.in_note = False
+        self.in_margin = False
+        self.register = 0
         self.offset = 0
         self.last_char: dict[bool, Char | None] = {True: None, False: None}
         self.sentences: list[Sentence] = []
@@ -111,12 +113,16 @@ class _BodyReader:
     def _new_region(self, kind: str) -> None:
         if self.page is None:
             raise BadInputError("TEI", "text before the first <pb>: not a wenyuan edition")
-        self.region = Region(id=f"{self.page.id}-r{len(self.page.regions) + 1:03d}", kind=kind, polygon=[])
+        register = 0 if kind == "marginalia" else self.register  # margin text lies outside the registers
+        self.region = Region(
+            id=f"{self.page.id}-r{len(self.page.regions) + 1:03d}", kind=kind, polygon=[], register_index=register
+        )
         self.page.regions.append(self.region)
 
     def _new_line(self, line_id: str) -> None:
-        kind = "commentary" if self.in_note else "main"
-        if self.region is None or self.region.kind != kind:
+        kind = "marginalia" if self.in_margin else "commentary" if self.in_note else "main"
+        register = 0 if kind == "marginalia" else self.register
+        if self.region is None or self.region.kind != kind or self.region.register_index != register:
             self._new_region(kind)
         self.line = Line(id=line_id, polygon=self.zones.get(line_id, []))
         self.region.lines.append(self.line)
@@ -136,6 +142,15 @@ class _BodyReader:
         tag = _local(el)
         if tag == "pb":
             self.page = self.pages[el.get("facs", "").lstrip("#")]
+            self.region = None
+            self.register = 0
+        elif tag == "cb":
+            self.register = max(0, int(el.get("n", "1")) - 1) if el.get("n", "1").isdigit() else 0
+        elif tag == "fw":  # margin text: its own region, outside every sentence
+            self.in_margin = True
+            self.region = None
+            self._children(el, confidence)
+            self.in_margin = False
             self.region = None
         elif tag == "lb":
             self._new_line(el.get("facs", "").lstrip("#"))

@@ -74,3 +74,29 @@ def test_astral_private_use_and_control_characters_survive_or_are_replaced_round
     assert back.text == "𠀀\ue000學\ufffd"  # the control character became U+FFFD, with a warning
     assert back.metadata.title == "𠀀<&>"
     assert _canonical(book_to_tei(back)) == _canonical(tree)
+
+
+def test_margin_text_and_registers_read_back_as_they_were_written(tmp_path):
+    from tests.tasks.test_tei import _book
+    from wenyuan.document import Char, Line, Region, box_polygon
+
+    book = _book([Char(text=c, confidence=0.99) for c in "學而時習之"])
+    page = book.pages[0]
+    lower = Line(id="p1-l004", polygon=box_polygon(10, 610, 60, 690), chars=[Char(text=c) for c in "不亦說乎"])
+    page.regions.append(Region(id="p1-r3", register_index=1, polygon=lower.polygon, lines=[lower]))
+    strip = Line(id="p1-l003", polygon=box_polygon(80, 10, 95, 400), chars=[Char(text=c) for c in "論語卷一"])
+    page.regions.append(Region(id="p1-r4", kind="marginalia", polygon=strip.polygon, lines=[strip]))
+    tree = book_to_tei(book)
+    assert tree.xpath("//t:cb/@n", namespaces=NS) == ["1", "2"]
+    assert tree.xpath("//t:lb/@n", namespaces=NS) == ["1", "2", "3", "4"]
+    path = tmp_path / "b.tei.xml"
+    tree.write(str(path), encoding="UTF-8", xml_declaration=True)
+    back = tei_to_book(path)
+    read = [(r.kind, r.register_index, "".join(ln.text for ln in r.lines)) for r in back.pages[0].regions]
+    assert read == [
+        ("main", 0, "學而時習之"),
+        ("commentary", 0, "注"),
+        ("main", 1, "不亦說乎"),
+        ("marginalia", 0, "論語卷一"),
+    ]
+    assert back.text == book.text
