@@ -4,6 +4,7 @@ platform's own OCR.
     python bench/ocr_real.py                      # both sets, every page
     python bench/ocr_real.py --only YB_22_995     # one page (prints its transcription too)
     python bench/ocr_real.py --root /path/to/realpages
+    python bench/ocr_real.py --ocr det_box_thresh=0.4     # try other OCR settings
 
 For every page, edition and set: the character error rate (CER, edit distance / reference length) after
 stripping punctuation, spaces and illegible marks and converting both sides with OpenCC ``t2s`` and the
@@ -148,14 +149,18 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", default=None, help="page ids to read (prints their transcription)")
     ap.add_argument("--sets", nargs="*", default=["dzj-dev", "tripitaka-simple"])
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "ocr_real.json")
+    ap.add_argument("--ocr", nargs="*", default=[], metavar="KEY=VALUE", help="OCR settings to try (OcrConfig fields)")
     args = ap.parse_args()
     if not args.root.is_dir():
         print(f"skipped: {args.root} is absent (the shared real pages; see ../shared/realpages/README.md)")
         return
 
-    from tasks.ocr import OcrConfig, build_engine
+    from tasks.ocr import OcrConfig, build_engine, config_dict
 
+    overrides = dict(kv.split("=", 1) for kv in args.ocr)
     cfg = OcrConfig(device="cpu")
+    for key, value in overrides.items():
+        setattr(cfg, key, type(getattr(cfg, key))(value))
     engine = build_engine(cfg)
     pages = [p for p in iter_real_pages(args.root) if p.set in args.sets]
     if args.only:
@@ -184,6 +189,7 @@ def main() -> None:
     result = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.platform()}",
+        "ocr": config_dict(cfg),
         "summary": {k: summarise(v) for k, v in sorted(groups.items())},
         "pages": rows,
     }

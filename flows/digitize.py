@@ -37,7 +37,8 @@ from prefect.concurrency.sync import concurrency
 
 import wenyuan
 from corpora.split_characters import table_checksum as split_table_checksum
-from models.folder import check_model_folder, inference_checksum
+from models.char_lm import DEFAULT_DIR as CHAR_LM_DIR
+from models.folder import check_model_folder, inference_checksum, read_metadata
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
 from tasks.entities import lexicons_checksum
@@ -124,8 +125,11 @@ def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None
 def settings_key(pre: PreprocessConfig, ocr: OcrConfig, engine_version: str) -> str:
     """Hash of everything that changes a page's OCR result: settings, engine and our code (not the device)."""
     ocr_settings = {k: v for k, v in asdict(ocr).items() if k != "device"}
-    code = code_checksum("tasks.preprocess", "tasks.ocr", "tasks.ocr_engine", "tasks.layout", "tasks.page_layout")
-    blob = json.dumps({"pre": asdict(pre), "ocr": ocr_settings, "engine": engine_version, "code": code}, sort_keys=True)
+    code = code_checksum("tasks.preprocess", "tasks.ocr")  # and every project module they import
+    lm = read_metadata(CHAR_LM_DIR).get("version", "") if ocr.lm_rescore_below > 0 else ""
+    blob = json.dumps(
+        {"pre": asdict(pre), "ocr": ocr_settings, "engine": engine_version, "code": code, "char_lm": lm}, sort_keys=True
+    )
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 import cv2
 import numpy as np
 
+from models.char_lm import Rescoring, load_char_lm, rescore_readings
 from tasks.layout import page_direction, reading_order
 from tasks.ocr_engine import PaddleOCREngine, Recognized
 from tasks.page_layout import analyse_layout
@@ -35,6 +36,9 @@ class OcrConfig:
         max_upscale: ... by at most this factor.
         charset: ``classical`` decodes over what a classical page prints (ideographs and its marks: never
             kana or Latin letters); ``all`` over the recogniser's whole dictionary (modern front matter).
+        lm_rescore_below: characters read with less confidence than this are re-read in context with the
+            project's character language model (:mod:`models.char_lm`); 0 turns it off ...
+        lm_weight: ... and this weighs its log-probability against the recogniser's.
     """
 
     device: str = "auto"
@@ -47,6 +51,8 @@ class OcrConfig:
     min_column_px: float = 40.0
     max_upscale: float = 3.0
     charset: str = "classical"
+    lm_rescore_below: float = 0.9
+    lm_weight: float = 0.5
 
 
 def resolve_device(device: str) -> str:
@@ -219,7 +225,25 @@ def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
             )
     page.regions = regions
     page.direction = direction  # type: ignore[assignment]
+    if cfg.lm_rescore_below > 0 and cfg.charset == "classical":
+        rescore_in_context(page, load_char_lm(), Rescoring(cfg.lm_rescore_below, cfg.lm_weight))
     return page
+
+
+def rescore_in_context(page: Page, lm, rescoring: Rescoring) -> int:
+    """Re-read the page's doubtful characters with the language model (text in reading order, margin text
+    apart); a changed character takes its alternative's reading and the recogniser's probability of it.
+    Returns how many changed."""
+    chars = [ch for r in page.regions if r.kind != "marginalia" for ln in r.lines for ch in ln.chars]
+    chosen = rescore_readings(
+        [c.text for c in chars], [c.confidence for c in chars], [c.alternatives for c in chars], lm, rescoring
+    )
+    changed = 0
+    for ch, j in zip(chars, chosen, strict=True):
+        if j >= 0 and ch.alternatives and ch.alternatives[j][0] != ch.text:
+            ch.text, ch.confidence = ch.alternatives[j][0], round(ch.alternatives[j][1], 4)
+            changed += 1
+    return changed
 
 
 def read_image(

@@ -102,8 +102,8 @@ def _providers(device: str) -> list[str]:
 
 
 #: Marks a classical page may print besides ideographs: the circle used as a zero or a section mark, the
-#: iteration mark, and the editorial and reading marks of later prints.
-CLASSICAL_MARKS = "〇○◎●▲△□■、。，：；「」『』《》〈〉・々〻"
+#: vertical iteration mark, and the editorial and reading marks of later prints (no kana-block marks such as ・).
+CLASSICAL_MARKS = "〇○◎●▲△□■、。，：；「」『』《》〈〉〻"
 
 
 def classical_character(ch: str) -> bool:
