@@ -137,22 +137,25 @@ def _merge_commentary_slots(boxes, slots, spans, narrow, full):
     return out
 
 
+def _side_by_side(a: Box, b: Box) -> bool:
+    """Two lines beside each other: overlapping in height, hardly at all in width."""
+    return _overlap(a[1], a[3], b[1], b[3]) > 0.3 * min(a[3] - a[1], b[3] - b[1]) and _overlap(
+        a[0], a[2], b[0], b[2]
+    ) < 0.5 * min(a[2] - a[0], b[2] - b[0])
+
+
 def _order_slot(boxes, slot: list[int], narrow: set[int], register: int) -> list[ReadingUnit]:
-    """Top to bottom within a column slot; side-by-side narrow boxes form a commentary block."""
+    """Top to bottom within a column slot; side-by-side narrow boxes form a commentary block.
+
+    Two lines side by side in one slot can only be the halves of double-column commentary, however wide the
+    detector drew them.
+    """
+    narrow = narrow | {i for i in slot for j in slot if i != j and _side_by_side(boxes[i], boxes[j])}
     units: list[ReadingUnit] = []
     for i in sorted(slot, key=lambda i: boxes[i][1]):
         if i in narrow:
             last = units[-1] if units else None
-            if (
-                last
-                and last.kind == "commentary"
-                and any(
-                    _overlap(boxes[i][1], boxes[i][3], boxes[j][1], boxes[j][3])
-                    > 0.3 * min(boxes[i][3] - boxes[i][1], boxes[j][3] - boxes[j][1])
-                    and _overlap(boxes[i][0], boxes[i][2], boxes[j][0], boxes[j][2]) < 0.5 * (boxes[i][2] - boxes[i][0])
-                    for j in last.lines
-                )
-            ):
+            if last and last.kind == "commentary" and any(_side_by_side(boxes[i], boxes[j]) for j in last.lines):
                 last.lines.append(i)
                 last.lines.sort(key=lambda j: -(boxes[j][0] + boxes[j][2]))  # right sub-column first
                 continue

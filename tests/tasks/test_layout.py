@@ -60,3 +60,17 @@ def test_a_fold_strip_column_across_both_registers_stays_out_of_the_text():
     assert [u.lines[0] for u in text] == [5, 6, 7, 8, 1, 2, 3, 4]
     assert [u.register for u in text] == [0] * 4 + [1] * 4
     assert [(u.kind, u.lines) for u in units if u.kind == "marginalia"] == [("marginalia", [0])]
+
+
+def test_two_lines_side_by_side_in_one_slot_are_commentary_however_wide():
+    # The detector draws a commentary half as wide as a main column when it grows its boxes; in one slot of
+    # the printed grid, two lines side by side are still the two halves, read right then left.
+    edges = [400.0, 300.0, 200.0]
+    boxes = [
+        (305, 0, 395, 300),  # 0 main text of the right column
+        (300, 320, 348, 600),  # 1 left half, starting a little higher
+        (352, 330, 398, 640),  # 2 right half
+        (205, 0, 295, 900),  # 3 next column
+    ]
+    _, units = reading_order(boxes, 1000, edges=edges)
+    assert [(u.kind, u.lines) for u in units] == [("main", [0]), ("commentary", [2, 1]), ("main", [3])]
