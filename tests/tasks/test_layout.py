@@ -68,8 +68,8 @@ def test_two_lines_side_by_side_in_one_slot_are_commentary_however_wide():
     edges = [400.0, 300.0, 200.0]
     boxes = [
         (305, 0, 395, 300),  # 0 main text of the right column
-        (300, 320, 348, 600),  # 1 left half, starting a little higher
-        (352, 330, 398, 640),  # 2 right half
+        (300, 320, 366, 600),  # 1 left half, starting a little higher (as wide as 3/4 of a column)
+        (334, 330, 400, 640),  # 2 right half
         (205, 0, 295, 900),  # 3 next column
     ]
     _, units = reading_order(boxes, 1000, edges=edges)
