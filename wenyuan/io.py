@@ -11,15 +11,28 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _read_umask() -> int:
+    """The process's umask (reading it means setting it: set straight back, once, at import)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+_UMASK = _read_umask()
+
+
 @contextmanager
 def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     """A binary file that appears at ``path`` only once fully written (temporary file, fsync, rename).
 
-    Readers never see half a file, and a crash while writing leaves the previous version in place.
+    Readers never see half a file, and a crash while writing leaves the previous version in place. The file
+    gets the permissions an ordinary new file would (``0666`` less the umask), not ``mkstemp``'s owner-only
+    ``0600``: editions are published, and a web or OAI server under another account must read them.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o666 & ~_UMASK)
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
