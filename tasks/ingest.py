@@ -73,9 +73,12 @@ def _count_pages(path: Path) -> int:
     if suffix in {".tif", ".tiff"}:
         from PIL import Image, UnidentifiedImageError
 
+        Image.MAX_IMAGE_PIXELS = MAX_PIXELS
         try:
             with Image.open(path) as im:
                 return getattr(im, "n_frames", 1)
+        except Image.DecompressionBombError as exc:
+            raise _bomb(str(path), exc) from exc
         except (UnidentifiedImageError, OSError) as exc:
             raise BadInputError(str(path), f"not a readable TIFF ({exc})") from exc
     return 1
@@ -189,12 +192,21 @@ def list_page_sources(inputs: list[Path], workdir: Path) -> tuple[list[PageSourc
     return sources, bad, manifest
 
 
+def _too_large(where: str, size: str) -> BadInputError:
+    return BadInputError(
+        where, f"declared size {size} exceeds {MAX_PIXELS:,} pixels (decompression bomb or oversized scan)"
+    )
+
+
+def _bomb(where: str, exc: Exception) -> BadInputError:
+    """Pillow refuses at open beyond twice its limit and names that doubled number: name ours instead."""
+    found = re.search(r"\((\d+) pixels\)", str(exc))
+    return _too_large(where, f"of {int(found.group(1)):,} pixels" if found else "(unknown)")
+
+
 def _check_declared_size(path: Path, width: int, height: int) -> None:
     if width * height > MAX_PIXELS:
-        raise BadInputError(
-            str(path),
-            f"declared size {width}x{height} exceeds {MAX_PIXELS} pixels (decompression bomb or oversized scan)",
-        )
+        raise _too_large(str(path), f"{width}x{height}")
 
 
 def load_page_image(src: PageSource) -> np.ndarray:
@@ -232,7 +244,7 @@ def load_page_image(src: PageSource) -> np.ndarray:
     except BadInputError:
         raise
     except Image.DecompressionBombError as exc:
-        raise BadInputError(src.label, f"decompression bomb refused ({exc})") from exc
+        raise _bomb(src.label, exc) from exc
     except UnidentifiedImageError as exc:
         raise BadInputError(src.label, "not an image, or an image format that cannot be read") from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:

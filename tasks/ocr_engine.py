@@ -107,8 +107,9 @@ CLASSICAL_MARKS = "〇○◎●▲△□■、。，：；「」『』《》〈�
 
 
 def classical_character(ch: str) -> bool:
-    """A character (or dictionary entry) a classical Chinese page can print: any CJK ideograph (every extension, compatibility
-    ideographs) or one of :data:`CLASSICAL_MARKS`; never kana, Hangul, Latin letters or digits."""
+    """A character (or dictionary entry) a classical Chinese page can print: any CJK ideograph (every
+    extension, compatibility ideographs) or one of :data:`CLASSICAL_MARKS`; never kana, Hangul, Latin letters
+    or digits."""
     # A recogniser's dictionary may hold multi-character entries: all of them must be classical.
     return bool(ch) and all(is_cjk(c) or c in CLASSICAL_MARKS for c in ch)
 

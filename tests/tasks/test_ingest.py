@@ -173,3 +173,14 @@ def test_bad_manifests_are_refused_clearly(tmp_path, content, message):
     path.write_bytes(content)
     with pytest.raises(ManifestError, match=message):
         read_manifest(path)
+
+
+def test_a_decompression_bomb_is_refused_naming_the_project_limit(tmp_path):
+    # Pillow refuses such a file itself, citing twice its limit (240 Mpx): the reason must name ours.
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_png_with_declared_size(100_000, 100_000))
+    sources, _bad, _ = _sources(tmp_path, path)
+    with pytest.raises(BadInputError) as err:
+        load_page_image(sources[0])
+    assert "120,000,000 pixels" in err.value.reason and "240" not in err.value.reason
+    assert "10,000,000,000" in err.value.reason and "bomb.png" in str(err.value)
