@@ -54,7 +54,7 @@ from tasks.translate import load_translator, translate_book
 from wenyuan.book_store import BookStats, PageRef, SectionStore
 from wenyuan.code_identity import code_checksum
 from wenyuan.document import Book, BookMetadata, Quarantined
-from wenyuan.errors import BadInputError, ManifestError
+from wenyuan.errors import BadInputError, ManifestError, NoInputError
 from wenyuan.io import atomic_write_text, atomic_writer
 
 _ENGINES: dict[str, Any] = {}
@@ -269,6 +269,13 @@ def export_task(store: SectionStore, book_dir: Path, validate: bool) -> Path:
     return tei
 
 
+def _nothing_usable(paths: list[Path], bad: list[Quarantined]) -> str:
+    """Why a batch gave no page: its inputs and each bad one's reason."""
+    where = ", ".join(str(p) for p in paths)
+    reasons = "".join(f"\n  {q.path}: {q.reason}" for q in bad)
+    return f"{where}: no usable page image" + (f"; every input was quarantined:{reasons}" if bad else "")
+
+
 def quarantine(items: list[Quarantined], book_dir: Path) -> None:
     """Copy each bad input that is a file into ``quarantine/`` and record why in ``quarantine.json``."""
     if not items:
@@ -366,6 +373,9 @@ def digitize(
     pre = PreprocessConfig(**(preprocess_config or {}))
     ocr = OcrConfig(device=device, **(ocr_config or {}))
     paths = [Path(p) for p in inputs]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing or not paths:  # before any model or page is touched
+        raise NoInputError(f"{', '.join(missing)}: no such file or folder" if missing else "no input given")
     # Fail before any page is read when a requested model folder is missing or broken.
     punctuator_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
     translator_dir = Path(translator_model) if translator_model else TRANSLATOR_DIR
@@ -384,6 +394,8 @@ def digitize(
         sources, bad, found_manifest = ingest_task(paths, workdir)
         metadata, manifest_bad = manifest_task(Path(manifest) if manifest else found_manifest)
         bad = bad + manifest_bad
+        if not sources:
+            raise NoInputError(_nothing_usable(paths, bad))
         book_id = book_id_for(paths, metadata, book_id)
         book_dir = Path(out) / book_id
         book_dir.mkdir(parents=True, exist_ok=True)
@@ -430,6 +442,9 @@ def digitize(
         tracker.close()
         if failures and not refs:
             raise failures[0]  # nothing could be read at all: a broken installation, not a bad page
+        if not refs:  # every page was bad: keep the evidence, write no empty edition
+            quarantine(bad, book_dir)
+            raise NoInputError(_nothing_usable(paths, bad))
         seconds["preprocess+ocr"] = time.monotonic() - t1
         sections_dir = Path(tempfile.mkdtemp(dir=book_dir, prefix=".sections-"))
         store = SectionStore(sections_dir, Book(id=book_id, metadata=metadata))

@@ -68,8 +68,12 @@ def main() -> None:
 def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate, no_validate, dask_address, verbose):
     """Digitise page scans (images, TIFF, PDF, zip or folders) into a TEI edition under OUT/<book>/.
 
-    Exit status: 0 all pages done, 3 done but some inputs were quarantined, 1 failed.
+    Exit status: 0 all pages done, 3 done but some inputs were quarantined, 1 failed (a missing path, no
+    page image, every input bad: nothing usable is written).
     """
+    missing = [str(p) for p in inputs if not p.exists()]
+    if missing:  # at once, before Prefect or any model loads
+        raise click.ClickException(f"{', '.join(missing)}: no such file or folder")
     _quiet_prefect(verbose)
     from flows.digitize import digitize as digitize_flow
 

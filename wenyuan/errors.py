@@ -20,6 +20,10 @@ class BadInputError(WenyuanError):
         return (type(self), (self.path, self.reason))
 
 
+class NoInputError(WenyuanError):
+    """A batch holds nothing to digitise: a path that does not exist, no page image, or only bad inputs."""
+
+
 class ManifestError(WenyuanError):
     """A batch manifest cannot be read or has the wrong shape."""
 

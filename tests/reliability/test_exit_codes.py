@@ -1,0 +1,54 @@
+"""Exit codes that mean what they say: 0 all done, 3 done with inputs quarantined, 1 nothing usable.
+
+A missing path fails at once, before Prefect or a model loads; an empty folder and a batch of bad inputs only
+fail too, writing no empty edition, and the bad inputs' evidence is kept.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from flows.digitize import digitize
+from wenyuan.cli import EXIT_FAILED, main
+from wenyuan.errors import NoInputError
+
+
+def test_a_missing_path_fails_at_once_naming_it(tmp_path):
+    result = CliRunner().invoke(main, ["digitize", str(tmp_path / "nope"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == EXIT_FAILED
+    assert "nope" in result.stderr and "no such file or folder" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_empty_folder_fails_and_writes_no_edition(prefect_server, tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(NoInputError, match="no usable page image"):
+        digitize(inputs=[str(tmp_path / "empty")], out=str(tmp_path / "out"), device="cpu", punctuate=False)
+    assert not list((tmp_path / "out").rglob("*.tei.xml"))
+
+
+def test_a_batch_of_only_bad_inputs_fails_keeping_the_evidence(prefect_server, tmp_path):
+    batch = tmp_path / "bad"
+    batch.mkdir()
+    (batch / "zero.png").write_bytes(b"")
+    (batch / "text.jpg").write_bytes(b"not an image\n")
+    (batch / "notes.docx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(NoInputError) as err:
+        digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False)
+    assert "zero.png" in str(err.value) and "text.jpg" in str(err.value)
+    assert not list((tmp_path / "out").rglob("*.tei.xml"))
+
+
+def test_a_batch_whose_every_page_fails_to_decode_keeps_its_quarantine(prefect_server, tmp_path):
+    batch = tmp_path / "undecodable"
+    batch.mkdir()
+    (batch / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 64)  # a PNG signature, then garbage
+    (batch / "b.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\0" * 64)
+    with pytest.raises(NoInputError, match="every input was quarantined"):
+        digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False)
+    [record] = list((tmp_path / "out").rglob("quarantine.json"))
+    assert {q["path"].rsplit("/", 1)[-1] for q in json.loads(record.read_text())} == {"a.png", "b.jpg"}
+    assert not list((tmp_path / "out").rglob("*.tei.xml"))
