@@ -285,7 +285,9 @@ def quarantine(items: list[Quarantined], book_dir: Path) -> None:
     for q in items:
         path = Path(q.path.split("#")[0])
         if path.is_file() and not path.is_symlink():
-            shutil.copyfile(path, qdir / path.name)
+            # Named by the whole path, not the file name alone: sub1/scan.jpg and sub2/scan.jpg both stay.
+            q.kept_as = f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]}-{path.name}"
+            shutil.copyfile(path, qdir / q.kept_as)
     atomic_write_text(
         qdir / "quarantine.json", json.dumps([q.model_dump() for q in items], ensure_ascii=False, indent=1)
     )

@@ -156,6 +156,8 @@ class Quarantined(BaseModel):
     path: str
     reason: str
     stage: str = "ingest"
+    #: the file's copy under the book's ``quarantine/`` (None when there is no file to copy)
+    kept_as: str | None = None
 
 
 class BookMetadata(BaseModel):

@@ -49,19 +49,10 @@ def test_corrupt_file_is_quarantined_and_the_rest_completes(prefect_server, tmp_
     bad = {Path(q["path"]).name: q["reason"] for q in result["quarantined"]}
     assert set(bad) == {"page_0002.jpg", "page_0003.png"}
     qdir = tmp_path / "out" / "batch" / "quarantine"
-    assert (qdir / "page_0002.jpg").exists()
-    assert {Path(q["path"]).name for q in json.loads((qdir / "quarantine.json").read_text())} == set(bad)
-    assert validate_tei(result["tei"]) == []
-
-
-def test_batch_of_only_bad_files_quarantines_them_all_and_still_writes_valid_tei(prefect_server, tmp_path):
-    batch = tmp_path / "batch"
-    batch.mkdir()
-    (batch / "a.jpg").write_text("not an image", encoding="utf-8")
-    (batch / "b.png").write_bytes(b"")
-    result = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu")
-    assert result["pages"] == 0
-    assert {Path(q["path"]).name for q in result["quarantined"]} == {"a.jpg", "b.png"}
+    record = json.loads((qdir / "quarantine.json").read_text())
+    assert {Path(q["path"]).name for q in record} == set(bad)
+    copy = next(q["kept_as"] for q in record if q["path"].endswith("page_0002.jpg"))
+    assert (qdir / copy).read_bytes() == (batch / "page_0002.jpg").read_bytes()
     assert validate_tei(result["tei"]) == []
 
 

@@ -52,3 +52,21 @@ def test_a_batch_whose_every_page_fails_to_decode_keeps_its_quarantine(prefect_s
     [record] = list((tmp_path / "out").rglob("quarantine.json"))
     assert {q["path"].rsplit("/", 1)[-1] for q in json.loads(record.read_text())} == {"a.png", "b.jpg"}
     assert not list((tmp_path / "out").rglob("*.tei.xml"))
+
+
+def test_bad_files_of_the_same_name_in_two_folders_are_both_kept(prefect_server, tmp_path):
+    import shutil
+
+    from tests.conftest import SAMPLE_BOOK
+
+    batch = tmp_path / "batch"
+    for sub, content in (("sub1", b"first bad file"), ("sub2", b"second bad file")):
+        (batch / sub).mkdir(parents=True)
+        (batch / sub / "scan.jpg").write_bytes(content)
+    shutil.copy(SAMPLE_BOOK / "page_0001.jpg", batch / "page_0001.jpg")
+    result = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False)
+    qdir = tmp_path / "out" / "batch" / "quarantine"
+    record = json.loads((qdir / "quarantine.json").read_text())
+    copies = {q["path"].split("batch/")[1]: (qdir / q["kept_as"]).read_bytes() for q in record}
+    assert copies == {"sub1/scan.jpg": b"first bad file", "sub2/scan.jpg": b"second bad file"}
+    assert result["pages"] == 1
