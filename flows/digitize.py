@@ -23,7 +23,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -54,8 +54,8 @@ from tasks.translate import load_translator, translate_book
 from wenyuan.book_store import BookStats, PageRef, SectionStore
 from wenyuan.code_identity import code_checksum
 from wenyuan.document import Book, BookMetadata, Quarantined
-from wenyuan.errors import BadInputError, ManifestError, NoInputError
-from wenyuan.io import atomic_write_text, atomic_writer
+from wenyuan.errors import BadInputError, BookConflictError, ManifestError, NoInputError
+from wenyuan.io import atomic_write_text, atomic_writer, exclusive_lock
 
 _ENGINES: dict[str, Any] = {}
 _ENGINE_LOCK = threading.Lock()
@@ -115,11 +115,52 @@ def get_engine(cfg: OcrConfig):
         return _ENGINES[key]
 
 
+def book_identity(inputs: list[Path], metadata: BookMetadata) -> str:
+    """What makes a batch this book and no other: its catalogue description when the manifest gives a title,
+    else where its inputs lie (the same folder name in another place is another book)."""
+    if metadata.title:
+        fields = (metadata.title, metadata.author, metadata.edition, metadata.institution, metadata.shelfmark)
+        return "manifest:" + "|".join(f or "" for f in fields)
+    return "inputs:" + "\n".join(sorted(f"{p.resolve()}:{_listing(p)}" for p in inputs))
+
+
+def _listing(path: Path) -> str:
+    """A cheap fingerprint of what an input holds (names and sizes, no reading): another batch uploaded
+    under the same name to the same place (an inbox) is another book; the same batch run again is not."""
+    if path.is_file():
+        return str(path.stat().st_size)
+    files = sorted(f for f in path.rglob("*") if f.is_file() and f.name != "READY") if path.is_dir() else []
+    digest = hashlib.sha256("\n".join(f"{f.relative_to(path)}:{f.stat().st_size}" for f in files).encode())
+    return digest.hexdigest()[:12]
+
+
 def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None) -> str:
-    """A file-system and XML-id safe identifier for the book."""
-    raw = explicit or metadata.extra.get("id") or (inputs[0].stem if inputs else "book")
+    """A file-system and XML-id safe identifier for the book, unique to it.
+
+    An id the archivist gives (``--book-id``, the manifest's ``id``) is kept as given. Otherwise a readable
+    ASCII slug of the title or first input (``book`` for a title with no Latin letters, 論語 卷一) takes a
+    short suffix of :func:`book_identity`'s hash, so two books never share a folder.
+    """
+    given = explicit or metadata.extra.get("id")
+    raw = given or metadata.title or (inputs[0].stem if inputs else "book")
     slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-.") or "book"
-    return slug if slug[0].isalpha() else f"b-{slug}"
+    slug = slug if slug[0].isalpha() else f"b-{slug}"
+    if given:
+        return slug
+    return f"{slug[:48]}-{hashlib.sha256(book_identity(inputs, metadata).encode()).hexdigest()[:6]}"
+
+
+def claim_book_dir(book_dir: Path, identity: str) -> None:
+    """Refuse to write a book over another one: the folder records whose it is on first use."""
+    marker = book_dir / ".wenyuan-book.json"
+    if marker.exists():
+        held = json.loads(marker.read_text(encoding="utf-8")).get("identity")
+        if held != identity:
+            raise BookConflictError(
+                f"{book_dir}: holds another book ({held}); give this one another --book-id or --out"
+            )
+        return
+    atomic_write_text(marker, json.dumps({"identity": identity}, ensure_ascii=False))
 
 
 def settings_key(pre: PreprocessConfig, ocr: OcrConfig, engine_version: str) -> str:
@@ -392,6 +433,7 @@ def digitize(
     t0 = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="wenyuan-ingest-"))
     sections_dir: Path | None = None
+    held = ExitStack()
     try:
         sources, bad, found_manifest = ingest_task(paths, workdir)
         metadata, manifest_bad = manifest_task(Path(manifest) if manifest else found_manifest)
@@ -400,7 +442,9 @@ def digitize(
             raise NoInputError(_nothing_usable(paths, bad))
         book_id = book_id_for(paths, metadata, book_id)
         book_dir = Path(out) / book_id
-        book_dir.mkdir(parents=True, exist_ok=True)
+        # Two runs on one book never interleave: the second waits, then reuses what the first finished.
+        held.enter_context(exclusive_lock(book_dir / ".lock"))
+        claim_book_dir(book_dir, book_identity(paths, metadata))
         seconds["ingest"] = time.monotonic() - t0
         log.info("%d page(s) to read, %d input(s) quarantined", len(sources), len(bad))
         t1 = time.monotonic()
@@ -496,12 +540,13 @@ def digitize(
         t4 = time.monotonic()
         tei = export_task(store, book_dir, check_tei)
         seconds["export"] = time.monotonic() - t4
+        report = report_markdown(store.header, store.stats, seconds)
+        atomic_write_text(book_dir / "report.md", report)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         if sections_dir is not None:
             shutil.rmtree(sections_dir, ignore_errors=True)
-    report = report_markdown(store.header, store.stats, seconds)
-    atomic_write_text(book_dir / "report.md", report)
+        held.close()
     try:
         create_markdown_artifact(
             key=f"digitize-{book_id.lower().replace('_', '-').replace('.', '-')}"[:60],

@@ -24,6 +24,10 @@ class NoInputError(WenyuanError):
     """A batch holds nothing to digitise: a path that does not exist, no page image, or only bad inputs."""
 
 
+class BookConflictError(WenyuanError):
+    """An output folder already holds another book."""
+
+
 class ManifestError(WenyuanError):
     """A batch manifest cannot be read or has the wrong shape."""
 

@@ -48,7 +48,7 @@ def test_corrupt_file_is_quarantined_and_the_rest_completes(prefect_server, tmp_
     assert result["pages"] == 1
     bad = {Path(q["path"]).name: q["reason"] for q in result["quarantined"]}
     assert set(bad) == {"page_0002.jpg", "page_0003.png"}
-    qdir = tmp_path / "out" / "batch" / "quarantine"
+    qdir = Path(result["json"]).parent / "quarantine"
     record = json.loads((qdir / "quarantine.json").read_text())
     assert {Path(q["path"]).name for q in record} == set(bad)
     copy = next(q["kept_as"] for q in record if q["path"].endswith("page_0002.jpg"))
@@ -62,7 +62,7 @@ def test_rerun_reuses_finished_pages_and_skips_duplicates(prefect_server, tmp_pa
     shutil.copy(SAMPLE_BOOK / "page_0003.jpg", batch / "a.jpg")
     shutil.copy(SAMPLE_BOOK / "page_0003.jpg", batch / "b.jpg")  # the same page uploaded twice
     first = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False, check_tei=False)
-    cache = sorted((tmp_path / "out" / "b" / "pages").iterdir())
+    cache = sorted((Path(first["json"]).parent / "pages").iterdir())
     stamps = [p.stat().st_mtime_ns for p in cache]
     import flows.digitize
 
@@ -73,7 +73,7 @@ def test_rerun_reuses_finished_pages_and_skips_duplicates(prefect_server, tmp_pa
     assert [(Path(q["path"]).name, q["reason"]) for q in second["quarantined"]] == [
         ("b.jpg", "duplicate of page a.jpg (same content hash)")
     ]
-    assert sorted((tmp_path / "out" / "b" / "pages").iterdir()) == cache
+    assert sorted((Path(second["json"]).parent / "pages").iterdir()) == cache
     assert [p.stat().st_mtime_ns for p in cache] == stamps  # no page was recomputed
     assert Path(first["json"]).read_text() != "" and Book.load(second["json"]).text == Book.load(first["json"]).text
 

@@ -132,7 +132,7 @@ def test_every_bad_file_is_quarantined_and_every_good_page_completes(prefect_ser
     assert result["pages"] == 2  # 01_good.jpg and the good page inside the zip
     book = Book.load(result["json"])
     assert {p.source.split("/")[-1].split("!")[-1] for p in book.pages} >= {"01_good.jpg"}
-    quarantine = tmp_path / "out" / "batch" / "quarantine" / "quarantine.json"
+    quarantine = Path(result["json"]).parent / "quarantine" / "quarantine.json"
     assert {Path(q["path"].split("!")[-1]).name for q in json.loads(quarantine.read_text())} == set(reasons)
     assert not list((tmp_path / "out").rglob("*.tmp"))
 

@@ -7,6 +7,7 @@ fail too, writing no empty edition, and the bad inputs' evidence is kept.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -65,7 +66,7 @@ def test_bad_files_of_the_same_name_in_two_folders_are_both_kept(prefect_server,
         (batch / sub / "scan.jpg").write_bytes(content)
     shutil.copy(SAMPLE_BOOK / "page_0001.jpg", batch / "page_0001.jpg")
     result = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False)
-    qdir = tmp_path / "out" / "batch" / "quarantine"
+    qdir = Path(result["json"]).parent / "quarantine"
     record = json.loads((qdir / "quarantine.json").read_text())
     copies = {q["path"].split("batch/")[1]: (qdir / q["kept_as"]).read_bytes() for q in record}
     assert copies == {"sub1/scan.jpg": b"first bad file", "sub2/scan.jpg": b"second bad file"}
