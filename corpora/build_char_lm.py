@@ -47,9 +47,12 @@ def count_ngrams(texts, min_bigram: int = 2, min_trigram: int = 3) -> tuple[dict
 
 def write_model(counts: dict[str, int], total: int, out: Path, corpus: Path, min_bigram: int, min_trigram: int):
     out.mkdir(parents=True, exist_ok=True)
-    with gzip.open(out / COUNTS_FILE, "wt", encoding="utf-8", compresslevel=9) as f:
-        for gram in sorted(counts):  # sorted: the same corpus gives the same bytes
-            f.write(f"{gram}\t{counts[gram]}\n")
+    # Sorted, and no time stamp in the gzip header: the same corpus gives the same bytes.
+    with (
+        open(out / COUNTS_FILE, "wb") as raw,
+        gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0, filename="") as packed,
+    ):
+        packed.write("".join(f"{gram}\t{counts[gram]}\n" for gram in sorted(counts)).encode("utf-8"))
     meta = {
         "name": "wenyuan-char-lm",
         "architecture": "char-trigram-stupid-backoff.v1",

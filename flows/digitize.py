@@ -38,7 +38,8 @@ from prefect.concurrency.sync import concurrency
 import wenyuan
 from corpora.split_characters import table_checksum as split_table_checksum
 from models.char_lm import DEFAULT_DIR as CHAR_LM_DIR
-from models.folder import check_model_folder, inference_checksum, read_metadata
+from models.char_lm import counts_checksum
+from models.folder import check_model_folder, inference_checksum
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
 from tasks.entities import lexicons_checksum
@@ -116,12 +117,12 @@ def get_engine(cfg: OcrConfig):
 
 
 def book_identity(inputs: list[Path], metadata: BookMetadata) -> str:
-    """What makes a batch this book and no other: its catalogue description when the manifest gives a title,
-    else where its inputs lie (the same folder name in another place is another book)."""
+    """What makes a batch this book: its catalogue description when the manifest gives a title (every field,
+    so volume 卷一 and volume 卷二 differ when the manifest says so), else where its inputs lie."""
     if metadata.title:
-        fields = (metadata.title, metadata.author, metadata.edition, metadata.institution, metadata.shelfmark)
-        return "manifest:" + "|".join(f or "" for f in fields)
-    return "inputs:" + "\n".join(sorted(f"{p.resolve()}:{_listing(p)}" for p in inputs))
+        described = metadata.model_dump(exclude={"language"})
+        return "manifest:" + json.dumps(described, ensure_ascii=False, sort_keys=True)
+    return "inputs:" + "\n".join(sorted(str(p.resolve()) for p in inputs))
 
 
 def _listing(path: Path) -> str:
@@ -139,7 +140,8 @@ def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None
 
     An id the archivist gives (``--book-id``, the manifest's ``id``) is kept as given. Otherwise a readable
     ASCII slug of the title or first input (``book`` for a title with no Latin letters, 論語 卷一) takes a
-    short suffix of :func:`book_identity`'s hash, so two books never share a folder.
+    short suffix of a hash of :func:`book_identity` and of the inputs' place and listing, so two books never
+    share a folder and the same batch run again finds its own.
     """
     given = explicit or metadata.extra.get("id")
     raw = given or metadata.title or (inputs[0].stem if inputs else "book")
@@ -147,12 +149,16 @@ def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None
     slug = slug if slug[0].isalpha() else f"b-{slug}"
     if given:
         return slug
-    return f"{slug[:48]}-{hashlib.sha256(book_identity(inputs, metadata).encode()).hexdigest()[:6]}"
+    # Where the inputs lie and what they hold count too: the same catalogue record uploaded twice as two
+    # batches, or next week's upload under this week's folder name, is another batch.
+    where = "\n".join(sorted(f"{p.resolve()}:{_listing(p)}" for p in inputs))
+    digest = hashlib.sha256(f"{book_identity(inputs, metadata)}\n{where}".encode()).hexdigest()
+    return f"{slug[:48]}-{digest[:6]}"
 
 
 def claim_book_dir(book_dir: Path, identity: str) -> None:
     """Refuse to write a book over another one: the folder records whose it is on first use."""
-    marker = book_dir / ".wenyuan-book.json"
+    marker = book_dir / ".wenyuan-book"
     if marker.exists():
         held = json.loads(marker.read_text(encoding="utf-8")).get("identity")
         if held != identity:
@@ -167,7 +173,7 @@ def settings_key(pre: PreprocessConfig, ocr: OcrConfig, engine_version: str) -> 
     """Hash of everything that changes a page's OCR result: settings, engine and our code (not the device)."""
     ocr_settings = {k: v for k, v in asdict(ocr).items() if k != "device"}
     code = code_checksum("tasks.preprocess", "tasks.ocr")  # and every project module they import
-    lm = read_metadata(CHAR_LM_DIR).get("version", "") if ocr.lm_rescore_below > 0 else ""
+    lm = counts_checksum(str(CHAR_LM_DIR)) if ocr.lm_rescore_below > 0 else ""
     blob = json.dumps(
         {"pre": asdict(pre), "ocr": ocr_settings, "engine": engine_version, "code": code, "char_lm": lm}, sort_keys=True
     )
@@ -226,18 +232,18 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
     else:
         cv2.imwrite(str(facsimile), image)
     # Both leaves of a split spread point at the one facsimile; their coordinates are on it.
-    with model_slot(engine.device):
-        pages = read_image(
-            image,
-            engine,
-            ocr,
-            page_id=f"p{sha[:12]}",
-            source=src.label,
-            source_page=src.page,
-            image_ref=f"images/{facsimile.name}",
-            sha256=sha,
-            pre=pre,
-        )
+    pages = read_image(
+        image,
+        engine,
+        ocr,
+        page_id=f"p{sha[:12]}",
+        source=src.label,
+        source_page=src.page,
+        image_ref=f"images/{facsimile.name}",
+        sha256=sha,
+        pre=pre,
+        model_slot=partial(model_slot, engine.device),
+    )
     atomic_write_text(cached, json.dumps([p.model_dump(mode="json") for p in pages], ensure_ascii=False))
     return [PageRef(id=p.id, file=str(cached), leaf=k, **origin) for k, p in enumerate(pages)]
 
@@ -392,7 +398,7 @@ def digitize(
         inputs: image files, multi-page TIFFs, PDFs, zips or folders of them, in page order.
         out: output folder; the book goes to ``OUT/<book>/``.
         manifest: a manifest (CSV or JSON) of book metadata; one found among the inputs is used otherwise.
-        book_id: identifier of the book (default: manifest ``id``, else the first input's name).
+        book_id: identifier of the book, used as given (default: manifest ``id``, else :func:`book_id_for`).
         device: ``auto``, ``cpu`` or ``cuda`` for OCR and models.
         punctuate: run the punctuation model.
         punctuator_model: a punctuator folder other than the shipped one.
@@ -438,13 +444,16 @@ def digitize(
         sources, bad, found_manifest = ingest_task(paths, workdir)
         metadata, manifest_bad = manifest_task(Path(manifest) if manifest else found_manifest)
         bad = bad + manifest_bad
-        if not sources:
+        if not sources and not bad:
             raise NoInputError(_nothing_usable(paths, bad))
         book_id = book_id_for(paths, metadata, book_id)
         book_dir = Path(out) / book_id
         # Two runs on one book never interleave: the second waits, then reuses what the first finished.
         held.enter_context(exclusive_lock(book_dir / ".lock"))
         claim_book_dir(book_dir, book_identity(paths, metadata))
+        if not sources:  # only bad inputs: keep the evidence, write no empty edition
+            quarantine(bad, book_dir)
+            raise NoInputError(_nothing_usable(paths, bad))
         seconds["ingest"] = time.monotonic() - t0
         log.info("%d page(s) to read, %d input(s) quarantined", len(sources), len(bad))
         t1 = time.monotonic()
@@ -494,8 +503,8 @@ def digitize(
         seconds["preprocess+ocr"] = time.monotonic() - t1
         sections_dir = Path(tempfile.mkdtemp(dir=book_dir, prefix=".sections-"))
         store = SectionStore(sections_dir, Book(id=book_id, metadata=metadata))
-        if refs:  # from the class and package metadata: the flow process never loads an OCR model itself
-            store.header.add_step("ocr", PaddleOCREngine.name, engine_version(), **asdict(ocr))
+        # From the class and package metadata: the flow process never loads an OCR model itself.
+        store.header.add_step("ocr", PaddleOCREngine.name, engine_version(), **asdict(ocr))
         store.header.quarantined = bad
         quarantine(bad, book_dir)
 

@@ -37,7 +37,8 @@ def find_source(path: Path) -> tuple[Path, Path | None]:
     """The file a book is read from (TEI preferred: it carries corrections) and its document JSON, if any."""
     if path.is_dir():
         teis = sorted(path.glob("*.tei.xml"))
-        jsons = sorted(p for p in path.glob("*.json") if p.name != "quarantine.json")
+        # Not the quarantine record, nor hidden files (the book folder's own markers).
+        jsons = sorted(p for p in path.glob("*.json") if p.name != "quarantine.json" and not p.name.startswith("."))
         if teis:
             return teis[0], jsons[0] if jsons else None
         if jsons:

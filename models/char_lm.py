@@ -13,7 +13,9 @@ The folder ``models/char_lm`` holds ``counts.tsv.gz`` (``n-gram <TAB> count``, p
 from __future__ import annotations
 
 import gzip
+import hashlib
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -126,7 +128,21 @@ def rescore_readings(
     return chosen
 
 
-@lru_cache(maxsize=2)
+_LOAD_LOCK = threading.Lock()
+
+
 def load_char_lm(folder: str = str(DEFAULT_DIR)) -> CharTrigramLM:
-    """Load (once per process) the character language model folder."""
+    """Load (once per process, whatever the threads) the character language model folder."""
+    with _LOAD_LOCK:  # page threads start together: one load (0.5 GB), not one each
+        return _load(folder)
+
+
+@lru_cache(maxsize=2)
+def _load(folder: str) -> CharTrigramLM:
     return CharTrigramLM.from_pretrained(folder)
+
+
+@lru_cache(maxsize=4)
+def counts_checksum(folder: str = str(DEFAULT_DIR)) -> str:
+    """SHA-256 of the counts file: page caches key on it (a rebuild the same day changes it too)."""
+    return hashlib.sha256((Path(folder) / COUNTS_FILE).read_bytes()).hexdigest()[:16]

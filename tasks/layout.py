@@ -196,13 +196,14 @@ def reading_order(
     direction: str | None = None,
     frame: Box | None = None,
     registers: list[tuple[float, float]] | None = None,
-    edges: list[float] | None = None,
+    edges: list[list[float]] | None = None,
 ) -> tuple[str, list[ReadingUnit]]:
     """Direction of the page and its reading units in order.
 
-    ``frame`` and ``registers`` come from the page image (:mod:`tasks.page_layout`) when it shows them: lines
-    outside the frame become ``marginalia`` units after the text (right to left), and each line belongs to the
-    register band holding its centre. Without them, registers are gaps no line crosses.
+    ``frame``, ``registers`` and ``edges`` (each register's column-slot boundaries, right to left) come from
+    the page image (:mod:`tasks.page_layout`) when it shows them: lines outside the frame become
+    ``marginalia`` units after the text (right to left), each line belongs to the register band holding its
+    centre, and to the column slot holding it. Without them, registers are gaps no line crosses.
     """
     direction = direction or page_direction(boxes)
     units: list[ReadingUnit] = []
@@ -222,8 +223,10 @@ def reading_order(
             bands[sum(_centre(boxes[i])[1] > c for c in cuts)].append(i)
     else:  # no ruled registers: a gap no line crosses still separates two
         bands = [[inside[k] for k in band] for band in split_registers([boxes[i] for i in inside], page_height)]
-    for r, band in enumerate(b for b in bands if b):
-        units.extend(order_vertical(boxes, band, r, edges=edges))
+    for r, band in enumerate(bands):  # an empty register keeps its number: the printed register's
+        if band:
+            grid = edges[min(r, len(edges) - 1)] if edges else None
+            units.extend(order_vertical(boxes, band, r, edges=grid))
     for i in sorted(margin, key=lambda i: -_centre(boxes[i])[0]):
         units.append(ReadingUnit("marginalia", 0, [i]))
     return direction, units

@@ -6,6 +6,8 @@ wraps it for Prefect. Coordinates written into the document are those of the ori
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass
 
 import cv2
@@ -161,10 +163,15 @@ def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
     """
     quads, boxes = _detect(engine, prepared.image)
     column = _median_column_width(boxes)
-    if column and column < cfg.min_column_px:
-        # Characters this small (a thumbnail, a low-resolution scan) are below what the detector and the
-        # recogniser were trained on: read an enlarged copy; coordinates still map onto the original.
-        prepared = prepared.scaled(min(cfg.max_upscale, cfg.min_column_px / column))
+    # Columns still this narrow after preprocessing (a low-resolution scan) are below what the detector and
+    # the recogniser were trained on: read an enlarged copy, no larger than the detector's input (it would
+    # shrink it back); coordinates still map onto the original.
+    factor = 1.0
+    if column:
+        factor = min(cfg.max_upscale, cfg.min_column_px / column, cfg.det_limit_side / max(prepared.image.shape))
+    if factor > 1.05:
+        prepared = prepared.scaled(factor)
+        page.preprocessing = prepared.steps
         quads, boxes = _detect(engine, prepared.image)
         column = _median_column_width(boxes)
     direction = page_direction(boxes)
@@ -257,8 +264,13 @@ def read_image(
     source_page: int = 0,
     sha256: str = "-",
     pre: PreprocessConfig | None = None,
+    model_slot: Callable[[], AbstractContextManager] = nullcontext,
 ) -> list[Page]:
-    """Preprocess and read one scanned image: one page per leaf (a split spread's right leaf ``…a``, left ``…b``)."""
+    """Preprocess and read one scanned image: one page per leaf (a split spread's right leaf ``…a``, left ``…b``).
+
+    ``model_slot`` is held around each leaf's reading only (a GPU slot, where the flow has one), not around
+    the decoding and preprocessing before it.
+    """
     leaves = preprocess(image, pre)
     pages = []
     for k, prepared in enumerate(leaves):
@@ -273,7 +285,8 @@ def read_image(
             image=image_ref or source,
             preprocessing=prepared.steps,
         )
-        pages.append(read_page(prepared, engine, page, cfg))
+        with model_slot():
+            pages.append(read_page(prepared, engine, page, cfg))
     return pages
 
 

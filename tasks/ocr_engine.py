@@ -107,11 +107,11 @@ CLASSICAL_MARKS = "〇○◎●▲△□■、。，：；「」『』《》〈�
 
 
 def classical_character(ch: str) -> bool:
-    """A character (or dictionary entry) a classical Chinese page can print: any CJK ideograph (every
+    """A character (a dictionary entry of the recogniser) a classical Chinese page can print: any CJK ideograph (every
     extension, compatibility ideographs) or one of :data:`CLASSICAL_MARKS`; never kana, Hangul, Latin letters
     or digits."""
-    # A recogniser's dictionary may hold multi-character entries: all of them must be classical.
-    return bool(ch) and all(is_cjk(c) or c in CLASSICAL_MARKS for c in ch)
+    # A dictionary entry of several characters (PP-OCRv5 has some) is never one: a character is one code point.
+    return len(ch) == 1 and (is_cjk(ch) or ch in CLASSICAL_MARKS)
 
 
 @dataclass
@@ -184,10 +184,17 @@ class CTCRecognizer:
             for k, i in enumerate(idx):
                 frames = probs[k]
                 if classical:
-                    frames = np.where(self.classical, frames, 0.0)
+                    frames = np.where(self._classical_mask(frames.shape[-1]), frames, 0.0)
                     frames = frames / np.maximum(frames.sum(-1, keepdims=True), 1e-9)
                 results[i] = self._decode(frames, imgs[k].shape[1] / width)
         return results  # type: ignore[return-value]
+
+    def _classical_mask(self, classes: int) -> np.ndarray:
+        """The classical mask fitted to the model's output width (classes beyond the dictionary are never)."""
+        mask = np.zeros(classes, dtype=bool)
+        n = min(classes, len(self.classical))
+        mask[:n] = self.classical[:n]
+        return mask
 
     def _decode(self, probs: np.ndarray, used: float) -> Recognized:
         best = probs.argmax(-1)

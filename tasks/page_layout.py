@@ -38,8 +38,8 @@ class PageLayout:
     registers: list[tuple[int, int]]
     #: the column pitch in pixels
     pitch: float
-    #: the boundaries between column slots, right to left (the printed column grid)
-    column_edges: list[float]
+    #: each register's column-slot boundaries, right to left (the printed column grid)
+    column_edges: list[list[float]]
 
 
 def _odd(n: float) -> int:
@@ -96,14 +96,25 @@ def text_mask(ink: np.ndarray, horiz: np.ndarray, vert: np.ndarray) -> np.ndarra
 def _merge_collinear(rules: list[Box], gap: int, break_len: int) -> list[Box]:
     """Join horizontal rule pieces on one line, at most ``gap`` apart in height and ``break_len`` along it
     (a worn block breaks a rule into pieces)."""
-    merged: list[list[int]] = []
-    for r in sorted(rules, key=lambda r: (r[1], r[0])):
-        last = merged[-1] if merged else None
-        if last and abs(r[1] - last[1]) <= gap and r[0] <= last[2] + break_len:
-            last[0], last[2], last[3] = min(last[0], r[0]), max(last[2], r[2]), max(last[3], r[3])
+    lines: list[list[Box]] = []
+    for r in sorted(rules, key=lambda r: r[1]):  # pieces of one line first, by height
+        if lines and r[1] - lines[-1][0][1] <= gap:
+            lines[-1].append(r)
         else:
-            merged.append(list(r))
-    return [(a, b, c, d) for a, b, c, d in merged]
+            lines.append([r])
+    merged: list[Box] = []
+    for pieces in lines:
+        run: list[int] | None = None
+        for x0, y0, x1, y1 in sorted(pieces):  # then along the line
+            if run is not None and x0 <= run[2] + break_len:
+                run = [run[0], min(run[1], y0), max(run[2], x1), max(run[3], y1)]
+            else:
+                if run is not None:
+                    merged.append((run[0], run[1], run[2], run[3]))
+                run = [x0, y0, x1, y1]
+        if run is not None:
+            merged.append((run[0], run[1], run[2], run[3]))
+    return merged
 
 
 def find_frame(horiz: np.ndarray, text: np.ndarray) -> tuple[Box, list[Box]]:
@@ -221,9 +232,7 @@ def analyse_layout(gray: np.ndarray, column_width: float | None = None) -> PageL
     pitch = column_pitch(profile, lo=lo, hi=hi)
     if pitch is None:
         return None
-    return PageLayout(
-        frame=frame,
-        registers=register_bands(rules, frame, text, pitch),
-        pitch=pitch,
-        column_edges=column_edges(profile, pitch, fx0),
-    )
+    registers = register_bands(rules, frame, text, pitch)
+    # Each register's own phase: the registers of a page need not share their column rulings.
+    edges = [column_edges((text[y0:y1, fx0:fx1] > 0).sum(axis=0), pitch, fx0) for y0, y1 in registers]
+    return PageLayout(frame=frame, registers=registers, pitch=pitch, column_edges=edges)

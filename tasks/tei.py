@@ -240,7 +240,8 @@ def _transcription(book: Book, p, offset: int) -> int:
         for region in page.regions:
             if region.kind == "marginalia":
                 # Fold-strip and margin text (版心, page numbers): forme work, kept apart from the text.
-                fw = _el(main.container(), "fw", type="header", place="margin")
+                # In the open sentence, never inside an entity that runs on over the page break.
+                fw = _el(main.current if main.current is not None else main.parent, "fw", type="header", place="margin")
                 for line in region.lines:
                     line_no += 1
                     _el(fw, "lb", n=str(line_no), facs=f"#{line.id}")

@@ -58,7 +58,11 @@ def main() -> None:
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Book metadata (CSV or JSON).",
 )
-@click.option("--book-id", help="Identifier of the book (default: from the manifest or the first input).")
+@click.option(
+    "--book-id",
+    help="Identifier of the book, used as given (default: the manifest's id, else a slug of the title or first "
+    "input plus a short hash unique to the book).",
+)
 @DEVICE
 @click.option("--no-punctuate", is_flag=True, help="Skip the punctuation model (and so translation).")
 @click.option("--no-translate", is_flag=True, help="Skip the translation model.")

@@ -50,7 +50,8 @@ class Char(BaseModel):
     text: str
     polygon: Polygon | None = None
     confidence: float | None = None
-    #: the recogniser's best readings with their probabilities, this reading first (None when not recorded)
+    #: the recogniser's best readings with their probabilities, likeliest first (None when not recorded); the
+    #: reading kept may be another one after re-scoring in context, or a regularised form after cleaning
     alternatives: list[tuple[str, float]] | None = None
     #: the OCR reading before cleaning normalised it (None when cleaning left it alone)
     orig: str | None = None

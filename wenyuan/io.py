@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -32,7 +33,10 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        os.fchmod(fd, 0o666 & ~_UMASK)
+        try:
+            os.fchmod(fd, 0o666 & ~_UMASK)
+        except OSError:  # a file system without Unix modes (some network mounts): its own rules apply
+            pass
         with os.fdopen(fd, "wb") as fh:
             yield fh
             fh.flush()
@@ -53,7 +57,11 @@ def exclusive_lock(path: Path) -> Iterator[None]:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logging.getLogger(__name__).warning("%s: another run holds it; waiting", path)
+            fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
         finally:

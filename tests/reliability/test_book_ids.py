@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from flows.digitize import book_id_for, digitize
+from flows.digitize import book_id_for, book_identity, digitize
 from tests.conftest import SAMPLE_BOOK
 from wenyuan.document import BookMetadata
 from wenyuan.errors import BookConflictError
@@ -25,7 +25,12 @@ def test_the_same_folder_name_elsewhere_or_another_catalogued_title_is_another_b
     assert book_id_for([here], BookMetadata(), None) != book_id_for([there], BookMetadata(), None)
     lunyu, mengzi = BookMetadata(title="論語"), BookMetadata(title="孟子")
     assert book_id_for([here], lunyu, None) != book_id_for([here], mengzi, None)
-    assert book_id_for([here], lunyu, None) == book_id_for([there], lunyu, None)  # a title names the book
+    # A catalogue record names the book (a folder given its id refuses any other), while two uploads of it
+    # are two batches with folders of their own.
+    assert book_identity([here], lunyu) == book_identity([there], lunyu) != book_identity([here], mengzi)
+    volume_1 = BookMetadata(title="論語", extra={"volume": "1"})
+    volume_2 = BookMetadata(title="論語", extra={"volume": "2"})
+    assert book_identity([here], volume_1) != book_identity([here], volume_2)
 
 
 def test_an_id_the_archivist_gives_is_kept(tmp_path):

@@ -41,6 +41,12 @@ def test_a_batch_of_only_bad_inputs_fails_keeping_the_evidence(prefect_server, t
         digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False)
     assert "zero.png" in str(err.value) and "text.jpg" in str(err.value)
     assert not list((tmp_path / "out").rglob("*.tei.xml"))
+    [record] = list((tmp_path / "out").rglob("quarantine.json"))
+    assert {q["path"].rsplit("/", 1)[-1] for q in json.loads(record.read_text())} == {
+        "zero.png",
+        "text.jpg",
+        "notes.docx",
+    }
 
 
 def test_a_batch_whose_every_page_fails_to_decode_keeps_its_quarantine(prefect_server, tmp_path):

@@ -72,5 +72,5 @@ def test_two_lines_side_by_side_in_one_slot_are_commentary_however_wide():
         (334, 330, 400, 640),  # 2 right half
         (205, 0, 295, 900),  # 3 next column
     ]
-    _, units = reading_order(boxes, 1000, edges=edges)
+    _, units = reading_order(boxes, 1000, edges=[edges])
     assert [(u.kind, u.lines) for u in units] == [("main", [0]), ("commentary", [2, 1]), ("main", [3])]

@@ -69,3 +69,14 @@ def test_a_text_column_whose_strokes_touch_is_not_a_ruling():
 @pytest.mark.parametrize("image", [np.full((500, 400), 230, np.uint8), np.zeros((500, 400), np.uint8)])
 def test_a_blank_or_black_leaf_shows_no_grid(image):
     assert analyse_layout(image) is None
+
+
+def test_pieces_of_a_worn_rule_join_but_distant_pieces_do_not():
+    from tasks.page_layout import _merge_collinear
+
+    # one rule worn into three pieces whose heights differ by a pixel, listed out of order
+    worn = [(300, 101, 500, 104), (0, 100, 180, 103), (200, 100, 290, 103)]
+    assert _merge_collinear(worn, gap=2, break_len=40) == [(0, 100, 500, 104)]
+    # two short strokes a pixel apart in height but far apart along it stay two, whichever is higher
+    apart = [(600, 100, 700, 103), (0, 101, 100, 104)]
+    assert len(_merge_collinear(apart, gap=2, break_len=40)) == 2
