@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import re
 import shutil
 import tempfile
@@ -154,6 +155,38 @@ def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None
     where = "\n".join(sorted(f"{p.resolve()}:{_listing(p)}" for p in inputs))
     digest = hashlib.sha256(f"{book_identity(inputs, metadata)}\n{where}".encode()).hexdigest()
     return f"{slug[:48]}-{digest[:6]}"
+
+
+WORKDIR_PREFIX = "wenyuan-ingest-"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    return True
+
+
+def sweep_stale_workdirs(root: Path | None = None) -> list[Path]:
+    """Remove ingest folders (``wenyuan-ingest-<pid>-…``) whose process is gone: a killed run's debris."""
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
+        pid = folder.name.removeprefix(WORKDIR_PREFIX).split("-", 1)[0]
+        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def sweep_sections(book_dir: Path) -> list[Path]:
+    """Remove a book's section folders (``.sections-*``) left by a killed run; call holding the book's lock."""
+    removed = [d for d in book_dir.glob(".sections-*") if d.is_dir()]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed
 
 
 def claim_book_dir(book_dir: Path, identity: str) -> None:
@@ -437,7 +470,9 @@ def digitize(
             check_model_folder(translator_dir)
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    workdir = Path(tempfile.mkdtemp(prefix="wenyuan-ingest-"))
+    sweep_stale_workdirs()
+    # Named by this process: a later run knows a dead run's folder (zips unpacked there can be large).
+    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
     sections_dir: Path | None = None
     held = ExitStack()
     try:
@@ -451,6 +486,7 @@ def digitize(
         # Two runs on one book never interleave: the second waits, then reuses what the first finished.
         held.enter_context(exclusive_lock(book_dir / ".lock"))
         claim_book_dir(book_dir, book_identity(paths, metadata))
+        sweep_sections(book_dir)  # a killed run's; none is in use, as this run holds the book
         if not sources:  # only bad inputs: keep the evidence, write no empty edition
             quarantine(bad, book_dir)
             raise NoInputError(_nothing_usable(paths, bad))

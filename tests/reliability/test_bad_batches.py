@@ -15,6 +15,7 @@ import stat
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
 import zlib
@@ -191,6 +192,9 @@ def test_kill_9_mid_batch_loses_nothing_and_rerun_recomputes_only_unfinished_pag
     book = Book.load(out / "kill-test" / "kill-test.json")
     assert len(book.pages) == 3 and len({p.id for p in book.pages}) == 3
     assert not list(out.rglob("*.tmp"))
+    # the killed run's debris is gone: its ingest folder and any section folder
+    assert not list(Path(tempfile.gettempdir()).glob(f"wenyuan-ingest-{proc.pid}-*"))
+    assert not list((out / "kill-test").glob(".sections-*"))
 
 
 def test_same_batch_submitted_twice_concurrently_gives_one_set_of_outputs(tmp_path):

@@ -77,3 +77,22 @@ def test_bad_files_of_the_same_name_in_two_folders_are_both_kept(prefect_server,
     copies = {q["path"].split("batch/")[1]: (qdir / q["kept_as"]).read_bytes() for q in record}
     assert copies == {"sub1/scan.jpg": b"first bad file", "sub2/scan.jpg": b"second bad file"}
     assert result["pages"] == 1
+
+
+def test_a_killed_runs_debris_is_swept_and_a_live_runs_is_not(tmp_path):
+    import os
+    import subprocess
+
+    from flows.digitize import sweep_sections, sweep_stale_workdirs
+
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = tmp_path / f"wenyuan-ingest-{gone.pid}-abc"
+    live = tmp_path / f"wenyuan-ingest-{os.getpid()}-def"
+    for folder in (stale, live):
+        (folder / "unzipped").mkdir(parents=True)
+    assert sweep_stale_workdirs(tmp_path) == [stale] and live.is_dir()
+    book = tmp_path / "out" / "book"
+    (book / ".sections-x1y2").mkdir(parents=True)
+    (book / "pages").mkdir()
+    assert [p.name for p in sweep_sections(book)] == [".sections-x1y2"] and (book / "pages").is_dir()
