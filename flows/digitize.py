@@ -44,7 +44,14 @@ from models.folder import check_model_folder, inference_checksum
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
 from tasks.entities import lexicons_checksum
-from tasks.ingest import PageSource, list_page_sources, load_page_image, page_hash, read_manifest
+from tasks.ingest import (
+    PageSource,
+    check_inputs_exist,
+    list_page_sources,
+    load_page_image,
+    page_hash,
+    read_manifest,
+)
 from tasks.ocr import OcrConfig, build_engine, read_image
 from tasks.ocr_engine import PaddleOCREngine, engine_version
 from tasks.preprocess import PreprocessConfig
@@ -455,9 +462,7 @@ def digitize(
     pre = PreprocessConfig(**(preprocess_config or {}))
     ocr = OcrConfig(device=device, **(ocr_config or {}))
     paths = [Path(p) for p in inputs]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing or not paths:  # before any model or page is touched
-        raise NoInputError(f"{', '.join(missing)}: no such file or folder" if missing else "no input given")
+    check_inputs_exist(paths)
     # Fail before any page is read when a requested model folder is missing or broken.
     punctuator_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
     translator_dir = Path(translator_model) if translator_model else TRANSLATOR_DIR
@@ -487,9 +492,6 @@ def digitize(
         held.enter_context(exclusive_lock(book_dir / ".lock"))
         claim_book_dir(book_dir, book_identity(paths, metadata))
         sweep_sections(book_dir)  # a killed run's; none is in use, as this run holds the book
-        if not sources:  # only bad inputs: keep the evidence, write no empty edition
-            quarantine(bad, book_dir)
-            raise NoInputError(_nothing_usable(paths, bad))
         seconds["ingest"] = time.monotonic() - t0
         log.info("%d page(s) to read, %d input(s) quarantined", len(sources), len(bad))
         t1 = time.monotonic()
@@ -533,7 +535,7 @@ def digitize(
         tracker.close()
         if failures and not refs:
             raise failures[0]  # nothing could be read at all: a broken installation, not a bad page
-        if not refs:  # every page was bad: keep the evidence, write no empty edition
+        if not refs:  # only bad inputs, or every page bad: keep the evidence, write no empty edition
             quarantine(bad, book_dir)
             raise NoInputError(_nothing_usable(paths, bad))
         seconds["preprocess+ocr"] = time.monotonic() - t1

@@ -19,7 +19,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 
 from wenyuan.document import BookMetadata, Quarantined
-from wenyuan.errors import BadInputError, ManifestError
+from wenyuan.errors import BadInputError, ManifestError, NoInputError
 from wenyuan.io import sha256_bytes
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".webp", ".jp2"}
@@ -190,6 +190,13 @@ def list_page_sources(inputs: list[Path], workdir: Path) -> tuple[list[PageSourc
             continue
         sources.extend(PageSource(f, p, n) for p in range(n))
     return sources, bad, manifest
+
+
+def check_inputs_exist(paths: list[Path]) -> None:
+    """Fail at once, naming them, when inputs do not exist (before any model or page is touched)."""
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing or not paths:
+        raise NoInputError(f"{', '.join(missing)}: no such file or folder" if missing else "no input given")
 
 
 def _too_large(where: str, size: str) -> BadInputError:

@@ -241,7 +241,7 @@ def rescore_in_context(page: Page, lm, rescoring: Rescoring) -> int:
     """Re-read the page's doubtful characters with the language model (text in reading order, margin text
     apart); a changed character takes its alternative's reading and the recogniser's probability of it.
     Returns how many changed."""
-    chars = [ch for r in page.regions if r.kind != "marginalia" for ln in r.lines for ch in ln.chars]
+    chars = [ch for line in page.transcription_lines() for ch in line.chars]
     chosen = rescore_readings(
         [c.text for c in chars], [c.confidence for c in chars], [c.alternatives for c in chars], lm, rescoring
     )

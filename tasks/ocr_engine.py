@@ -119,7 +119,7 @@ class Recognized:
     """A recognised line: text, per-character confidence, centre (0..1 along the line) and alternatives.
 
     ``alternatives[k]`` lists the recogniser's best readings of character ``k`` with their probabilities
-    (mean over the character's CTC frames), the reading itself first.
+    (mean over the character's CTC frames), likeliest first.
     """
 
     text: str
@@ -154,6 +154,7 @@ class CTCRecognizer:
         # Blank, then the classes a classical page can hold: decoding over these alone keeps worn strokes
         # from being read as kana or Latin letters (曹糕 for 曹魏, り, は).
         self.classical = np.array([k == 0 or classical_character(c) for k, c in enumerate(self.charset)])
+        self._masks: dict[int, np.ndarray] = {}
         self.input_name = self.session.get_inputs()[0].name
 
     def _resize(self, crop: np.ndarray) -> np.ndarray:
@@ -190,10 +191,14 @@ class CTCRecognizer:
         return results  # type: ignore[return-value]
 
     def _classical_mask(self, classes: int) -> np.ndarray:
-        """The classical mask fitted to the model's output width (classes beyond the dictionary are never)."""
-        mask = np.zeros(classes, dtype=bool)
-        n = min(classes, len(self.classical))
-        mask[:n] = self.classical[:n]
+        """The classical mask fitted to the model's output width (classes beyond the dictionary are never);
+        built once per width, not for every line."""
+        mask = self._masks.get(classes)
+        if mask is None:
+            mask = np.zeros(classes, dtype=bool)
+            n = min(classes, len(self.classical))
+            mask[:n] = self.classical[:n]
+            self._masks[classes] = mask
         return mask
 
     def _decode(self, probs: np.ndarray, used: float) -> Recognized:
@@ -210,7 +215,9 @@ class CTCRecognizer:
                 text.append(self.charset[prev] if prev < len(self.charset) else "")
                 confs.append(float(conf[run_start:t].mean()))
                 mean = probs[run_start:t].mean(axis=0)
-                best_k = np.argsort(mean)[::-1][: self.top_k]
+                # The k best without sorting the whole dictionary (18,000 classes) for every character.
+                top = np.argpartition(mean, -self.top_k)[-self.top_k :]
+                best_k = top[np.argsort(-mean[top], kind="stable")]
                 alts.append(
                     [(self.charset[j], round(float(mean[j]), 4)) for j in best_k if j != 0 and j < len(self.charset)]
                 )

@@ -126,7 +126,6 @@ def find_frame(horiz: np.ndarray, text: np.ndarray) -> tuple[Box, list[Box]]:
     pieces = [s for s in _segments(horiz) if 2 < s[1] and s[3] < h - 2]  # not the scan's own edge
     merged = _merge_collinear(pieces, gap=max(2, h // 300), break_len=int(0.08 * w))
     rules = [r for r in merged if r[2] - r[0] >= 0.4 * w]
-    ys, xs = np.nonzero(text)
     if len(rules) >= 2:
         y0 = min(r[1] for r in rules)
         y1 = max(r[3] for r in rules)
@@ -135,14 +134,16 @@ def find_frame(horiz: np.ndarray, text: np.ndarray) -> tuple[Box, list[Box]]:
         outer = [r for r in rules if r[1] == y0 or r[3] == y1]
         longest = max(r[2] - r[0] for r in outer)
         inner = [r for r in rules if r not in outer and r[2] - r[0] >= 0.7 * longest] or outer
+        total = max(1, text.sum())
         for candidates in (inner, outer):
             x0 = int(np.median([r[0] for r in candidates]))
             x1 = int(np.median([r[2] for r in candidates]))
             # Most of the text lies inside its frame: a frame that leaves much out was read wrong (a rule
             # worn away at one end, a rule of another panel).
-            inside = text[y0:y1, x0:x1].sum() / max(1, text.sum())
+            inside = text[y0:y1, x0:x1].sum() / total
             if x1 - x0 > 0.3 * w and y1 - y0 > 0.3 * h and inside >= 0.8:
                 return (x0, y0, x1, y1), rules
+    ys, xs = np.nonzero(text)
     if len(xs) == 0:
         return (0, 0, w, h), []
     return (int(xs.min()), int(ys.min()), int(xs.max()) + 1, int(ys.max()) + 1), []

@@ -192,14 +192,14 @@ def preprocess(image: np.ndarray, cfg: PreprocessConfig | None = None) -> list[P
     scale = 1.0
     if max(gray.shape) > cfg.max_side:
         scale = cfg.max_side / max(gray.shape)
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        total = total @ _affine(np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]]))
-        steps.append({"step": "downscale", "factor": round(scale, 4)})
     elif max(gray.shape) < cfg.min_side:
         scale = min(cfg.max_upscale, cfg.min_side / max(gray.shape))
-        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+    if scale != 1.0:
+        shrink = scale < 1
+        interpolation = cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
+        gray = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=interpolation)
         total = total @ _affine(np.array([[1 / scale, 0, 0], [0, 1 / scale, 0]]))
-        steps.append({"step": "upscale", "factor": round(scale, 4)})
+        steps.append({"step": "downscale" if shrink else "upscale", "factor": round(scale, 4)})
     if cfg.denoise:
         gray = cv2.medianBlur(gray, 3)
         steps.append({"step": "denoise", "method": "median3"})

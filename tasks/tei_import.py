@@ -110,10 +110,9 @@ class _BodyReader:
         self.sentences: list[Sentence] = []
         self.entities: list[Entity] = []
 
-    def _new_region(self, kind: str) -> None:
+    def _new_region(self, kind: str, register: int) -> None:
         if self.page is None:
             raise BadInputError("TEI", "text before the first <pb>: not a wenyuan edition")
-        register = 0 if kind == "marginalia" else self.register  # margin text lies outside the registers
         self.region = Region(
             id=f"{self.page.id}-r{len(self.page.regions) + 1:03d}", kind=kind, polygon=[], register_index=register
         )
@@ -121,9 +120,9 @@ class _BodyReader:
 
     def _new_line(self, line_id: str) -> None:
         kind = "marginalia" if self.in_margin else "commentary" if self.in_note else "main"
-        register = 0 if kind == "marginalia" else self.register
+        register = 0 if kind == "marginalia" else self.register  # margin text lies outside the registers
         if self.region is None or self.region.kind != kind or self.region.register_index != register:
-            self._new_region(kind)
+            self._new_region(kind, register)
         self.line = Line(id=line_id, polygon=self.zones.get(line_id, []))
         self.region.lines.append(self.line)
 

@@ -75,9 +75,9 @@ def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate,
     Exit status: 0 all pages done, 3 done but some inputs were quarantined, 1 failed (a missing path, no
     page image, every input bad: nothing usable is written).
     """
-    missing = [str(p) for p in inputs if not p.exists()]
-    if missing:  # at once, before Prefect or any model loads
-        raise click.ClickException(f"{', '.join(missing)}: no such file or folder")
+    from tasks.ingest import check_inputs_exist
+
+    check_inputs_exist(list(inputs))  # at once, before Prefect or any model loads (exit 1, naming them)
     _quiet_prefect(verbose)
     from flows.digitize import digitize as digitize_flow
 
@@ -155,10 +155,8 @@ def ocr(images, fmt, device):
                 if fmt == "json":
                     click.echo(page.model_dump_json())
                 else:  # the transcription: fold-strip and margin text is no part of it
-                    for region in page.regions:
-                        if region.kind != "marginalia":
-                            for line in region.lines:
-                                click.echo(line.text)
+                    for line in page.transcription_lines():
+                        click.echo(line.text)
     sys.exit(status)
 
 

@@ -103,6 +103,12 @@ class Page(BaseModel):
         for region in self.regions:
             yield from region.lines
 
+    def transcription_lines(self) -> Iterator[Line]:
+        """The lines of the text, in reading order: margin text (fold strip, page numbers) left out."""
+        for region in self.regions:
+            if region.kind != "marginalia":
+                yield from region.lines
+
     @property
     def text(self) -> str:
         return "".join(line.text for line in self.lines())
