@@ -74,6 +74,8 @@ def read_real_page(page: RealPage, engine, cfg) -> dict:
     from tasks.ocr import read_image
 
     image = cv2.imread(str(page.image))
+    if image is None:
+        raise OSError(f"{page.image}: cannot be read as an image")
     start = time.perf_counter()
     leaves = read_image(image, engine, cfg, page_id=page.id, source=page.image.name)
     seconds = time.perf_counter() - start
@@ -167,7 +169,11 @@ def main() -> None:
         pages = [p for p in pages if p.id in args.only]
     rows = []
     for page in pages:
-        read = read_real_page(page, engine, cfg)
+        try:
+            read = read_real_page(page, engine, cfg)
+        except OSError as exc:  # one unreadable page is reported and skipped, the rest are scored
+            print(f"{page.id:16s} skipped: {exc}", flush=True)
+            continue
         row = score_page(page, read)
         rows.append(row)
         cer = f"{row['errors'] / row['ref_chars']:.3f}" if "ref_chars" in row else "-"

@@ -61,10 +61,13 @@ class CharTrigramLM:
         if not path.exists():
             raise ModelLoadError(f"{path}: character language model counts missing")
         counts: dict[str, int] = {}
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line in f:
-                gram, _, n = line.rstrip("\n").partition("\t")
-                counts[gram] = int(n)
+        try:
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                for line in f:
+                    gram, _, n = line.rstrip("\n").partition("\t")
+                    counts[gram] = int(n)
+        except (OSError, EOFError, ValueError) as exc:  # not gzip, truncated, not UTF-8, a count not a number
+            raise ModelLoadError(f"{path}: corrupt character language model counts ({exc})") from exc
         meta = read_metadata(folder)
         return cls(counts, int(meta.get("characters", 0)), meta.get("name", ""), meta.get("version", ""))
 

@@ -40,3 +40,9 @@ def test_a_confident_reading_is_never_changed():
 def test_a_folder_without_counts_is_a_clear_error(tmp_path):
     with pytest.raises(ModelLoadError, match=str(tmp_path)):
         CharTrigramLM.from_pretrained(tmp_path)
+
+
+def test_corrupt_counts_are_a_clear_error_naming_the_file(tmp_path):
+    (tmp_path / "counts.tsv.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(ModelLoadError, match=r"counts\.tsv\.gz: corrupt"):
+        CharTrigramLM.from_pretrained(tmp_path)
