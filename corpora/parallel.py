@@ -13,7 +13,7 @@ import gzip
 import io
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -86,13 +86,19 @@ def clean_pair(src: str, tgt: str, cfg: CleaningConfig) -> tuple[str, str] | str
     return src, tgt
 
 
-def iter_pairs(path: str | Path, cfg: CleaningConfig | None = None, report: DropReport | None = None) -> Iterator[Pair]:
+def iter_pairs(
+    path: str | Path,
+    cfg: CleaningConfig | None = None,
+    report: DropReport | None = None,
+    exclude_books: Collection[str] = (),
+) -> Iterator[Pair]:
     """Stream cleaned pairs from a ``book chapter src tgt`` TSV (gzipped or plain).
 
     Args:
         path: the corpus file.
         cfg: cleaning thresholds (defaults: :class:`CleaningConfig`).
         report: filled in with what was read, kept and dropped.
+        exclude_books: books left out whole (counted as ``held-out book``): the unseen-book dev set's.
 
     Raises:
         CorpusError: naming the file when it cannot be read (not gzip, truncated) or its header is not
@@ -102,12 +108,12 @@ def iter_pairs(path: str | Path, cfg: CleaningConfig | None = None, report: Drop
     report = report if report is not None else DropReport()
     path = Path(path)
     try:
-        yield from _read_pairs(path, cfg, report)
+        yield from _read_pairs(path, cfg, report, frozenset(exclude_books))
     except (OSError, EOFError, csv.Error) as exc:
         raise CorpusError(f"{path}: cannot be read as a gzipped TSV corpus ({exc})") from exc
 
 
-def _read_pairs(path: Path, cfg: CleaningConfig, report: DropReport) -> Iterator[Pair]:
+def _read_pairs(path: Path, cfg: CleaningConfig, report: DropReport, exclude: frozenset[str]) -> Iterator[Pair]:
     raw = gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")
     with raw, io.TextIOWrapper(raw, encoding="utf-8", errors="replace", newline="") as text:
         rows = csv.reader(text, delimiter="\t", quoting=csv.QUOTE_NONE)
@@ -118,6 +124,9 @@ def _read_pairs(path: Path, cfg: CleaningConfig, report: DropReport) -> Iterator
             report.read += 1
             if len(row) != 4:
                 report.dropped["malformed row"] += 1
+                continue
+            if row[0] in exclude:
+                report.dropped["held-out book"] += 1
                 continue
             cleaned = clean_pair(row[2], row[3], cfg)
             if isinstance(cleaned, str):

@@ -13,11 +13,20 @@ log = logging.getLogger(__name__)
 
 
 def ship_and_report(
-    best: Path, ship_to: Path, metric: str, summary: str, artifact_key: str, min_gain: float = 0.0
+    best: Path,
+    ship_to: Path,
+    metric: str,
+    summary: str,
+    artifact_key: str,
+    min_gain: float = 0.0,
+    baseline: float | None = None,
 ) -> bool:
     """Copy ``best`` to ``ship_to`` when its ``metric`` is higher by more than ``min_gain``; publish ``summary``
-    with the outcome as a Prefect artifact (and in the log). Returns whether it shipped."""
-    shipped, previous = ship_if_better(best, ship_to, metric, min_gain)
+    with the outcome as a Prefect artifact (and in the log). Returns whether it shipped.
+
+    ``baseline``: the shipped model's score measured now on the candidate's dev set, when the one its card
+    records is on another set."""
+    shipped, previous = ship_if_better(best, ship_to, metric, min_gain, baseline)
     summary += f"; shipped to {ship_to}" if shipped else "; not shipped"
     summary += f" (shipped model had {metric} {previous:.4f})"
     create_markdown_artifact(key=artifact_key, markdown=summary)

@@ -1,8 +1,13 @@
 """Train the classical→modern translator as a resumable Prefect flow.
 
-prepare data (clean, build the joint character tokenizer, encode; cached) -> train on a time budget
-(checkpoints, dev BLEU/chrF at intervals, learning-curve artifact) -> score the best checkpoint on the whole
-dev set -> ship it to ``models/translator`` only if its BLEU beats the model already there.
+prepare data (clean, hold the unseen books out, build the joint character tokenizer, encode; cached) -> train
+on a time budget (checkpoints, dev BLEU/chrF at intervals, learning-curve artifact) -> score the best
+checkpoint on the whole dev set -> ship it to ``models/translator`` only if its BLEU beats the model already
+there, measured on the same dev set.
+
+The dev set is, by default, the unseen-book set (``corpora.unseen_books``): whole books held out of training,
+because every book an archive brings is one the model has not seen. ``in_book_dev`` (``cm_dev``) is scored
+beside it as a second figure.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from corpora.parallel import DropReport, iter_pairs
+from corpora.unseen_books import DEFAULT_NAME, UNSEEN_BOOKS, dev_set_id, unseen_dev_pairs, write_pairs
 from flows.shipping import ship_and_report
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.growth import inserted_after
@@ -50,27 +56,58 @@ def _dev_pairs(path: Path, limit: int | None) -> tuple[list[str], list[str]]:
 
 
 @task
-def prepare_data(train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int) -> Path:
-    """Build (or reuse) the tokenizer and the encoded training pairs under ``run_dir/data``."""
+def prepare_data(
+    train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int, holdout_books: tuple[str, ...]
+) -> Path:
+    """Build (or reuse) the tokenizer and the encoded training pairs, ``holdout_books`` left out, under
+    ``run_dir/data``."""
     from transformers import AutoTokenizer
 
     from models.char_tokenizer import build_char_tokenizer, count_characters
 
     data = run_dir / "data"
     if (data / "pairs.npz").exists():
+        held = json.loads((data / "cleaning.json").read_text()).get("held_out_books", [])
+        if held != list(holdout_books):
+            raise ValueError(
+                f"{data}: encoded with held-out books {held}, not {list(holdout_books)}; use another run_dir"
+            )
         return data
     data.mkdir(parents=True, exist_ok=True)
     if init_from is not None:
         tokenizer = AutoTokenizer.from_pretrained(init_from)
     else:
-        counts = count_characters(p.src + p.tgt for p in iter_pairs(train_path))
+        counts = count_characters(p.src + p.tgt for p in iter_pairs(train_path, exclude_books=holdout_books))
         tokenizer = build_char_tokenizer(counts, max_size=vocab_size, append_eos=True)
     tokenizer.save_pretrained(data / "tokenizer")
     report = DropReport()
-    arrays = encode_pairs(((p.src, p.tgt) for p in iter_pairs(train_path, report=report)), tokenizer)
-    (data / "cleaning.json").write_text(json.dumps(report.as_dict(), ensure_ascii=False, indent=1))
+    pairs = iter_pairs(train_path, report=report, exclude_books=holdout_books)
+    arrays = encode_pairs(((p.src, p.tgt) for p in pairs), tokenizer)
+    cleaning = {**report.as_dict(), "held_out_books": list(holdout_books)}
+    (data / "cleaning.json").write_text(json.dumps(cleaning, ensure_ascii=False, indent=1))
     np.savez(data / "pairs.npz", **arrays)  # written last: its presence marks the cache complete
     return data
+
+
+def _unseen_dev(train_path: Path, data_dir: Path, holdout_books: tuple[str, ...]) -> Path:
+    """The unseen-book dev set of ``train_path``'s held-out books, written once under ``data_dir``."""
+    if not holdout_books:
+        raise ValueError("no dev_path and no held-out books to draw a dev set from")
+    path = data_dir / DEFAULT_NAME
+    if not path.exists():
+        write_pairs(unseen_dev_pairs(train_path, holdout_books), path)
+    return path
+
+
+def _check_never_saw(init_from: Path, holdout_books: tuple[str, ...]) -> None:
+    """Refuse to continue a model that was trained on the books now held out: they would not be unseen."""
+    kept_out = read_metadata(init_from).get("cleaning", {}).get("held_out_books", [])
+    seen = [b for b in holdout_books if b not in kept_out]
+    if seen:
+        raise ValueError(
+            f"{init_from}: trained on {', '.join(seen)}, which this run holds out for its unseen-book dev set;"
+            " train from scratch, or hold out nothing (holdout_books=()) and give a dev_path"
+        )
 
 
 def _check_deepening(init_from: Path | None, layers: int) -> None:
@@ -118,6 +155,32 @@ def _decoding(meta: dict) -> str:
     return text
 
 
+def _held_out(cleaning: dict) -> str:
+    books = cleaning.get("held_out_books")
+    if not books:
+        return ""
+    named = ", ".join(f"{b} ({UNSEEN_BOOKS.get(b, 'held out')})" for b in books)
+    return f" Held out of training whole, for the unseen-book dev set (`python -m corpora.unseen_books`): {named}."
+
+
+def _dev_metrics(m: dict) -> str:
+    """The card's dev section: the dev set the model was selected on, and the in-book figure beside it."""
+    dev_set = m.get("dev_set", "cm_dev.tsv.gz")
+    name = dev_set.split()[0]
+    kind = "books never trained on" if name.startswith("cm_unseen") else "books also in training"
+    text = f"""## Dev metrics (`{dev_set}`: {kind}; {m["sentences"]:,} sentences, greedy)
+BLEU **{m["bleu"]:.2f}** (sacrebleu, `tokenize="zh"`), chrF **{m["chrf"]:.2f}**; copying the source scores
+BLEU {m["copy_bleu"]:.2f} / chrF {m["copy_chrf"]:.2f}. {m["sentences_per_s"]:.1f} sentences/s.
+Measured with `wenyuan eval-translation --data {name} --beams 1`."""
+    if "in_book" in m:
+        b = m["in_book"]
+        text += (
+            f"\nOn `{b['dev_set']}` (books also in training, {b['sentences']:,} sentences): BLEU **{b['bleu']:.2f}**,"
+            f" chrF {b['chrf']:.2f}; copying the source {b['copy_bleu']:.2f} / {b['copy_chrf']:.2f}."
+        )
+    return text
+
+
 def _card(meta: dict) -> str:
     m = meta["metrics"]
     curve = "\n".join(
@@ -140,7 +203,7 @@ Loads with `AutoModelForSeq2SeqLM.from_pretrained` and `AutoTokenizer.from_pretr
 Trained on `cm_train.tsv.gz` from the NiuTrans Classical-Modern corpus (MIT licence, copyright 2022 NiuTrans
 Open Source). Cleaning: spaces left by dropped quotation marks removed, `原文` headings stripped, pairs with
 `**` placeholders, over-long pairs and implausible length ratios dropped ({cleaning.get("kept", "?"):,} of
-{cleaning.get("read", "?"):,} pairs kept; dropped: {cleaning.get("dropped", {})}).
+{cleaning.get("read", "?"):,} pairs kept; dropped: {cleaning.get("dropped", {})}).{_held_out(cleaning)}
 
 ## Training
 {meta["steps"]} steps in the last run ({meta.get("batches_seen", meta["steps"])} batches in all), \
@@ -149,12 +212,9 @@ Open Source). Cleaning: spaces left by dropped quotation marks removed, `原文`
 continue with:
 
     wenyuan train-translator --train ../shared/corpora/cm_train.tsv.gz \\
-        --dev ../shared/corpora/cm_dev.tsv.gz --budget-minutes 120 --init-from models/translator
+        --in-book-dev ../shared/corpora/cm_dev.tsv.gz --budget-minutes 120 --init-from models/translator
 
-## Dev metrics (`cm_dev.tsv.gz`, {m["sentences"]:,} sentences, greedy)
-BLEU **{m["bleu"]:.2f}** (sacrebleu, `tokenize="zh"`), chrF **{m["chrf"]:.2f}**; copying the source scores
-BLEU {m["copy_bleu"]:.2f} / chrF {m["copy_chrf"]:.2f}. {m["sentences_per_s"]:.1f} sentences/s.
-Measured with `wenyuan eval-translation --data ../shared/corpora/cm_dev.tsv.gz --beams 1`.{_decoding(meta)}
+{_dev_metrics(m)}{_decoding(meta)}
 
 ## Learning curve (dev subset, greedy)
 | step | seconds | source tokens | BLEU | chrF |
@@ -167,14 +227,44 @@ corpus lacks. Names are often paraphrased; characters outside the vocabulary are
 """
 
 
+def _greedy_scores(folder: Path, src: list[str], tgt: list[str], device: str) -> dict:
+    # Greedy, like the curve: it measures the model, comparable across versions, at a fifth of the cost.
+    return evaluate_translator(Translator.from_pretrained(folder, device=device, beams=1, batch_size=64), src, tgt)
+
+
+def _shipped_baseline(ship_to: Path, dev_set: str, src: list[str], tgt: list[str], device: str) -> float | None:
+    """The shipped model's BLEU on this dev set, measured now when its card records another set (or none).
+
+    None when there is no shipped model or its recorded score is on the same pairs (compare with that).
+    """
+    meta = read_metadata(ship_to) if (ship_to / "config.json").exists() else {}
+    if not meta or meta.get("metrics", {}).get("dev_set") == dev_set:
+        return None
+    return _greedy_scores(ship_to, src, tgt, device)["bleu"]
+
+
 @task
 def evaluate_and_ship(
-    best: Path, dev_path: Path, ship_to: Path, state: TrainState, device: str, cleaning: dict
+    best: Path,
+    dev_path: Path,
+    ship_to: Path,
+    state: TrainState,
+    device: str,
+    cleaning: dict,
+    in_book_dev: Path | None = None,
 ) -> dict:
-    """Score the run's best model on the whole dev set; copy it to ``ship_to`` if its BLEU is higher."""
+    """Score the run's best model on the whole dev set (and ``in_book_dev`` beside it); copy it to ``ship_to``
+    if its BLEU is higher than the shipped model's on the same dev set."""
     src, tgt = _dev_pairs(dev_path, None)
-    # Greedy, like the curve: it measures the model, comparable across versions, at a fifth of the cost.
-    scores = evaluate_translator(Translator.from_pretrained(best, device=device, beams=1, batch_size=64), src, tgt)
+    dev_set = dev_set_id(dev_path)
+    scores = {**_greedy_scores(best, src, tgt, device), "dev_set": dev_set}
+    if in_book_dev is not None:
+        in_src, in_tgt = _dev_pairs(in_book_dev, None)
+        in_book = _greedy_scores(best, in_src, in_tgt, device)
+        scores["in_book"] = {
+            **{k: in_book[k] for k in ("sentences", "bleu", "chrf", "copy_bleu", "copy_chrf")},
+            "dev_set": dev_set_id(in_book_dev),
+        }
     from transformers import GenerationConfig
 
     generation = GenerationConfig.from_pretrained(best)
@@ -186,15 +276,19 @@ def evaluate_and_ship(
     }
     meta = update_metadata(best, metrics=scores, cleaning=cleaning, decoding=decoding, **state.record())
     (best / "README.md").write_text(_card(meta), encoding="utf-8")
-    summary = f"dev BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f} (copy-source BLEU {scores['copy_bleu']:.2f})"
-    ship_and_report(best, ship_to, "bleu", summary, "translator-result")
+    summary = (
+        f"dev ({dev_set}) BLEU {scores['bleu']:.2f}, chrF {scores['chrf']:.2f}"
+        f" (copy-source BLEU {scores['copy_bleu']:.2f})"
+    )
+    baseline = _shipped_baseline(Path(ship_to), dev_set, src, tgt, device)
+    ship_and_report(best, ship_to, "bleu", summary, "translator-result", baseline=baseline)
     return scores
 
 
 @flow(name="train-translator")
 def train_translator(
     train_path: Path,
-    dev_path: Path,
+    dev_path: Path | None = None,
     run_dir: Path = Path("runs/translator"),
     ship_to: Path = SHIPPED,
     init_from: Path | None = None,
@@ -211,6 +305,8 @@ def train_translator(
     arch: TranslatorArch | None = None,
     average_last: int = 4,
     deepen_encoder_to: int | None = None,
+    holdout_books: tuple[str, ...] = tuple(UNSEEN_BOOKS),
+    in_book_dev: Path | None = None,
 ) -> dict:
     """Train, resume or continue the translator, then evaluate and (if better) ship it.
 
@@ -219,17 +315,23 @@ def train_translator(
     evaluations are averaged at the end, and the mean is kept if it beats the best single checkpoint.
     ``deepen_encoder_to``: grow the starting model's encoder to this many layers first (``deepen_encoder``);
     a resume repeats the growth, so the checkpoint's weights fit.
+    ``holdout_books`` are never trained on; with no ``dev_path``, the dev set is drawn from them
+    (``corpora.unseen_books``, written to ``run_dir/data``). ``in_book_dev`` (e.g. ``cm_dev``) is scored at
+    the end as a second figure.
     """
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
-    run_dir, dev_path, train_path = Path(run_dir), Path(dev_path), Path(train_path)
+    run_dir, train_path = Path(run_dir), Path(train_path)
+    holdout_books = tuple(holdout_books)
     dev = select_device(device)
     if init_from is not None:
         check_model_folder(init_from)  # a clear error naming the folder, before any data work
+        _check_never_saw(init_from, holdout_books)
     if deepen_encoder_to is not None:
         _check_deepening(init_from, deepen_encoder_to)
-    data_dir = prepare_data(train_path, run_dir, init_from, vocab_size)
+    data_dir = prepare_data(train_path, run_dir, init_from, vocab_size, holdout_books)
+    dev_path = Path(dev_path) if dev_path is not None else _unseen_dev(train_path, data_dir, holdout_books)
     tokenizer = AutoTokenizer.from_pretrained(data_dir / "tokenizer")
     data = dict(np.load(data_dir / "pairs.npz"))
     cleaning = json.loads((data_dir / "cleaning.json").read_text())
@@ -312,4 +414,5 @@ def train_translator(
         on_eval=on_eval,
         average_last=average_last,
     )
-    return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, cleaning)
+    in_book = Path(in_book_dev) if in_book_dev is not None else None
+    return evaluate_and_ship(best_dir, dev_path, Path(ship_to), state, dev, cleaning, in_book)

@@ -130,14 +130,15 @@ def save_tokenizer(tokenizer, folder: str | Path) -> None:
 
 
 def ship_if_better(
-    candidate: str | Path, ship_to: str | Path, metric: str, min_gain: float = 0.0
+    candidate: str | Path, ship_to: str | Path, metric: str, min_gain: float = 0.0, baseline: float | None = None
 ) -> tuple[bool, float]:
     """Replace the folder ``ship_to`` by ``candidate`` when its ``metrics[metric]`` is higher by more than
     ``min_gain`` (a metric measured on a small set moves by noise alone; shipping on noise changes every
     output for nothing).
 
-    ``metric`` is a dotted path into ``wenyuan.json``'s ``metrics`` (e.g. ``segmentation.f1``). The swap goes
-    through a temporary copy so an interrupted ship never leaves a half-written model folder.
+    ``metric`` is a dotted path into ``wenyuan.json``'s ``metrics`` (e.g. ``segmentation.f1``). ``baseline``, when
+    given, stands for the shipped model's recorded score (it was measured on the candidate's dev set). The swap
+    goes through a temporary copy so an interrupted ship never leaves a half-written model folder.
 
     Returns:
         Whether it shipped, and the shipped model's previous score (-1 when there was none).
@@ -151,7 +152,7 @@ def ship_if_better(
         return float(value) if isinstance(value, int | float) else -1.0
 
     candidate, ship_to = Path(candidate), Path(ship_to)
-    previous = score(ship_to)
+    previous = score(ship_to) if baseline is None else baseline
     if score(candidate) <= previous + min_gain:
         return False, previous
     tmp = ship_to.with_name(ship_to.name + ".tmp")

@@ -234,13 +234,24 @@ def test_translator_training_resumes_and_ships_only_when_better(prefect_server, 
 
     AutoModelForSeq2SeqLM.from_pretrained(tmp_path / "shipped")
     AutoTokenizer.from_pretrained(tmp_path / "shipped")
-    # A shipped model that scores higher is not replaced by a worse one.
+    # A shipped model that scores higher on the same dev set is not replaced by a worse one.
     meta_file = tmp_path / "shipped" / "wenyuan.json"
     meta = json.loads(meta_file.read_text())
+    assert meta["metrics"]["dev_set"].startswith("dev.tsv sha256:")
     meta["metrics"]["bleu"] = 99.0
     meta_file.write_text(json.dumps(meta))
     train_translator(total_steps=4, **kwargs)
     assert json.loads(meta_file.read_text())["metrics"]["bleu"] == 99.0
+    # A score recorded on another dev set is not compared with: the shipped model is measured on this one.
+    from corpora.unseen_books import dev_set_id
+    from flows.train_translator import _dev_pairs, _shipped_baseline
+
+    dev = dev_set_id(kwargs["dev_path"])
+    src, tgt = _dev_pairs(kwargs["dev_path"], None)
+    assert _shipped_baseline(tmp_path / "shipped", dev, src, tgt, "cpu") is None
+    meta["metrics"]["dev_set"] = "cm_dev.tsv.gz sha256:000000000000"
+    meta_file.write_text(json.dumps(meta))
+    assert 0 <= _shipped_baseline(tmp_path / "shipped", dev, src, tgt, "cpu") < 99.0
 
     # Continuing from a shipped model picks the batch stream up after the batches that model has seen.
     seen = json.loads(meta_file.read_text())["batches_seen"]
@@ -259,6 +270,49 @@ def test_translator_training_resumes_and_ships_only_when_better(prefect_server, 
     best = json.loads((tmp_path / "run2" / "best" / "wenyuan.json").read_text())
     last_step = best["steps"] if "averaged" in best else best["best_step"]
     assert best["batches_seen"] == seen + last_step >= seen + 1
+
+
+def test_translator_holds_the_unseen_books_out_and_is_selected_on_them(prefect_server, tiny_parallel, tmp_path):
+    from corpora.parallel import iter_pairs
+    from corpora.unseen_books import UNSEEN_BOOKS
+    from flows.train_translator import train_translator
+    from tasks.translate import DEFAULT_MODEL as SHIPPED_TRANSLATOR
+
+    header, *rows = (tiny_parallel / "train.tsv").read_text(encoding="utf-8").splitlines(keepends=True)
+    books = list(UNSEEN_BOOKS)
+    renamed = [books[i % len(books)] + row[row.index("\t") :] for i, row in enumerate(rows[:50])]
+    train = tmp_path / "train.tsv"
+    train.write_text(header + "".join(renamed + rows[50:]), encoding="utf-8")
+    config = dict(
+        train_path=train,
+        max_tokens=512,
+        eval_every_steps=2,
+        dev_eval_sentences=10,
+        vocab_size=800,
+        threads=1,
+        device="cpu",
+        arch=TranslatorArch(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ffn=64),
+    )
+    scores = train_translator(
+        total_steps=2,
+        run_dir=tmp_path / "run",
+        ship_to=tmp_path / "shipped",
+        in_book_dev=tiny_parallel / "dev.tsv",
+        **config,
+    )
+    # With no dev_path the dev set is the held-out books' pairs, and they are never trained on.
+    assert scores["dev_set"].startswith("cm_unseen_dev.tsv.gz sha256:")
+    assert scores["sentences"] == len(list(iter_pairs(train))) - len(list(iter_pairs(train, exclude_books=books)))
+    assert scores["in_book"]["dev_set"].startswith("dev.tsv sha256:")
+    cleaning = json.loads((tmp_path / "run" / "data" / "cleaning.json").read_text())
+    held_rows = sum(line.split("\t")[0] in UNSEEN_BOOKS for line in renamed + rows[50:])
+    assert cleaning["dropped"]["held-out book"] == held_rows >= 50
+    assert cleaning["kept"] == len(list(iter_pairs(train, exclude_books=books)))
+    card = (tmp_path / "shipped" / "README.md").read_text()
+    assert "books never trained on" in card and "墨子 (pre-Qin philosopher)" in card
+    # A model trained on those books cannot be continued: its unseen-book score would not be unseen.
+    with pytest.raises(ValueError, match="trained on 墨子"):
+        train_translator(total_steps=1, run_dir=tmp_path / "again", init_from=SHIPPED_TRANSLATOR, **config)
 
 
 def test_a_translator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(prefect_server, tiny_parallel, tmp_path):
