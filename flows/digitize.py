@@ -38,9 +38,11 @@ from prefect.concurrency.sync import concurrency
 
 import wenyuan
 from corpora.split_characters import table_checksum as split_table_checksum
+from flows.server_setup import GPU_LIMIT, check_gpu_limit
 from models.char_lm import DEFAULT_DIR as CHAR_LM_DIR
 from models.char_lm import counts_checksum
 from models.folder import check_model_folder, inference_checksum
+from models.training import select_device
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
 from tasks.entities import lexicons_checksum
@@ -107,11 +109,11 @@ class _Progress:
 def model_slot(device: str) -> AbstractContextManager:
     """Hold a slot of the ``gpu`` global concurrency limit around a model call on a GPU.
 
-    With ``prefect gcl create gpu --limit 1`` one GPU is never shared by two batches' model calls; CPU runs
-    need no slot (the OS schedules them) and take none.
+    With the ``gpu`` limit (``flows.server_setup``) one GPU is never shared by two batches' model calls; CPU runs
+    need no slot (the OS schedules them) and take none. Strict: a missing limit is an error, not a pass.
     """
     if device.startswith("cuda"):
-        return concurrency("gpu", occupy=1)
+        return concurrency(GPU_LIMIT, occupy=1, strict=True)
     return nullcontext()
 
 
@@ -473,6 +475,7 @@ def digitize(
             check_model_folder(tagger_dir)
         if translate:
             check_model_folder(translator_dir)
+    check_gpu_limit(select_device(device), log)
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
     sweep_stale_workdirs()

@@ -29,6 +29,8 @@ COMMANDS = [
     "calibrate-punctuator",
     "prune-results",
     "train-entity-tagger",
+    "setup-prefect",
+    "pretrain-encoder",
 ]
 
 

@@ -322,7 +322,20 @@ def _training_options(model: str, total_steps: int, lr: float, dev: bool = True,
 
 
 @main.command("train-translator")
-@_training_options("translator", total_steps=40000, lr=7e-4)
+@_training_options("translator", total_steps=40000, lr=7e-4, dev=False)
+@click.option(
+    "--dev",
+    "dev_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Dev set to select and ship on (default: the unseen-book set drawn from --train's held-out books).",
+)
+@click.option(
+    "--in-book-dev",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="A second dev set scored at the end, e.g. cm_dev.tsv.gz (books also in training).",
+)
 @click.option("--max-tokens", type=int, default=4096, show_default=True, help="Padded tokens per batch.")
 @click.option("--eval-every", type=int, default=1000, show_default=True, help="Steps between dev evaluations.")
 @click.option(
@@ -352,8 +365,11 @@ def train_translator(
     deepen_encoder_to,
     threads,
     device,
+    in_book_dev,
 ):
-    """Train (or resume) the translator; ships it to models/translator if it beats the shipped one."""
+    """Train (or resume) the translator; ships it to models/translator if it beats the shipped one.
+
+    The books of corpora.unseen_books are never trained on; by default they are the dev set."""
     if deepen_encoder_to and not init_from:
         raise click.UsageError("--deepen-encoder-to grows a starting model: give --init-from too")
     _quiet_prefect(True)
@@ -373,8 +389,9 @@ def train_translator(
         deepen_encoder_to=deepen_encoder_to,
         threads=threads,
         device=device,
+        in_book_dev=in_book_dev,
     )
-    click.echo(json.dumps(scores, indent=1))
+    click.echo(json.dumps(scores, indent=1, ensure_ascii=False))
 
 
 @main.command("import-tei")
@@ -461,6 +478,18 @@ def export(inputs, formats, out, base_url, image_service, force, verbose):
     for f in result["failed"]:
         click.echo(f"failed {f['input']}: {f['reason']}", err=True)
     sys.exit(EXIT_PARTIAL if result["failed"] else EXIT_OK)
+
+
+@main.command("setup-prefect")
+@click.option("--gpu-slots", default=1, show_default=True, type=click.IntRange(min=1), help="Model calls per GPU.")
+@click.option("--pool", default="wenyuan-process", show_default=True, help="Process work pool prefect.yaml uses.")
+def setup_prefect(gpu_slots, pool):
+    """Prepare the Prefect server PREFECT_API_URL names: the work pool and the `gpu` concurrency limit."""
+    from flows.server_setup import GPU_LIMIT, ensure_gpu_limit, ensure_work_pool
+
+    click.echo(f"work pool {pool}: {'created' if ensure_work_pool(pool) else 'exists'}")
+    made = f"created with {gpu_slots} slot(s)" if ensure_gpu_limit(gpu_slots) else "exists (left as set)"
+    click.echo(f"concurrency limit {GPU_LIMIT}: {made}")
 
 
 @main.command("serve-oai")

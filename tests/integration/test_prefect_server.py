@@ -1,8 +1,10 @@
 """Against a real Prefect server: deploy from prefect.yaml, run a process worker, trigger runs through the API.
 
-Starts ``prefect server start`` (SQLite) on a free localhost port, creates the work pool, runs
-``prefect deploy --all``, starts a worker, triggers ``digitize-batch`` and ``digitize-inbox`` and waits for
-them to complete, then checks the TEI outputs, the inbox filing and the artifacts. Stops what it started.
+Starts ``prefect server start`` (SQLite) on a free localhost port, runs ``wenyuan setup-prefect`` (the work
+pool and the ``gpu`` concurrency limit) and ``prefect deploy --all``, starts a worker, triggers
+``digitize-batch`` and ``digitize-inbox`` and waits for them to complete, then checks the TEI outputs, the
+inbox filing and the artifacts; and waits, with nobody triggering it, for a one-minute schedule to fire.
+Stops what it started.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def server(tmp_path_factory):
         WENYUAN_HOME=str(ROOT),
         PREFECT_SERVER_API_HOST="127.0.0.1",
         PREFECT_SERVER_API_PORT=str(port),
+        # The scheduler's loop, every 5 s instead of 60, so a one-minute schedule fires within the test.
+        PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS="5",
     )
     log = open(home / "server.log", "w")
     proc = subprocess.Popen(
@@ -74,8 +78,16 @@ def server(tmp_path_factory):
             if time.monotonic() > deadline or proc.poll() is not None:
                 pytest.fail(f"Prefect server did not start: {(home / 'server.log').read_text()[-2000:]}")
             time.sleep(1)
-        _prefect(env, "work-pool", "create", "wenyuan-process", "--type", "process")
+        setup = [sys.executable, "-m", "wenyuan.cli", "setup-prefect"]
+        done = subprocess.run(setup, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert "work pool wenyuan-process: created" in done.stdout
+        assert "concurrency limit gpu: created with 1 slot(s)" in done.stdout
         _prefect(env, "--no-prompt", "deploy", "--all")
+        # prefect.yaml's own schedules would run the inbox and the export on this checkout's inbox/, out/ and
+        # catalog/ while the tests run; the schedule test deploys one of its own on temporary folders.
+        assert "*/10 * * * *" in _prefect(env, "deployment", "schedule", "ls", "digitize-inbox/digitize-inbox")
+        _prefect(env, "deployment", "schedule", "pause", "--all")
         worker_log = open(home / "worker.log", "w")
         worker = subprocess.Popen(
             [sys.executable, "-m", "prefect", "worker", "start", "--pool", "wenyuan-process"],
@@ -165,3 +177,55 @@ def test_digitize_inbox_files_complete_batches_and_leaves_incomplete_ones(server
     assert (inbox / "done" / "batch-ready").is_dir()
     assert "done" in (inbox / "done" / "batch-ready.report.md").read_text()
     assert uploading.is_dir() and not list(out.glob("batch-uploading*"))
+
+
+def test_a_one_minute_schedule_creates_and_completes_runs_with_nobody_triggering_them(server, tmp_path):
+    """The server's scheduler makes the runs and the worker completes them: what the inbox and the nightly
+    export depend on. (Under SQLAlchemy 2.1 the scheduler failed every loop and no run was ever created.)"""
+    env, home = server
+    store, catalog = tmp_path / "store", tmp_path / "catalog"
+    store.mkdir()
+    _prefect(
+        env,
+        "--no-prompt",
+        "deploy",
+        "flows/export_catalog.py:export_catalog",
+        "--name",
+        "every-minute",
+        "--pool",
+        "wenyuan-process",
+        "--interval",
+        "60",
+        "--param",
+        f"source_dir={store}",
+        "--param",
+        "inputs=[]",
+        "--param",
+        f"out={catalog}",
+    )
+    script = textwrap.dedent("""
+        import asyncio, json, time
+        from prefect.client.orchestration import get_client
+        from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+
+        async def runs():
+            async with get_client() as client:
+                found = await client.read_flow_runs(
+                    deployment_filter=DeploymentFilter(name=DeploymentFilterName(any_=["every-minute"])))
+                return [(r.auto_scheduled, r.state.type.value) for r in found]
+
+        deadline = time.monotonic() + 240
+        while True:
+            seen = asyncio.run(runs())
+            if any(state == "COMPLETED" for _, state in seen) or time.monotonic() > deadline:
+                break
+            time.sleep(5)
+        print(json.dumps(seen))
+    """)
+    out = subprocess.run([sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-3000:]
+    runs = json.loads(out.stdout.strip().splitlines()[-1])
+    assert runs, f"the scheduler created no run: {(home / 'server.log').read_text()[-3000:]}"
+    assert all(auto for auto, _ in runs)  # made by the scheduler, not triggered
+    assert "COMPLETED" in {state for _, state in runs}, (runs, (home / "worker.log").read_text()[-3000:])
+    assert "InvalidRequestError" not in (home / "server.log").read_text()
