@@ -82,17 +82,22 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
 class _Progress:
     """A batch's progress, as a Prefect progress artifact (seen in the UI) and optionally a terminal bar."""
 
-    def __init__(self, book_id: str, total: int, terminal: bool):
+    def __init__(self, label: str, total: int, terminal: bool, unit: str = "page", what: str = "pages read"):
         self.total, self.done = max(total, 1), 0
         self.bar = None
         if terminal:
             from tqdm import tqdm
 
-            self.bar = tqdm(total=total, unit="page", desc=book_id)
+            self.bar = tqdm(total=total, unit=unit, desc=label)
         try:
-            self.artifact = create_progress_artifact(progress=0.0, description=f"{book_id}: pages read")
+            self.artifact = create_progress_artifact(progress=0.0, description=f"{label}: {what}")
         except Exception:  # no API to report to (a task's .fn() called directly): the bar is enough
             self.artifact = None
+
+    def stage(self, name: str) -> None:
+        """Name the stage at work on the bar (the text stages run section by section)."""
+        if self.bar is not None:
+            self.bar.set_postfix_str(name, refresh=True)
 
     def advance(self) -> None:
         self.done += 1
@@ -580,13 +585,18 @@ def digitize(
             key = fingerprint(wenyuan.__version__, *pages)
             for name, stage, identity in stages:
                 started = time.monotonic()
+                text_progress.stage(name)
                 key = fingerprint(key, name, identity)
                 section = stage(section, key)
                 seconds[name] = seconds.get(name, 0.0) + time.monotonic() - started
             return section
 
+        sections = -(-len(refs) // max(1, section_pages))
+        text_progress = _Progress(book_id, sections, show_progress, unit="section", what="text stages")
         for section in text_sections(refs, Book(id=book_id, metadata=metadata), section_pages, text_layers):
             store.add(section)
+            text_progress.advance()
+        text_progress.close()
         t4 = time.monotonic()
         tei = export_task(store, book_dir, check_tei)
         seconds["export"] = time.monotonic() - t4

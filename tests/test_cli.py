@@ -126,6 +126,35 @@ def test_translate_passes_non_chinese_lines_and_rejects_non_utf8_naming_the_line
 
 
 @pytest.mark.parametrize("command", ["translate", "punctuate"])
+def test_each_batch_is_written_before_the_rest_of_the_input_arrives(command):
+    """A long input shows results at once: the first batch's lines come out while stdin is still open."""
+    import select
+    import subprocess
+    import sys
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wenyuan.cli", command, "--batch-size", "2", "--device", "cpu"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        proc.stdin.write("學而時習之不亦說乎\n子曰溫故而知新\n".encode())
+        proc.stdin.flush()
+        got, deadline = b"", time.monotonic() + 180
+        while got.count(b"\n") < 2 and time.monotonic() < deadline:
+            if select.select([proc.stdout], [], [], 1)[0]:
+                got += proc.stdout.read1(4096)
+        assert got.count(b"\n") == 2, f"no output while stdin was open: {got!r}"
+        proc.stdin.write("有朋自遠方來\n".encode())
+        rest, _ = proc.communicate(timeout=120)
+        assert proc.returncode == EXIT_OK and rest.count(b"\n") == 1
+    finally:
+        proc.kill()
+
+
+@pytest.mark.parametrize("command", ["translate", "punctuate"])
 def test_missing_or_corrupt_model_folder_is_named(runner, tmp_path, command):
     missing = runner.invoke(main, [command, "--model", str(tmp_path / "nowhere")], input="子曰\n")
     assert missing.exit_code == EXIT_FAILED and "nowhere" in missing.stderr and "not found" in missing.stderr
@@ -252,3 +281,50 @@ def test_train_punctuator_refuses_to_deepen_a_model_it_is_not_given(runner, tmp_
     )
     assert result.exit_code == 2 and "--deepen-to grows a starting model" in result.output
     assert not (tmp_path / "r").exists()
+
+
+def _on_a_terminal(args: list[str], env: dict) -> tuple[int, str]:
+    """Run ``wenyuan ARGS`` with stderr on a pseudo-terminal; its exit status and what the terminal showed."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a new pty is 0 columns wide
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "wenyuan.cli", *args], stdout=subprocess.DEVNULL, stderr=slave, env=env
+    )
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(master)
+    return proc.wait(timeout=600), shown.decode("utf-8", "replace")
+
+
+def test_digitize_shows_progress_on_a_terminal_unless_quiet(prefect_server, tmp_path):
+    import os
+    import shutil
+
+    batch = tmp_path / "batch"
+    batch.mkdir()
+    shutil.copy(SAMPLE_BOOK / "page_0003.jpg", batch)
+    env = dict(os.environ)
+    args = ["digitize", str(batch), "--out", str(tmp_path / "out"), "--book-id", "bar", "--no-translate"]
+    code, shown = _on_a_terminal(args, env)
+    assert code == EXIT_OK, shown[-2000:]
+    assert "starting Prefect's local engine" in shown  # something at once, before the models load
+    assert "1/1" in shown and "page" in shown and "section" in shown  # the pages bar and the text-stages bar
+    code, shown = _on_a_terminal([*args, "--quiet"], env)
+    assert code == EXIT_OK, shown[-2000:]
+    assert "1/1" not in shown and "starting" not in shown

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -69,8 +70,13 @@ def main() -> None:
 @click.option("--no-validate", is_flag=True, help="Skip TEI schema validation of the output.")
 @click.option("--dask-address", default=None, help="Run page tasks on this Dask scheduler (tcp://host:port).")
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
-def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate, no_validate, dask_address, verbose):
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars or status lines on the terminal.")
+def digitize(
+    inputs, out, manifest, book_id, device, no_punctuate, no_translate, no_validate, dask_address, verbose, quiet
+):
     """Digitise page scans (images, TIFF, PDF, zip or folders) into a TEI edition under OUT/<book>/.
+
+    On a terminal it shows progress bars (pages read; text stages by section) unless --quiet.
 
     Exit status: 0 all pages done, 3 done but some inputs were quarantined, 1 failed (a missing path, no
     page image, every input bad: nothing usable is written).
@@ -78,6 +84,9 @@ def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate,
     from tasks.ingest import check_inputs_exist
 
     check_inputs_exist(list(inputs))  # at once, before Prefect or any model loads (exit 1, naming them)
+    progress = not quiet and sys.stderr.isatty()
+    if progress:  # the seconds before the first bar: Prefect's local engine starts, the models load
+        click.echo("wenyuan: starting Prefect's local engine and the models (a first run takes a minute)…", err=True)
     _quiet_prefect(verbose)
     from flows.digitize import digitize as digitize_flow
 
@@ -94,7 +103,7 @@ def digitize(inputs, out, manifest, book_id, device, no_punctuate, no_translate,
         punctuate=not no_punctuate,
         translate=not no_translate,
         check_tei=not no_validate,
-        show_progress=sys.stderr.isatty(),
+        show_progress=progress,
     )
     click.echo(f"{result['book']}: {result['pages']} page(s), {result['characters']} characters")
     click.echo(f"TEI:  {result['tei']}")
@@ -179,18 +188,36 @@ def validate(files):
     sys.exit(EXIT_FAILED if bad else EXIT_OK)
 
 
+def _decoded(raw: bytes, n: int) -> str:
+    try:
+        return raw.decode("utf-8").rstrip("\r\n")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"stdin line {n} is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+
+
 def _stdin_lines() -> list[str]:
-    data = sys.stdin.buffer.read()
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    out = []
-    for n, raw in enumerate(lines, 1):
-        try:
-            out.append(raw.decode("utf-8").rstrip("\r"))
-        except UnicodeDecodeError as exc:
-            raise click.ClickException(f"stdin line {n} is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
-    return out
+    return [line for batch in _stdin_batches(None) for line in batch]
+
+
+def _stdin_batches(size: int | None) -> Iterator[list[str]]:
+    """Stdin's lines, ``size`` at a time (all at once for None), read as they arrive: a command can write each
+    batch's results before the rest of its input is even there."""
+    batch: list[str] = []
+    for n, raw in enumerate(sys.stdin.buffer, 1):
+        batch.append(_decoded(raw, n))
+        if size and len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _stream(batches: Iterator[list[str]], run: Callable[[list[str]], list[str]]) -> None:
+    """Write each batch's output lines as soon as they are done (a long input shows progress at once)."""
+    for batch in batches:
+        for line in run(batch):
+            click.echo(line)
+        sys.stdout.flush()
 
 
 @main.command()
@@ -201,11 +228,9 @@ def punctuate(model, device, batch_size):
     """Punctuate classical text: one line on stdin -> the same line with marks on stdout."""
     from tasks.punctuate import DEFAULT_MODEL, load_punctuator
 
-    lines = _stdin_lines()
     p = load_punctuator(str(model or DEFAULT_MODEL), device)
     p.batch_size = batch_size
-    for line in p.punctuate(lines):
-        click.echo(line)
+    _stream(_stdin_batches(batch_size), p.punctuate)
 
 
 @main.command("eval-punctuation")
@@ -255,11 +280,9 @@ def translate(model, beams, batch_size, device):
     """Classical -> modern Chinese: one sentence or passage per stdin line -> one line on stdout."""
     from tasks.translate import DEFAULT_MODEL, load_translator
 
-    lines = _stdin_lines()
     t = load_translator(str(model or DEFAULT_MODEL), device, beams)
     t.batch_size = batch_size
-    for line in t.translate(lines):
-        click.echo(line)
+    _stream(_stdin_batches(batch_size), t.translate)
 
 
 @main.command("eval-translation")
