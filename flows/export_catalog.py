@@ -33,6 +33,21 @@ FORMATS = ("iiif", "lido", "dc-csv")
 STATE_FILE = "export-state.json"
 
 
+def _has_edition(folder: Path) -> bool:
+    return any(folder.glob("*.tei.xml")) or any(
+        p.name != "quarantine.json" and not p.name.startswith(".") for p in folder.glob("*.json")
+    )
+
+
+def book_inputs(path: Path) -> list[Path]:
+    """``path`` as the books it names: the folder ``digitize --out`` wrote stands for every book folder in it."""
+    if path.is_dir() and not _has_edition(path):
+        books = [p for p in sorted(path.iterdir()) if p.is_dir() and not p.name.startswith(".") and _has_edition(p)]
+        if books:
+            return books
+    return [path]
+
+
 def find_source(path: Path) -> tuple[Path, Path | None]:
     """The file a book is read from (TEI preferred: it carries corrections) and its document JSON, if any."""
     if path.is_dir():
@@ -122,7 +137,8 @@ def export_catalog(
     """Export books to IIIF, LIDO and Dublin Core, incrementally.
 
     Args:
-        inputs: ``wenyuan digitize`` output folders, TEI editions or document JSON files.
+        inputs: ``wenyuan digitize`` book folders (or the ``--out`` folder holding them: every book in it),
+            TEI editions or document JSON files.
         out: the export store (one folder per book, ``catalog.csv``, ``export-state.json``).
         formats: any of ``iiif``, ``lido``, ``dc-csv``.
         base_url: public URL the export store is served under.
@@ -141,6 +157,7 @@ def export_catalog(
     cfg = CatalogConfig(base_url=base_url, image_service=image_service)
     if source_dir and Path(source_dir).is_dir():
         inputs = [*inputs, *(str(p) for p in sorted(Path(source_dir).iterdir()) if p.is_dir())]
+    inputs = [str(book) for raw in inputs for book in book_inputs(Path(raw))]
     store = Path(out)
     store.mkdir(parents=True, exist_ok=True)
     state_path = store / STATE_FILE

@@ -171,3 +171,18 @@ def test_export_reports_bad_inputs_and_goes_on(digitized_sample, prefect_server,
     assert result["exported"] == ["lunyu-sample"]
     assert {f["input"] for f in result["failed"]} == {str(junk), str(broken)}
     assert all(f["reason"] for f in result["failed"])
+
+
+def test_the_folder_digitize_wrote_exports_every_book_in_it(digitized_sample, prefect_server, tmp_path):
+    """`wenyuan export OUT` on the folder `digitize --out OUT` wrote: each book folder in it is an input."""
+    from click.testing import CliRunner
+
+    from wenyuan.cli import main
+
+    out = tmp_path / "out"
+    shutil.copytree(digitized_sample["out"] / "lunyu-sample", out / "lunyu-sample")
+    (out / "lunyu-sample" / "pages").mkdir(exist_ok=True)  # a book's own sub-folders are not books
+    result = CliRunner().invoke(main, ["export", str(out), "--out", str(tmp_path / "store"), "--format", "lido"])
+    assert result.exit_code == 0, result.output
+    assert "exported 1," in result.output
+    assert (tmp_path / "store" / "lunyu-sample" / "lunyu-sample.lido.xml").exists()
