@@ -67,6 +67,7 @@ from wenyuan.code_identity import code_checksum
 from wenyuan.document import Book, BookMetadata, Quarantined
 from wenyuan.errors import BadInputError, BookConflictError, ManifestError, NoInputError
 from wenyuan.io import atomic_write_text, atomic_writer, exclusive_lock
+from wenyuan.page_index import PageIndex
 
 _ENGINES: dict[str, Any] = {}
 _ENGINE_LOCK = threading.Lock()
@@ -267,9 +268,15 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
     key = settings_key(pre, ocr, engine_version())
     cached = book_dir / "pages" / f"{sha}-{key}.json"
     origin = {"source": src.label, "source_page": src.page}
+    index = PageIndex(book_dir.parent)
+    # A page another book of the store has read is taken from there, not read again.
+    reused_from = None if cached.exists() else index.adopt(cached.name, book_dir)
     if cached.exists():
         leaves = json.loads(cached.read_text(encoding="utf-8"))
-        return [PageRef(id=p["id"], file=str(cached), leaf=k, **origin) for k, p in enumerate(leaves)]
+        return [
+            PageRef(id=p["id"], file=str(cached), leaf=k, reused_from=reused_from, **origin)
+            for k, p in enumerate(leaves)
+        ]
     engine = get_engine(ocr)  # loaded only when a page has to be read: a re-run with every page saved loads none
     facsimile = book_dir / "images" / f"p{sha[:12]}.png"
     facsimile.parent.mkdir(parents=True, exist_ok=True)
@@ -292,6 +299,7 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
         model_slot=partial(model_slot, engine.device),
     )
     atomic_write_text(cached, json.dumps([p.model_dump(mode="json") for p in pages], ensure_ascii=False))
+    index.record(cached, facsimile)
     return [PageRef(id=p.id, file=str(cached), leaf=k, **origin) for k, p in enumerate(pages)]
 
 
@@ -402,7 +410,10 @@ def text_sections(
         yield text_layers(template.model_copy(update={"pages": [ref.load() for ref in chunk]}, deep=True), chunk)
 
 
-def report_markdown(header: Book, stats: BookStats, seconds: dict[str, float]) -> str:
+def report_markdown(
+    header: Book, stats: BookStats, seconds: dict[str, float], reused: dict[str, str] | None = None
+) -> str:
+    """The batch report. ``reused``: input label -> the store's other book whose OCR of that page was reused."""
     mean = f"{stats.confidence_sum / stats.confident:.3f}" if stats.confident else "n/a"
     lines = [
         f"# {header.metadata.title or header.id}",
@@ -415,6 +426,9 @@ def report_markdown(header: Book, stats: BookStats, seconds: dict[str, float]) -
         f"- quarantined: {len(header.quarantined)}",
     ]
     lines += [f"  - `{q.path}`: {q.reason}" for q in header.quarantined]
+    if reused:
+        lines.append(f"- pages already read in other books of the store (OCR reused): {len(reused)}")
+        lines += [f"  - `{label}`: book `{book}`" for label, book in reused.items()]
     lines += ["", "| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in seconds.items()]
     return "\n".join(lines) + "\n"
 
@@ -530,6 +544,8 @@ def digitize(
                         continue
                     seen[ref.id] = src.label
                     refs.append(ref)
+                    if ref.reused_from:
+                        log.info("%s: already read in book %s; its OCR is reused", src.label, ref.reused_from)
             except BadInputError as exc:
                 log.warning("quarantined %s: %s", exc.path, exc.reason)
                 bad.append(Quarantined(path=str(src.path), reason=exc.reason, stage="decode"))
@@ -580,8 +596,9 @@ def digitize(
 
         def text_layers(section: Book, chunk: list[PageRef]) -> Book:
             """Clean, punctuate, translate and annotate one section (or take them from the cache), timed."""
-            # The saved pages (content hash and OCR settings are in their names) and where each came from.
-            pages = (f"{Path(r.file).resolve()}#{r.leaf}#{r.source}#{r.source_page}" for r in chunk)
+            # The saved pages (content hash and OCR settings are in their names), not the files they came from:
+            # no stage reads those, so a renamed scan re-runs nothing; its name is set on the result instead.
+            pages = (f"{Path(r.file).resolve()}#{r.leaf}" for r in chunk)
             key = fingerprint(wenyuan.__version__, *pages)
             for name, stage, identity in stages:
                 started = time.monotonic()
@@ -589,6 +606,9 @@ def digitize(
                 key = fingerprint(key, name, identity)
                 section = stage(section, key)
                 seconds[name] = seconds.get(name, 0.0) + time.monotonic() - started
+            for page, ref in zip(section.pages, chunk, strict=True):
+                if ref.source is not None:
+                    page.source, page.source_page = ref.source, ref.source_page
             return section
 
         sections = -(-len(refs) // max(1, section_pages))
@@ -600,7 +620,8 @@ def digitize(
         t4 = time.monotonic()
         tei = export_task(store, book_dir, check_tei)
         seconds["export"] = time.monotonic() - t4
-        report = report_markdown(store.header, store.stats, seconds)
+        reused = {r.source or r.id: r.reused_from for r in refs if r.reused_from}
+        report = report_markdown(store.header, store.stats, seconds, reused)
         atomic_write_text(book_dir / "report.md", report)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)

@@ -29,6 +29,8 @@ class PageRef(BaseModel):
     leaf: int = 0
     source: str | None = None
     source_page: int = 0
+    #: The store's other book whose saved OCR this page was taken from (``wenyuan.page_index``), if any.
+    reused_from: str | None = None
 
     def load(self) -> Page:
         page = Page.model_validate(json.loads(Path(self.file).read_text(encoding="utf-8"))[self.leaf])
