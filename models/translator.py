@@ -280,6 +280,34 @@ def make_batch(data: dict[str, np.ndarray], index: np.ndarray, pad_id: int) -> d
 # ---------------------------------------------------------------------------------------------- inference
 
 
+def block_repeated_ngrams(input_ids, scores, n: int):
+    """Forbid every token that would complete an ``n``-gram already in ``input_ids`` (each row alone).
+
+    What ``no_repeat_ngram_size`` does, as a handful of tensor operations per step instead of a Python loop
+    over every hypothesis and position (which made OCR'd input, whose outputs run long, the slowest stage).
+    """
+    import torch
+
+    length = input_ids.shape[1]
+    if n < 1 or length < n:
+        return scores
+    windows = input_ids.unfold(1, n, 1)  # (rows, length - n + 1, n): every n-gram so far
+    suffix = input_ids[:, length - n + 1 :]  # the last n - 1 tokens: an n-gram begun
+    rows, starts = (windows[:, :, :-1] == suffix[:, None, :]).all(-1).nonzero(as_tuple=True)
+    scores[rows, windows[rows, starts, -1]] = -torch.inf
+    return scores
+
+
+class _RepeatGuard:
+    """``block_repeated_ngrams`` as a ``transformers`` logits processor."""
+
+    def __init__(self, n: int):
+        self.n = n
+
+    def __call__(self, input_ids, scores):
+        return block_repeated_ngrams(input_ids, scores, self.n)
+
+
 class Translator:
     """Batched classical→modern translation with any Hugging Face seq2seq folder.
 
@@ -338,6 +366,7 @@ class Translator:
 
     def _generate(self, sources: list[str]) -> list[str]:
         import torch
+        from transformers import LogitsProcessorList
 
         enc = self.tokenizer(
             sources, return_tensors="pt", padding=True, truncation=True, max_length=self.max_source_chars + 1
@@ -352,7 +381,8 @@ class Translator:
                 do_sample=False,
                 # Modern renderings run ~1.5x the classical length; 2x + 10 bounds a runaway decoder.
                 max_new_tokens=min(2 * longest + 10, 400),
-                no_repeat_ngram_size=self.no_repeat_ngram,
+                no_repeat_ngram_size=0,  # the same guard, vectorised:
+                logits_processor=LogitsProcessorList([_RepeatGuard(self.no_repeat_ngram)]),
             )
         texts = self.tokenizer.batch_decode(out, skip_special_tokens=False)
         results = []

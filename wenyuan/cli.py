@@ -291,16 +291,23 @@ def translate(model, beams, batch_size, device):
 @BEAMS
 @click.option("--batch-size", default=64, show_default=True)
 @click.option("--limit", type=int, default=None, help="Score only the first N pairs.")
+@click.option(
+    "--ocr-noise",
+    type=click.FloatRange(0, 1),
+    default=0.0,
+    help="Drop, double or confuse this share of the source characters first, as OCR does (corpora.ocr_noise).",
+)
 @DEVICE
-def eval_translation(data, model, beams, batch_size, limit, device):
+def eval_translation(data, model, beams, batch_size, limit, ocr_noise, device):
     """BLEU and chrF of the translator and of copying the source, and sentences/s, on a corpus file."""
+    from corpora.ocr_noise import ocr_noise as noised
     from corpora.parallel import iter_pairs
     from models.translator import evaluate_translator
     from tasks.translate import DEFAULT_MODEL, load_translator
 
     src, ref = [], []
-    for pair in iter_pairs(data):
-        src.append(pair.src)
+    for k, pair in enumerate(iter_pairs(data)):
+        src.append(noised(pair.src, ocr_noise, seed=k) if ocr_noise else pair.src)
         ref.append(pair.tgt)
         if limit and len(src) >= limit:
             break

@@ -170,3 +170,62 @@ def test_a_deepened_encoder_translates_nearly_as_the_shipped_model_did(translato
     assert kept > 70 and kept > sacrebleu.corpus_chrf(greedy(crude), [before]).score + 10
     with pytest.raises(ValueError, match="cannot deepen"):
         deepen_encoder(copy.deepcopy(base), 1)
+
+
+@given(st.lists(st.integers(0, 4), min_size=1, max_size=30), st.integers(1, 4), st.integers(1, 3))
+def test_the_vectorised_repeat_guard_forbids_exactly_what_transformers_forbids(tokens, n, rows):
+    import torch
+    from transformers import NoRepeatNGramLogitsProcessor
+
+    from models.translator import block_repeated_ngrams
+
+    ids = torch.tensor([tokens[k:] + tokens[:k] for k in range(rows)])  # rows differ: each is its own
+    scores = torch.zeros(rows, 5)
+    expected = NoRepeatNGramLogitsProcessor(n)(ids, scores.clone())
+    assert torch.equal(block_repeated_ngrams(ids, scores.clone(), n), expected)
+
+
+def test_the_guard_decodes_as_transformers_own_did(translator):
+    """Same outputs, beam search and greedy, as generate's built-in no_repeat_ngram_size."""
+    import torch
+
+    sources = [p.src for p in itertools.islice(iter_pairs(shared_file("corpora/cm_dev.tsv.gz")), 0, 400, 25)]
+    enc = translator.tokenizer(sources, return_tensors="pt", padding=True)
+    shipped = translator.beams
+    try:
+        for beams in (1, 4):
+            translator.beams = beams
+            with torch.inference_mode():
+                builtin = translator.model.generate(
+                    **enc, num_beams=beams, max_new_tokens=120, no_repeat_ngram_size=translator.no_repeat_ngram
+                )
+            texts = translator.tokenizer.batch_decode(builtin, skip_special_tokens=True)
+            ours = translator._generate(sources)
+            assert [t.replace(" ", "") for t in texts] == [o.replace(" ", "") for o in ours]
+    finally:
+        translator.beams = shipped
+
+
+def test_ocr_noise_drops_doubles_and_confuses_characters_reproducibly():
+    from corpora.ocr_noise import ocr_noise
+
+    text = "天下大乱，王曰：己未之日，土人入城。" * 20
+    noisy = ocr_noise(text, rate=0.2, seed=1)
+    assert noisy == ocr_noise(text, rate=0.2, seed=1) != text
+    assert noisy.count("，") == text.count("，")  # punctuation untouched
+    assert ocr_noise(text, rate=0.0) == text
+
+
+def test_no_output_loops_on_ocr_noised_input(translator):
+    """OCR'd text once drove the decoder into 活活活活… to the length limit."""
+    import re
+
+    from corpora.ocr_noise import ocr_noise
+
+    pairs = itertools.islice(iter_pairs(shared_file("corpora/cm_dev.tsv.gz")), 0, 1200, 60)
+    sources = [ocr_noise(p.src, rate=0.15, seed=k) for k, p in enumerate(pairs)]
+    sources.append("活" * 40)  # the degenerate case itself
+    for src, out in zip(sources, translator.translate(sources), strict=True):
+        assert out, src
+        assert not re.search(r"(.{1,4})\1{6,}", out), (src, out)  # no unit of 1–4 characters 7 times running
+        assert len(out) <= 2 * len(src) + 10
