@@ -378,6 +378,11 @@ def _nothing_usable(paths: list[Path], bad: list[Quarantined]) -> str:
     return f"{where}: no usable page image" + (f"; every input was quarantined:{reasons}" if bad else "")
 
 
+def _input_name(src: PageSource) -> str:
+    """An input page as a report names it: its file's path, with ``#N`` for a page of a multi-page file."""
+    return f"{src.path}#{src.page + 1}" if src.pages_in_file > 1 else str(src.path)
+
+
 def quarantine(items: list[Quarantined], book_dir: Path) -> None:
     """Copy each bad input that is a file into ``quarantine/`` and record why in ``quarantine.json``."""
     if not items:
@@ -538,11 +543,14 @@ def digitize(
             src, future = window.popleft()
             try:
                 for ref in future.result():
+                    # Named by the input's path (a zip member's by its name), so the evidence can be found
+                    # and kept: two scan.jpg in two folders are not one.
+                    where = src.label if src.path.is_relative_to(workdir) else _input_name(src)
                     if ref.id in seen:
-                        reason = f"duplicate of page {seen[ref.id]} (same content hash)"
-                        bad.append(Quarantined(path=src.label, stage="ocr", reason=reason))
+                        reason = f"duplicate of page {seen[ref.id]} (same content hash, page {ref.id})"
+                        bad.append(Quarantined(path=where, stage="ocr", reason=reason))
                         continue
-                    seen[ref.id] = src.label
+                    seen[ref.id] = where
                     refs.append(ref)
                     if ref.reused_from:
                         log.info("%s: already read in book %s; its OCR is reused", src.label, ref.reused_from)

@@ -70,9 +70,12 @@ def test_rerun_reuses_finished_pages_and_skips_duplicates(prefect_server, tmp_pa
     second = digitize(inputs=[str(batch)], out=str(tmp_path / "out"), device="cpu", punctuate=False, check_tei=False)
     assert first["pages"] == second["pages"] == 1
     assert flows.digitize._ENGINES == {}  # every page was saved: no OCR model was loaded at all
-    assert [(Path(q["path"]).name, q["reason"]) for q in second["quarantined"]] == [
-        ("b.jpg", "duplicate of page a.jpg (same content hash)")
-    ]
+    (dup,) = second["quarantined"]
+    # Both named by their paths, and the duplicate kept as evidence like any other quarantined input.
+    assert dup["path"] == str(batch / "b.jpg")
+    assert dup["reason"].startswith(f"duplicate of page {batch / 'a.jpg'} (same content hash, page p")
+    kept = Path(second["json"]).parent / "quarantine" / dup["kept_as"]
+    assert kept.read_bytes() == (batch / "b.jpg").read_bytes()
     assert sorted((Path(second["json"]).parent / "pages").iterdir()) == cache
     assert [p.stat().st_mtime_ns for p in cache] == stamps  # no page was recomputed
     assert Path(first["json"]).read_text() != "" and Book.load(second["json"]).text == Book.load(first["json"]).text
