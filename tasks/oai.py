@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs
 
 from lxml import etree
-
-import wenyuan
 
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
@@ -37,6 +36,11 @@ _ALLOWED = {
     "ListIdentifiers": {"metadataPrefix", "from", "until", "set", "resumptionToken"},
     "ListRecords": {"metadataPrefix", "from", "until", "set", "resumptionToken"},
 }
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+#: Errors after which the response's ``request`` element carries the base URL only (OAI-PMH 2.0, 3.2).
+_BARE_REQUEST = {"badVerb", "badArgument"}
 
 
 class OaiError(Exception):
@@ -63,19 +67,24 @@ class OaiProvider:
     Args:
         store: the export store folder.
         base_url: the URL this provider is reached at (echoed in every response).
+        admin_email: the contact Identify gives harvesters (required: the protocol demands a real one).
         page_size: records per ListRecords/ListIdentifiers response before a resumption token.
         repository_name: name given by Identify.
-        admin_email: contact given by Identify.
+
+    Raises:
+        ValueError: when ``admin_email`` is not an e-mail address.
     """
 
     def __init__(
         self,
         store: str | Path,
         base_url: str,
+        admin_email: str,
         page_size: int = 50,
         repository_name: str = "wenyuan",
-        admin_email: str = "admin@example.org",
     ):
+        if not _EMAIL.fullmatch(admin_email or ""):
+            raise ValueError(f"the OAI-PMH adminEmail must be an e-mail address, not {admin_email!r}")
         self.store = Path(store)
         self.base_url = base_url
         self.page_size = page_size
@@ -148,20 +157,26 @@ class OaiProvider:
             metadata.append(doc)
 
     # --- verbs -----------------------------------------------------------------------------------------------
-    def handle(self, args: dict[str, str]) -> bytes:
-        """The OAI-PMH response (XML bytes) to one request's arguments."""
+    def handle(self, args: dict[str, str], repeated: Iterable[str] = ()) -> bytes:
+        """The OAI-PMH response (XML bytes) to one request's arguments; ``repeated``: the arguments the request
+        gave more than once (a repeated verb is ``badVerb``, any other repeated argument ``badArgument``)."""
+        repeated = set(repeated)
         verb = args.pop("verb", None)
         root = self._envelope(verb, args)
         try:
-            if verb not in _ALLOWED:
-                raise OaiError("badVerb", f"illegal or missing verb {verb!r}")
+            if verb not in _ALLOWED or "verb" in repeated:
+                raise OaiError("badVerb", f"illegal, missing or repeated verb {verb!r}")
             extra = set(args) - _ALLOWED[verb]
             if extra:
                 raise OaiError("badArgument", f"illegal arguments {sorted(extra)}")
+            if repeated:
+                raise OaiError("badArgument", f"repeated arguments {sorted(repeated)}")
             getattr(self, f"_{verb}")(root, args)
         except OaiError as exc:
             for child in list(root)[2:]:
                 root.remove(child)
+            if exc.code in _BARE_REQUEST:
+                root[1].attrib.clear()
             self._sub(root, "error", str(exc), code=exc.code)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
 
@@ -179,8 +194,6 @@ class OaiProvider:
             ("granularity", "YYYY-MM-DDThh:mm:ssZ"),
         ):
             self._sub(node, tag, text)
-        desc = self._sub(node, "description")
-        desc.append(etree.Comment(f" wenyuan {wenyuan.__version__} "))
 
     def _ListMetadataFormats(self, root, args) -> None:
         if "identifier" in args and self._book_id(args["identifier"]) not in self._state():
@@ -258,8 +271,6 @@ class OaiProvider:
             query = environ["wsgi.input"].read(length).decode("utf-8", "replace")
         parsed = parse_qs(query, keep_blank_values=True)
         args = {k: v[0] for k, v in parsed.items()}
-        if any(len(v) > 1 for v in parsed.values()):
-            args["repeated-argument"] = "1"  # not allowed for any verb: answered with badArgument
-        body = self.handle(args)
+        body = self.handle(args, repeated=[k for k, v in parsed.items() if len(v) > 1])
         start_response("200 OK", [("Content-Type", "text/xml; charset=utf-8"), ("Content-Length", str(len(body)))])
         return [body]

@@ -528,13 +528,24 @@ def setup_prefect(gpu_slots, pool):
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--base-url", default=None, help="Public URL of the endpoint (default: http://HOST:PORT/oai).")
 @click.option("--page-size", default=50, show_default=True, help="Records per response before a resumption token.")
-def serve_oai(store, host, port, base_url, page_size):
+@click.option("--admin-email", required=True, help="The contact harvesters are given (Identify's adminEmail).")
+@click.option("--repository-name", default="wenyuan", show_default=True, help="Identify's repositoryName.")
+def serve_oai(store, host, port, base_url, page_size, admin_email, repository_name):
     """Serve an export store (from `wenyuan export`) as an OAI-PMH 2.0 data provider (oai_dc, lido)."""
     from wsgiref.simple_server import make_server
 
     from tasks.oai import OaiProvider
 
-    app = OaiProvider(store, base_url or f"http://{host}:{port}/oai", page_size=page_size)
+    try:
+        app = OaiProvider(
+            store,
+            base_url or f"http://{host}:{port}/oai",
+            admin_email,
+            page_size=page_size,
+            repository_name=repository_name,
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--admin-email") from exc
     with make_server(host, port, app) as server:
         click.echo(f"OAI-PMH at {app.base_url} (Ctrl-C to stop)")
         try:
@@ -727,8 +738,8 @@ def pretrain_encoder(
 def calibrate_punctuator(model, dev_path, chars, ship_to, device):
     """Calibrate a punctuator folder's no-mark bias on the start of dev, score all of dev, record both."""
     from flows.train_punctuator import calibrate_and_score
-    from models.folder import ship_if_better
     from models.training import select_device
+    from models.folder import ship_if_better
 
     scores = calibrate_and_score(model, dev_path, select_device(device), chars)
     click.echo(json.dumps({"segmentation": scores["segmentation"], "punctuation": scores["punctuation"]}, indent=1))
