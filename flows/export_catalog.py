@@ -133,6 +133,7 @@ def export_catalog(
     image_service: str = "",
     force: bool = False,
     source_dir: str | None = None,
+    subject_min_confidence: float = CatalogConfig.subject_min_confidence,
 ) -> dict:
     """Export books to IIIF, LIDO and Dublin Core, incrementally.
 
@@ -146,6 +147,8 @@ def export_catalog(
         force: re-export books even when unchanged.
         source_dir: a folder of ``wenyuan digitize`` outputs; every book folder in it is an input too (what
             the nightly deployment exports).
+        subject_min_confidence: entities become subjects only from this confidence up, or when a person
+            confirmed them (``docs/catalog.md``).
 
     Returns:
         Counts of exported, unchanged, failed and deleted books, and the failures with reasons.
@@ -154,7 +157,7 @@ def export_catalog(
     unknown = set(formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown export formats {sorted(unknown)}; choose from {list(FORMATS)}")
-    cfg = CatalogConfig(base_url=base_url, image_service=image_service)
+    cfg = CatalogConfig(base_url=base_url, image_service=image_service, subject_min_confidence=subject_min_confidence)
     if source_dir and Path(source_dir).is_dir():
         inputs = [*inputs, *(str(p) for p in sorted(Path(source_dir).iterdir()) if p.is_dir())]
     inputs = [str(book) for raw in inputs for book in book_inputs(Path(raw))]

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from wenyuan.document import Book, Page
+from wenyuan.script import to_simplified
 
 LEXICONS = Path(__file__).resolve().parent.parent / "corpora" / "lexicons"
 
@@ -22,11 +23,15 @@ class CatalogConfig:
         image_service: base URL of a IIIF Image API 3 server that serves the pages by page id; when empty,
             static image files under ``base_url`` are referenced instead.
         incipit_chars: characters of the reading text quoted in descriptions.
+        subject_min_confidence: an annotated entity becomes a catalog subject only when the annotator is at
+            least this sure of it, or a person confirmed it (``docs/catalog.md``): a published record carries
+            no unchecked machine guess.
     """
 
     base_url: str = "http://localhost:8000"
     image_service: str = ""
     incipit_chars: int = 200
+    subject_min_confidence: float = 0.9
 
     def book_url(self, book: Book) -> str:
         return f"{self.base_url.rstrip('/')}/{book.id}"
@@ -66,16 +71,9 @@ def iso_year(year: int) -> str:
     return f"-{abs(year):04d}" if year < 0 else f"{year:04d}"
 
 
-@lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
 def simplified(text: str) -> str:
     """The text in simplified characters (titles in both scripts help catalog search)."""
-    return _t2s().convert(text)
+    return to_simplified(text)
 
 
 def incipit(book: Book, limit: int) -> str:
@@ -90,6 +88,10 @@ def incipit(book: Book, limit: int) -> str:
     return "".join(out)
 
 
-def subjects(book: Book) -> list[tuple[str, str]]:
-    """Distinct ``(kind, text)`` of the book's annotated entities, in first-seen order."""
-    return list(dict.fromkeys((e.kind, e.text) for e in book.entities))
+def subjects(book: Book, min_confidence: float = CatalogConfig.subject_min_confidence) -> list[tuple[str, str]]:
+    """Distinct ``(kind, text)`` of the book's entities fit to publish as subjects, in first-seen order: those
+    confirmed by a person (an entity an editor marked in the TEI carries no machine certainty) and those the
+    annotator found with at least ``min_confidence``."""
+    return list(
+        dict.fromkeys((e.kind, e.text) for e in book.entities if e.confidence is None or e.confidence >= min_confidence)
+    )

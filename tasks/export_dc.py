@@ -57,7 +57,7 @@ def dc_fields(book: Book, cfg: CatalogConfig | None = None) -> dict[str, list[st
         "type": ["Text", "StillImage"],
         "format": ["image/jpeg", "application/tei+xml"],
         "language": [md.language, "zh-Hans"] if any(s.translation for s in book.sentences) else [md.language],
-        "subject": [name for _kind, name in subjects(book)],
+        "subject": [name for _kind, name in subjects(book, cfg.subject_min_confidence)],
         "description": [x for x in (md.edition, text) if x],
         "publisher": [md.institution] if md.institution else [],
         "source": [source] if source else [],

@@ -98,7 +98,7 @@ def book_to_lido(book: Book, cfg: CatalogConfig | None = None) -> etree._Element
             _el(date, "earliestDate", iso_year(span[0]))
             _el(date, "latestDate", iso_year(span[1]))
         _term(event, "periodName", (md.dynasty, "zh"))
-    found = subjects(book)
+    found = subjects(book, cfg.subject_min_confidence)
     if found:
         subject_wrap = _el(_el(desc, "objectRelationWrap"), "subjectWrap")
         for kind, name in found:  # LIDO allows one subject per subjectSet

@@ -484,8 +484,15 @@ def import_tei(tei_file, base, out):
 )
 @click.option("--image-service", default="", help="Base URL of a IIIF Image API server for the pages.")
 @click.option("--force", is_flag=True, help="Re-export unchanged books too.")
+@click.option(
+    "--subject-min-confidence",
+    type=click.FloatRange(0, 1),
+    default=0.9,
+    show_default=True,
+    help="Entities become catalog subjects from this confidence up, or when a person confirmed them.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show Prefect's logs.")
-def export(inputs, formats, out, base_url, image_service, force, verbose):
+def export(inputs, formats, out, base_url, image_service, force, subject_min_confidence, verbose):
     """Export digitize folders or TEI editions to IIIF, LIDO and Dublin Core CSV (incremental).
 
     Exit status: 0 all exported or unchanged, 3 some inputs failed (named on stderr).
@@ -500,6 +507,7 @@ def export(inputs, formats, out, base_url, image_service, force, verbose):
         base_url=base_url,
         image_service=image_service,
         force=force,
+        subject_min_confidence=subject_min_confidence,
     )
     click.echo(
         f"exported {len(result['exported'])}, unchanged {len(result['unchanged'])}, "

@@ -80,6 +80,27 @@ def test_lido_record_is_valid_and_carries_the_catalog_fields(book, lido_xsd):
     assert len(get("//l:resourceSet")) == len(book.pages)
 
 
+def test_only_confident_or_person_confirmed_entities_become_subjects(book, lido_xsd):
+    """The annotator's flat-rate guesses (溫良, 敬忠 at 0.8) are never published; its confident finds and what an
+    editor marked in the TEI (no machine certainty) are."""
+    from tasks.export_dc import dc_fields
+
+    book.entities = [
+        Entity(id="e1", kind="person", start=0, end=2, text="溫良", confidence=0.71, method="entity-tagger"),
+        Entity(id="e2", kind="person", start=0, end=2, text="敬忠", confidence=0.8, method="person-lexicon"),
+        Entity(id="e3", kind="place", start=0, end=1, text="齊", confidence=0.93, method="entity-tagger"),
+        Entity(id="e4", kind="person", start=0, end=2, text="子貢", method="tei"),  # an editor's
+    ]
+    assert dc_fields(book)["subject"] == ["齊", "子貢"]
+    tree = book_to_lido(book)
+    assert validate_lido(tree, lido_xsd) == []
+    names = tree.xpath("//l:subjectSet//l:appellationValue/text()", namespaces=LIDO)
+    assert names == ["齊", "子貢"]
+    # The threshold is a setting: a catalog that accepts the rules' finds lowers it.
+    looser = CatalogConfig(subject_min_confidence=0.8)
+    assert dc_fields(book, looser)["subject"] == ["敬忠", "齊", "子貢"]
+
+
 @pytest.mark.parametrize(
     "metadata",
     [
