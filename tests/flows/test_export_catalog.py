@@ -32,6 +32,10 @@ def book(digitized_sample) -> Book:
     return Book.load(digitized_sample["json"])
 
 
+def _as_list(selector) -> list[dict]:
+    return selector if isinstance(selector, list) else [selector]
+
+
 def test_iiif_manifest_is_valid_presentation_3(book):
     from iiif_prezi3 import Manifest
 
@@ -45,16 +49,52 @@ def test_iiif_manifest_is_valid_presentation_3(book):
         assert image["motivation"] == "painting" and image["body"]["id"].endswith(".jpg")
         annos = canvas["annotations"][0]["items"]
         assert all(a["motivation"] == "supplementing" for a in annos)
-        assert all(a["target"]["selector"]["value"].startswith("xywh=") for a in annos)
-    texts = [
-        a["body"]["value"]
+        selectors = {a["id"].rsplit("/", 1)[-1]: _as_list(a["target"]["selector"]) for a in annos}
+        fragments = [s for found in selectors.values() for s in found if s["type"] == "FragmentSelector"]
+        assert len(fragments) == len(annos) and all(s["value"].startswith("xywh=") for s in fragments)
+        # Each line is also its polygon, as the document model has it.
+        for line in page.lines():
+            if line.chars:
+                points = " ".join(f"{round(x)},{round(y)}" for x, y in line.polygon)
+                svg = f"<svg xmlns='http://www.w3.org/2000/svg'><polygon points='{points}'/></svg>"
+                assert {"type": "SvgSelector", "value": svg} in selectors[line.id]
+    bodies = [
+        body
         for c in data["items"]
         for a in c["annotations"][0]["items"]
-        if a["body"]["language"] == "lzh"
+        for body in (a["body"]["items"] if a["body"]["type"] == "Choice" else [a["body"]])
     ]
-    assert any(t.startswith("學而時習之") for t in texts)
-    assert any(a["body"]["language"] == "zh-Hans" for c in data["items"] for a in c["annotations"][0]["items"])
-    assert data["requiredStatement"]["value"]["none"][0].startswith("wenyuan project")
+    assert any(b["value"].startswith("學而時習之") and b["language"] == "lzh" for b in bodies)
+    assert any(b["language"] == "zh-Hans" for b in bodies)
+    # Where cleaning regularised a character, the line offers what the page prints beside the reading.
+    choices = [a["body"] for c in data["items"] for a in c["annotations"][0]["items"] if a["body"]["type"] == "Choice"]
+    assert choices and all(ch["items"][0]["label"] == {"en": ["as printed"]} for ch in choices)
+    assert all(ch["items"][0]["value"] != ch["items"][1]["value"] for ch in choices)
+    # Rights as a URI, attribution, provider, links to the TEI and LIDO, and no untagged language.
+    assert data["rights"] == "http://creativecommons.org/publicdomain/zero/1.0/"
+    assert data["requiredStatement"]["value"]["en"][0].startswith("wenyuan project")
+    assert data["provider"][0]["type"] == "Agent" and data["provider"][0]["label"] == {"en": ["wenyuan project"]}
+    assert {s["format"] for s in data["seeAlso"]} == {"application/tei+xml", "application/xml"}
+    assert data["rendering"][0]["id"].endswith("lunyu-sample.tei.xml")
+    assert {next(iter(m["value"])) for m in data["metadata"]} == {"zh-Hant", "zh", "en"}  # 春秋: either script
+    assert "none" not in json.dumps(data["metadata"]) + json.dumps(data["requiredStatement"])
+
+
+@pytest.mark.parametrize(
+    ("rights", "uri"),
+    [
+        ("CC BY 4.0", "http://creativecommons.org/licenses/by/4.0/"),
+        ("CC BY-NC-SA 3.0: the library's images", "http://creativecommons.org/licenses/by-nc-sa/3.0/"),
+        ("CC0", "http://creativecommons.org/publicdomain/zero/1.0/"),
+        ("http://rightsstatements.org/vocab/InC/1.0/", "http://rightsstatements.org/vocab/InC/1.0/"),
+        ("All rights reserved", None),
+        (None, None),
+    ],
+)
+def test_rights_statements_become_the_uris_iiif_needs(rights, uri):
+    from tasks.export_iiif import rights_uri
+
+    assert rights_uri(rights) == uri
 
 
 def test_iiif_uses_an_image_service_when_configured(book):
