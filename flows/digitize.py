@@ -363,6 +363,7 @@ def export_task(store: SectionStore, book_dir: Path, validate: bool) -> Path:
             store.sections,
             has_dates=store.stats.dates > 0,
             has_translation=store.stats.translations > 0,
+            extent=(store.stats.pages, store.stats.characters),
         )
     if validate:
         errors = validate_tei(tei)

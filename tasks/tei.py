@@ -55,7 +55,13 @@ def _el(parent, tag: str, text: str | None = None, **attrs: str):
     return el
 
 
-def _header(book: Book, root, has_dates: bool) -> None:
+#: Steps whose tool answers for a layer of the text, besides punctuation and translation (written apart).
+_RESPONSIBLE = {"ocr": "optical character recognition", "clean": "character normalisation (cleaning)"}
+
+
+def _header(
+    book: Book, root, has_dates: bool, has_translation: bool = False, extent: tuple[int, int] | None = None
+) -> None:
     md = book.metadata
     header = _el(root, "teiHeader")
     fd = _el(header, "fileDesc")
@@ -66,8 +72,27 @@ def _header(book: Book, root, has_dates: bool) -> None:
     rs = _el(ts, "respStmt")
     _el(rs, "resp", "automatic transcription, cleaning and encoding")
     _el(rs, "name", f"wenyuan {wenyuan.__version__}", **{XML_ID: "wenyuan"})
+    for step in _last_steps(book):
+        if step.stage in _RESPONSIBLE:
+            rs = _el(ts, "respStmt")
+            _el(rs, "resp", _RESPONSIBLE[step.stage])
+            _el(rs, "name", f"{step.tool} {step.version}".strip(), **{XML_ID: f"{step.stage}-tool"})
+        elif step.stage == "annotate" and step.settings.get("tagger"):
+            rs = _el(ts, "respStmt")
+            _el(rs, "resp", "person and place tagging (with lexicons and patterns)")
+            _el(rs, "name", step.settings["tagger"], **{XML_ID: "entity-tagger"})
+    if extent is not None:
+        pages, chars = extent
+        ext = _el(fd, "extent")
+        _el(ext, "measure", f"{pages} page images", unit="pages", quantity=str(pages))
+        _el(ext, "measure", f"{chars} characters transcribed", unit="characters", quantity=str(chars))
     ps = _el(fd, "publicationStmt")
-    _el(ps, "authority", md.institution or "wenyuan")
+    # The digital edition's publisher is whoever runs wenyuan and says so; the holding institution owns
+    # the printed book (msIdentifier below), which is not the same as publishing this edition.
+    if md.publisher:
+        _el(ps, "publisher", md.publisher)
+    else:
+        _el(ps, "authority", "wenyuan (automatic edition; no publisher named)")
     avail = _el(ps, "availability")
     _el(avail, "licence", md.rights or DEFAULT_LICENCE)
     _el(ps, "idno", book.id, type="wenyuan")
@@ -107,7 +132,10 @@ def _header(book: Book, root, has_dates: bool) -> None:
             desc += f", sha256 {step.checksum}"
         _el(a, "desc", desc)
     prof = _el(header, "profileDesc")
-    _el(_el(prof, "langUsage"), "language", "Classical Chinese", ident="lzh")
+    langs = _el(prof, "langUsage")
+    _el(langs, "language", "Classical Chinese", ident="lzh")
+    if has_translation:
+        _el(langs, "language", "Modern Chinese, simplified script (machine translation)", ident="zh-Hans")
     if has_dates:
         cal = _el(prof, "calendarDesc")
         for ident, text in (
@@ -118,6 +146,14 @@ def _header(book: Book, root, has_dates: bool) -> None:
     rev = _el(header, "revisionDesc")
     for change in book.changes or [processing_change(book)]:
         _el(rev, "change", change.what, who=f"#{change.who}", when=change.when.isoformat(timespec="seconds"))
+
+
+def _last_steps(book: Book) -> list:
+    """The latest step of each stage, in the order the stages first ran."""
+    last: dict[str, object] = {}
+    for step in book.steps:
+        last[step.stage] = step
+    return list(last.values())
 
 
 def _processed(book: Book) -> datetime:
@@ -138,6 +174,9 @@ def _points(poly) -> str:
 def _surface(page: Page, image_base: str):
     surf = etree.Element(T + "surface", nsmap=_NSMAP, ulx="0", uly="0", lrx=str(page.width), lry=str(page.height))
     surf.set(XML_ID, page.id)
+    if page.source:  # the archive's own file, which the edition's image copies
+        where = f"{page.source}, page {page.source_page + 1}" if page.source_page else page.source
+        _el(surf, "desc", f"Scan: {where}", type="source")
     _el(surf, "graphic", url=image_base + Path(page.image).name, width=f"{page.width}px", height=f"{page.height}px")
     for line in page.lines():
         _el(surf, "zone", points=_points(line.polygon), type="line", **{XML_ID: line.id})
@@ -232,6 +271,10 @@ def _transcription(book: Book, p, offset: int) -> int:
     starts = {s.start: s.id for s in book.sentences}
     last_chars = {s.end - 1 for s in book.sentences}
     entity_starts = {e.start: e for e in book.entities}
+    removed: dict[str, set[int]] = {}
+    for edit in book.edits:
+        if not edit.after:  # a character cleaning dropped, by its index in the line as read
+            removed.setdefault(edit.line, set()).add(edit.index)
     entity_ends: dict[int, Entity] = {}
     for page in book.pages:
         _el(main.container(), "pb", n=str(page.index + 1), facs=f"#{page.id}")
@@ -259,7 +302,12 @@ def _transcription(book: Book, p, offset: int) -> int:
             for line in region.lines:
                 line_no += 1
                 _el(stream.container(), "lb", n=str(line_no), facs=f"#{line.id}")
+                dropped, read = removed.get(line.id, set()), 0  # ``read``: position in the line as OCR read it
                 for ch in line.chars:
+                    while read in dropped:
+                        _gap(stream.container())
+                        read += 1
+                    read += 1
                     if offset in starts:
                         stream.open(starts[offset])
                     if offset in entity_starts and stream.entity is None:
@@ -273,7 +321,14 @@ def _transcription(book: Book, p, offset: int) -> int:
                     if offset in last_chars:
                         stream.close()
                     offset += 1
+                for _ in range(sum(1 for k in dropped if k >= read)):
+                    _gap(stream.container())
     return offset
+
+
+def _gap(parent) -> None:
+    """Where cleaning removed an OCR speck: a trace in the text (what it was is in the document JSON's edits)."""
+    _el(parent, "gap", reason="ocr-noise", quantity="1", unit="chars", resp="#clean-tool")
 
 
 def _translations(book: Book, p) -> None:
@@ -314,6 +369,7 @@ def write_tei_stream(
     has_dates: bool,
     has_translation: bool,
     image_base: str = "images/",
+    extent: tuple[int, int] | None = None,
 ) -> None:
     """Write the TEI edition of a book given as consecutive sections, holding one section at a time.
 
@@ -325,9 +381,10 @@ def write_tei_stream(
         has_dates: some entity is a date (the header then declares the calendars).
         has_translation: some sentence has a translation (a translation ``div`` is written).
         image_base: prefix of each page image's file name.
+        extent: the book's pages and characters, for the header's ``extent``.
     """
     root = etree.Element(T + "TEI", nsmap=_NSMAP, **{XML_LANG: "lzh"})
-    _header(header, root, has_dates)
+    _header(header, root, has_dates, has_translation, extent)
     titles = root.find(f"{T}teiHeader/{T}fileDesc/{T}titleStmt")
     for resp, name, ident in (
         ("editorial punctuation", header.punctuator_resp(), "punctuator"),
@@ -375,6 +432,7 @@ def _write_book(book: Book, out: BinaryIO, image_base: str) -> None:
         has_dates=any(e.kind == "date" for e in book.entities),
         has_translation=any(s.translation for s in book.sentences),
         image_base=image_base,
+        extent=(len(book.pages), len(book.text)),
     )
 
 

@@ -51,6 +51,7 @@ def _header(root) -> tuple[str | None, BookMetadata, list[Step], list[Change]]:
         dynasty=_text(root, f"{ms}/{T}history/{T}origin/{T}origDate"),
         edition=_text(root, f"{ms}/{T}msContents/{T}msItem/{T}note[@type='edition']"),
         rights=None if licence == DEFAULT_LICENCE else licence,
+        publisher=_text(root, f"{fd}/{T}publicationStmt/{T}publisher"),
     )
     published = root.find(f"{fd}/{T}publicationStmt/{T}date")
     at = datetime.now(UTC)
@@ -71,6 +72,10 @@ def _header(root) -> tuple[str | None, BookMetadata, list[Step], list[Change]]:
                     at=at,
                 )
             )
+    tagger = root.find(f"{fd}/{T}titleStmt/{T}respStmt/{T}name[@{XML_ID}='entity-tagger']")
+    for step in steps:
+        if step.stage == "annotate" and tagger is not None and tagger.text:
+            step.settings["tagger"] = tagger.text
     changes = [
         Change(
             when=datetime.fromisoformat(c.get("when")),
@@ -81,6 +86,17 @@ def _header(root) -> tuple[str | None, BookMetadata, list[Step], list[Change]]:
         if c.get("when")
     ]
     return book_id, md, steps, changes
+
+
+_SOURCE = re.compile(r"^Scan: (?P<file>.+?)(?:, page (?P<page>\d+))?$")
+
+
+def _source(desc: str | None, image: str) -> tuple[str, int]:
+    """The archive's scan a surface was made from (``desc type="source"``), else the edition's image."""
+    m = _SOURCE.match((desc or "").strip())
+    if not m:
+        return image, 0
+    return m["file"], int(m["page"]) - 1 if m["page"] else 0
 
 
 def _points(value: str) -> list[tuple[float, float]]:
@@ -109,6 +125,8 @@ class _BodyReader:
         self.last_char: dict[bool, Char | None] = {True: None, False: None}
         self.sentences: list[Sentence] = []
         self.entities: list[Entity] = []
+        self.edits: list[Edit] = []
+        self.read = 0  # position in the current line as OCR read it: its characters and the gaps cleaning left
 
     def _new_region(self, kind: str, register: int) -> None:
         if self.page is None:
@@ -125,6 +143,7 @@ class _BodyReader:
             self._new_region(kind, register)
         self.line = Line(id=line_id, polygon=self.zones.get(line_id, []))
         self.region.lines.append(self.line)
+        self.read = 0
 
     def add_text(self, text: str | None, confidence: float | None = None, orig: str | None = None) -> None:
         for ch in text or "":
@@ -134,6 +153,7 @@ class _BodyReader:
                 raise BadInputError("TEI", f"character {ch!r} before the first <lb>: not a wenyuan edition")
             char = Char(text=ch, confidence=confidence, orig=orig)
             self.line.chars.append(char)
+            self.read += 1
             self.last_char[self.in_note] = char
             self.offset += 1
 
@@ -153,6 +173,12 @@ class _BodyReader:
             self.region = None
         elif tag == "lb":
             self._new_line(el.get("facs", "").lstrip("#"))
+        elif tag == "gap" and self.line is not None and self.page is not None:
+            # A character cleaning dropped (what it was is in the document JSON, when there is one).
+            self.edits.append(
+                Edit(page=self.page.id, line=self.line.id, index=self.read, before="", after="", reason="ocr-junk")
+            )
+            self.read += 1
         elif tag == "pc":
             last = self.last_char[self.in_note]
             if last is not None:
@@ -240,10 +266,12 @@ def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = Non
         graphic = surf.find(f"{T}graphic")
         url = graphic.get("url") if graphic is not None else ""
         page_id = surf.get(XML_ID)
+        source, source_page = _source(surf.findtext(f"{T}desc[@type='source']"), Path(url).name)
         pages[page_id] = Page(
             id=page_id,
             index=k,
-            source=Path(url).name,
+            source=source,
+            source_page=source_page,
             sha256="",
             width=int(surf.get("lrx", 0)),
             height=int(surf.get("lry", 0)),
@@ -279,6 +307,7 @@ def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = Non
         sentences=sentences,
         changes=changes,
         entities=reader.entities,
+        edits=reader.edits,
     )
     if base is not None:
         _merge_base(book, base)
@@ -289,6 +318,8 @@ def _merge_base(book: Book, base: Book) -> None:
     """Carry over what TEI does not hold from ``base``; record the archivist's character changes as edits."""
     base_lines = {line.id: line for page in base.pages for line in page.lines()}
     base_pages = {page.id: page for page in base.pages}
+    # The gaps the TEI shows are the base's own cleaning edits, which name the dropped characters.
+    book.edits = [e for e in book.edits if e.reason != "ocr-junk"]
     book.metadata.extra = dict(base.metadata.extra)
     book.metadata.language = base.metadata.language
     for page in book.pages:

@@ -177,6 +177,8 @@ class BookMetadata(BaseModel):
     institution: str | None = None
     shelfmark: str | None = None
     rights: str | None = None
+    #: who publishes the digital edition (the archive running wenyuan), not the holder of the printed book
+    publisher: str | None = None
     language: str = "lzh"
     extra: dict[str, str] = Field(default_factory=dict)
 

@@ -64,6 +64,51 @@ def test_header_comes_from_the_manifest():
     assert get("//t:origDate/text()") == ["漢"]
 
 
+def test_the_header_says_who_published_from_which_scans_with_which_tools_in_which_languages(tmp_path):
+    from tasks.tei_import import tei_to_book
+    from wenyuan.document import Edit, Sentence
+
+    md = BookMetadata(title="史記", institution="某圖書館", publisher="某大學數字人文中心")
+    book = _book([Char(text="學"), Char(text="而")], md)
+    book.add_step("ocr", "PaddleOCR PP-OCRv6-small (ONNX)", "rapidocr-3.10.0")
+    book.add_step("clean", "wenyuan.clean")
+    # Cleaning dropped a speck between 學 and 而 (index 1 of the line as read) and one after them.
+    book.edits = [
+        Edit(page="p1", line="p1-l001", index=1, before="・", after="", reason="ocr-junk"),
+        Edit(page="p1", line="p1-l001", index=3, before="、", after="", reason="ocr-junk"),
+    ]
+    book.add_step("annotate", "wenyuan.annotate", "1", tagger="wenyuan-entity-tagger 1.847")
+    book.sentences = [Sentence(id="s00001", start=0, end=2, translation="学习")]
+    tree = book_to_tei(book)
+    assert validate_tei(tree) == []
+    get = lambda xp: tree.xpath(xp, namespaces=NS)  # noqa: E731
+    # The edition's publisher, not the library that holds the print.
+    assert get("//t:publicationStmt/t:publisher/text()") == ["某大學數字人文中心"]
+    assert get("//t:publicationStmt/t:authority") == []
+    assert get("//t:msIdentifier/t:institution/text()") == ["某圖書館"]
+    resps = {rs.findtext(f"{{{TEI_NS}}}resp"): rs.findtext(f"{{{TEI_NS}}}name") for rs in get("//t:respStmt")}
+    assert resps["optical character recognition"] == "PaddleOCR PP-OCRv6-small (ONNX) rapidocr-3.10.0"
+    assert resps["person and place tagging (with lexicons and patterns)"] == "wenyuan-entity-tagger 1.847"
+    assert get("//t:langUsage/t:language/@ident") == ["lzh", "zh-Hans"]
+    assert get("//t:extent/t:measure/@quantity") == ["1", "3"]
+    assert get("//t:surface/t:desc[@type='source']/text()") == ["Scan: a.png"]
+    # The dropped characters leave a trace where they stood.
+    sentence = get("//t:div[@type='transcription']//t:s")[0]
+    assert sentence.text == "學" and [(el.tag, el.tail) for el in sentence] == [(f"{{{TEI_NS}}}gap", "而")]
+    after = sentence.getnext()  # the speck after 而, outside the sentence that ends with 而
+    assert after.tag == f"{{{TEI_NS}}}gap" and get("//t:gap/@reason") == ["ocr-noise", "ocr-noise"]
+    # All of it reads back: publisher, tools, scans and gaps, so a re-export is the same edition.
+    path = tmp_path / "b1.tei.xml"
+    tree.write(str(path), encoding="UTF-8", xml_declaration=True)
+    again = book_to_tei(tei_to_book(path))
+    assert etree.tostring(again, encoding="unicode") == etree.tostring(tree, encoding="unicode")
+    # Without a named publisher the edition says so, rather than naming the library.
+    bare = book_to_tei(_book([Char(text="學")], BookMetadata(institution="某圖書館")))
+    assert bare.xpath("//t:publicationStmt/t:authority/text()", namespaces=NS) == [
+        "wenyuan (automatic edition; no publisher named)"
+    ]
+
+
 def test_hostile_text_and_metadata_stay_well_formed_and_valid():
     md = BookMetadata(title="<script>alert(1)</script>&" + "長" * 5000, author="a\x07b")
     tree = book_to_tei(_book([Char(text="\x01"), Char(text="𠀀"), Char(text="\ue000")], md))
