@@ -197,6 +197,10 @@ def export_catalog(
         if not entry.get("deleted") and not Path(entry["source"]).exists():
             entry.update(deleted=True, datestamp=now)
             deleted.append(book_id)
+            # Its records and images leave the store; the state keeps it as a deleted record for harvesters.
+            folder = (store / book_id).resolve()
+            if folder.parent == store.resolve():
+                shutil.rmtree(folder, ignore_errors=True)
     atomic_write_text(state_path, json.dumps(state, ensure_ascii=False, indent=1))
     if "dc-csv" in formats:
         write_catalog_csv(store, state)

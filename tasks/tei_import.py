@@ -21,6 +21,7 @@ from tasks.tei import DEFAULT_LICENCE, TEI_NS
 from tasks.translate import sentence_texts
 from wenyuan.document import Book, BookMetadata, Change, Char, Edit, Entity, Line, Page, Region, Sentence, Step
 from wenyuan.errors import BadInputError
+from wenyuan.io import atomic_write_bytes
 
 T = f"{{{TEI_NS}}}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
@@ -386,3 +387,23 @@ def corrections(base: Book, corrected: Book) -> dict[str, list[dict[str, Any]]]:
         if s.translation and old_trans.get(s.id) != s.translation
     ]
     return {"ocr_lines": ocr, "punctuation": punct, "translation_pairs": trans}
+
+
+def copy_page_images(book: Book, source_dir: Path, out_dir: Path) -> list[str]:
+    """Copy each page's image (``Page.image``, relative to the edition) from ``source_dir`` to ``out_dir``;
+    returns the images that were not there to copy. Paths that would leave either folder are skipped."""
+    missing = []
+    for page in book.pages:
+        rel = Path(page.image)
+        if rel.is_absolute() or ".." in rel.parts:
+            missing.append(page.image)
+            continue
+        src, dest = Path(source_dir) / rel, Path(out_dir) / rel
+        if not src.is_file():
+            if not dest.is_file():
+                missing.append(page.image)
+            continue
+        if src.resolve() != dest.resolve():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_bytes(dest, src.read_bytes())
+    return missing

@@ -440,7 +440,7 @@ def import_tei(tei_file, base, out):
     OUT/corrections/{ocr_lines,punctuation,translation_pairs}.jsonl.
     """
     from tasks.tei import validate_tei, write_tei
-    from tasks.tei_import import corrections, tei_to_book
+    from tasks.tei_import import copy_page_images, corrections, tei_to_book
     from wenyuan.document import Book
 
     beside = tei_file.with_name(tei_file.name.removesuffix(".tei.xml").removesuffix(".xml") + ".json")
@@ -450,6 +450,9 @@ def import_tei(tei_file, base, out):
     out.mkdir(parents=True, exist_ok=True)
     book.save(out / f"{book.id}.json")
     tei = write_tei(book, out / f"{book.id}.tei.xml")
+    # The page images travel with the edition, so the folder exports (IIIF, LIDO) with working image links.
+    for missing in copy_page_images(book, tei_file.parent, out):
+        click.echo(f"warning: {missing} is not beside {tei_file}; the edition links to a missing image", err=True)
     errors = validate_tei(tei)
     click.echo(
         f"{book.id}: {len(book.pages)} page(s), {sum(1 for _ in book.chars())} characters, "

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import shutil
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -204,7 +205,8 @@ def test_export_flow_is_incremental_and_reports_deletions(digitized_sample, pref
     third = export_catalog(inputs=[str(folder)], out=str(store))
     assert third["exported"] == ["lunyu-sample"]
     manifest = json.loads((store / "lunyu-sample" / "manifest.json").read_text(encoding="utf-8"))
-    lines = [a["body"]["value"] for c in manifest["items"] for a in c["annotations"][0]["items"]]
+    bodies = [a["body"] for c in manifest["items"] for a in c["annotations"][0]["items"]]
+    lines = [b["value"] for body in bodies for b in (body["items"] if body["type"] == "Choice" else [body])]
     assert any(t.startswith("斆而時習之") for t in lines)
     lido = etree.parse(str(store / "lunyu-sample" / "lunyu-sample.lido.xml"))
     assert "斆而時習之" in "".join(lido.xpath("//l:descriptiveNoteValue/text()", namespaces=LIDO))
@@ -213,6 +215,7 @@ def test_export_flow_is_incremental_and_reports_deletions(digitized_sample, pref
     shutil.rmtree(folder)  # the book leaves the store
     fourth = export_catalog(inputs=[], out=str(store))
     assert fourth["deleted"] == ["lunyu-sample"]
+    assert not (store / "lunyu-sample").exists()  # its records and images are withdrawn too
     assert json.loads((store / "export-state.json").read_text())["lunyu-sample"]["deleted"] is True
     assert "lunyu-sample" not in (store / "catalog.csv").read_text(encoding="utf-8")
 
@@ -247,3 +250,24 @@ def test_the_folder_digitize_wrote_exports_every_book_in_it(digitized_sample, pr
     assert result.exit_code == 0, result.output
     assert "exported 1," in result.output
     assert (tmp_path / "store" / "lunyu-sample" / "lunyu-sample.lido.xml").exists()
+
+
+def test_an_edition_imported_from_tei_exports_with_its_images(digitized_sample, prefect_server, tmp_path):
+    """import-tei brings the page images along, so the catalog records of an imported edition link to images
+    that exist."""
+    from click.testing import CliRunner
+
+    from flows.export_catalog import export_catalog
+    from wenyuan.cli import main
+
+    tei = Path(digitized_sample["tei"])
+    result = CliRunner().invoke(main, ["import-tei", str(tei), "--out", str(tmp_path / "imported")])
+    assert result.exit_code == 0, result.output
+    book = Book.load(tmp_path / "imported" / "lunyu-sample.json")
+    assert all((tmp_path / "imported" / p.image).is_file() for p in book.pages)
+    export_catalog(inputs=[str(tmp_path / "imported")], out=str(tmp_path / "store"), formats=["iiif"])
+    manifest = json.loads((tmp_path / "store" / "lunyu-sample" / "manifest.json").read_text(encoding="utf-8"))
+    base = "http://localhost:8000/lunyu-sample/"
+    for canvas in manifest["items"]:
+        url = canvas["items"][0]["items"][0]["body"]["id"]
+        assert (tmp_path / "store" / "lunyu-sample" / url.removeprefix(base)).is_file(), url
