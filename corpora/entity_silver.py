@@ -11,45 +11,14 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from corpora.parallel import iter_pairs
-
-#: Entity kinds the tagger learns; titles, offices and dates stay with lexicons and patterns.
-KINDS: tuple[str, ...] = ("person", "place")
-#: BIO tags over characters.
-TAGS: tuple[str, ...] = ("O", *(f"{p}-{k}" for k in KINDS for p in ("B", "I")))
-TAG_TO_ID = {tag: i for i, tag in enumerate(TAGS)}
-
-
-def bio_tags(length: int, spans: Iterable[tuple[str, int, int]]) -> list[str]:
-    """One BIO tag per character of a text of ``length`` characters, from ``(kind, start, end)`` spans."""
-    tags = ["O"] * length
-    for kind, start, end in spans:
-        if kind not in KINDS:
-            continue
-        tags[start] = f"B-{kind}"
-        for k in range(start + 1, end):
-            tags[k] = f"I-{kind}"
-    return tags
-
-
-def spans_from_tags(tags: Iterable[str]) -> list[tuple[str, int, int]]:
-    """``(kind, start, end)`` spans of a BIO sequence; an I- tag without its B- opens a span of its own."""
-    spans: list[tuple[str, int, int]] = []
-    kind, start = None, 0
-    for i, tag in enumerate([*tags, "O"]):
-        prefix, _, this = tag.partition("-")
-        if kind is not None and not (prefix == "I" and this == kind):
-            spans.append((kind, start, i))
-            kind = None
-        if prefix == "B" or (prefix == "I" and kind is None):
-            kind, start = this, i
-    return spans
+from models.entity_tagger import TAGS, bio_tags, spans_from_tags
 
 
 def label_chapter(sentences: list[str], translations: list[str] | None = None) -> list[list[str]]:

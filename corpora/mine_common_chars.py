@@ -24,6 +24,7 @@ from pathlib import Path
 from corpora.punct import iter_paragraphs
 from tasks.entities import name_form
 from wenyuan.chars import is_han_text
+from wenyuan.script import simplified_chars
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "corpora" / "lexicons" / "common_chars.tsv"
@@ -33,10 +34,9 @@ PER_MILLION = 500.0
 def common_characters(texts: Iterable[str], per_million: float = PER_MILLION) -> dict[str, float]:
     """Han characters (in the models' simplified script) making up at least ``per_million`` of every million
     Han characters of ``texts``, with that frequency, most frequent first."""
-    from models.char_classifier import to_model_text
 
     # The form find_entities matches names in.
-    counts = Counter(ch for text in texts for ch in name_form(to_model_text(text)) if is_han_text(ch))
+    counts = Counter(ch for text in texts for ch in name_form(simplified_chars(text)) if is_han_text(ch))
     total = sum(counts.values()) or 1
     rates = {ch: n / total * 1e6 for ch, n in counts.most_common()}
     return {ch: round(rate, 1) for ch, rate in rates.items() if rate >= per_million}

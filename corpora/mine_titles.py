@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from models.char_classifier import to_model_text
+from wenyuan.script import simplified_chars
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "corpora" / "lexicons" / "titles.tsv"
@@ -28,13 +28,13 @@ def mine(path: Path, min_count: int = 3, min_ratio: float = 0.5, sample_chars: i
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             text = json.loads(line)["text"]
-            marked.update(to_model_text(m.group(1)) for m in _MARKED.finditer(text))
+            marked.update(simplified_chars(m.group(1)) for m in _MARKED.finditer(text))
             if size < sample_chars:
-                texts.append(to_model_text(text))
+                texts.append(simplified_chars(text))
                 size += len(text)
     candidates = {t for t, n in marked.items() if n >= min_count}
     sample = "\n".join(texts)
-    in_marks = Counter(to_model_text(m.group(1)) for m in _MARKED.finditer(sample))
+    in_marks = Counter(simplified_chars(m.group(1)) for m in _MARKED.finditer(sample))
     kept = []
     for title in sorted(candidates):
         total = sample.count(title)

@@ -25,6 +25,8 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from wenyuan.script import to_simplified
+
 ROOT = Path(__file__).resolve().parent.parent
 TABLE = ROOT / "corpora" / "lexicons" / "split_characters.tsv"
 
@@ -60,15 +62,11 @@ def join_split_characters(text: str, source: str, table: dict[str, tuple[str, ..
 def split_spellings(decompositions: dict[str, list[list[str]]]) -> dict[str, set[str]]:
     """Character -> the two-piece spellings of it: each two-component decomposition, its components also in
     simplified script (頁 -> 页)."""
-    from models.translator import to_model_script
-
     out: dict[str, set[str]] = {}
     for char, ways in decompositions.items():
         for parts in ways:
             if len(parts) == 2 and all(len(p) == 1 for p in parts):
-                out.setdefault(char, set()).update(
-                    {"".join(parts), to_model_script(parts[0]) + to_model_script(parts[1])}
-                )
+                out.setdefault(char, set()).update({"".join(parts), to_simplified(parts[0]) + to_simplified(parts[1])})
     return out
 
 

@@ -41,8 +41,8 @@ from corpora.split_characters import table_checksum as split_table_checksum
 from flows.server_setup import GPU_LIMIT, check_gpu_limit
 from models.char_lm import DEFAULT_DIR as CHAR_LM_DIR
 from models.char_lm import counts_checksum
+from models.device import select_device
 from models.folder import check_model_folder, inference_checksum
-from models.training import select_device
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
 from tasks.entities import lexicons_checksum

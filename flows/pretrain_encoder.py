@@ -23,6 +23,7 @@ from corpora.punct import iter_labelled
 from flows.train_punctuator import prepare_data
 from models.char_classifier import TRAINED_WINDOW, CharEncoder
 from models.char_tokenizer import SPECIAL_TOKENS
+from models.device import select_device
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import (
     ENCODER_ARCHITECTURE,
@@ -32,7 +33,7 @@ from models.punctuator import (
     masked_positions_loss,
     masked_window_batch,
 )
-from models.training import TrainConfig, TrainState, select_device, train
+from models.training import TrainConfig, TrainState, train
 
 log = logging.getLogger(__name__)
 #: Seed of the fixed dev windows and masks (unrelated to the training stream's).

@@ -20,13 +20,16 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from corpora.entity_eval import HAND_SETS, mean_f1, read_hand_set, score_spans
-from corpora.entity_silver import TAG_TO_ID, TAGS, iter_silver, name_pools, swap_names
+from corpora.entity_silver import iter_silver, name_pools, swap_names
 from corpora.punct import is_punctuation
 from flows.shipping import ship_and_report
 from models.char_classifier import TRAINED_WINDOW
+from models.device import select_device
 from models.encoder_transfer import as_encoder_folder
 from models.entity_tagger import (
     ARCHITECTURE,
+    TAG_TO_ID,
+    TAGS,
     EntityTagger,
     TaggedSpan,
     TaggerEncoder,
@@ -36,7 +39,7 @@ from models.entity_tagger import (
 )
 from models.folder import read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import window_batch
-from models.training import TrainConfig, TrainState, continued_model, cumulative_record, select_device, train
+from models.training import TrainConfig, TrainState, continued_model, cumulative_record, train
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent

@@ -24,6 +24,7 @@ from corpora.punct import PUNCT_LABELS, LabelledText, iter_labelled, iter_paragr
 from corpora.punct_sources import dev_runs, iter_source_paragraphs
 from flows.shipping import ship_and_report
 from models.char_classifier import TRAINED_WINDOW
+from models.device import select_device
 from models.encoder_transfer import as_encoder_folder
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.growth import inserted_after
@@ -46,7 +47,6 @@ from models.training import (
     TrainState,
     continued_model,
     cumulative_record,
-    select_device,
     set_dropout,
     train,
 )

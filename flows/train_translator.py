@@ -24,9 +24,10 @@ from prefect.artifacts import create_table_artifact
 from corpora.parallel import DropReport, iter_pairs
 from corpora.unseen_books import DEFAULT_NAME, UNSEEN_BOOKS, dev_set_id, unseen_dev_pairs, write_pairs
 from flows.shipping import ship_and_report
+from models.device import select_device
 from models.folder import check_model_folder, read_metadata, save_fp16_folder, update_metadata
 from models.growth import inserted_after
-from models.training import TrainConfig, TrainState, continued_model, select_device, train
+from models.training import TrainConfig, TrainState, continued_model, train
 from models.translator import (
     ARCHITECTURE,
     REPEAT_GUARD_NGRAM,

@@ -12,7 +12,6 @@ the input.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,26 +19,7 @@ import numpy as np
 
 from models.folder import load_model_folder, read_metadata
 from wenyuan.errors import ModelLoadError
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
-@lru_cache(maxsize=65536)
-def to_model_script(ch: str) -> str:
-    """Simplified form of one character (itself when OpenCC maps it to more or fewer characters)."""
-    out = _t2s().convert(ch)
-    return out if len(out) == 1 else ch
-
-
-def to_model_text(text: str) -> str:
-    """``text`` with each character in the models' script (:func:`to_model_script`): same length, so offsets
-    into it are offsets into ``text``."""
-    return "".join(map(to_model_script, text))
+from wenyuan.script import simplified_char
 
 
 class CharEncoder:
@@ -52,7 +32,7 @@ class CharEncoder:
 
     def encode(self, chars: str) -> np.ndarray:
         get, unk = self.vocab.get, self.unk
-        return np.fromiter((get(to_model_script(c), unk) for c in chars), dtype=np.int32, count=len(chars))
+        return np.fromiter((get(simplified_char(c), unk) for c in chars), dtype=np.int32, count=len(chars))
 
 
 T = TypeVar("T")

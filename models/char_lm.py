@@ -23,6 +23,7 @@ from pathlib import Path
 
 from models.folder import read_metadata
 from wenyuan.errors import ModelLoadError
+from wenyuan.script import simplified_char
 
 DEFAULT_DIR = Path(__file__).resolve().parent / "char_lm"
 COUNTS_FILE = "counts.tsv.gz"
@@ -53,7 +54,6 @@ class CharTrigramLM:
         self.total = max(1, total)
         self.name = name
         self.version = version
-        self._t2s = None
 
     @classmethod
     def from_pretrained(cls, folder: str | Path = DEFAULT_DIR) -> CharTrigramLM:
@@ -70,14 +70,6 @@ class CharTrigramLM:
             raise ModelLoadError(f"{path}: corrupt character language model counts ({exc})") from exc
         meta = read_metadata(folder)
         return cls(counts, int(meta.get("characters", 0)), meta.get("name", ""), meta.get("version", ""))
-
-    def simplified(self, ch: str) -> str:
-        if self._t2s is None:
-            from opencc import OpenCC
-
-            self._t2s = OpenCC("t2s")
-        out = self._t2s.convert(ch)
-        return out if len(out) == 1 else ch
 
     def log_prob(self, a: str, b: str, c: str) -> float:
         """log P(c | a b), backing off to bigram and unigram relative frequencies."""
@@ -111,7 +103,7 @@ def rescore_readings(
     Pure: returns, per character, the chosen alternative's index (-1 where the reading stands); left to
     right, each choice becomes context for the next.
     """
-    simple = [lm.simplified(r) for r in readings]
+    simple = [simplified_char(r) for r in readings]
     context = [BOS, BOS, *simple, EOS, EOS]
     chosen = [-1] * len(readings)
     for k, (conf, alts) in enumerate(zip(confidences, alternatives, strict=True)):
@@ -122,11 +114,11 @@ def rescore_readings(
         for j, (reading, prob) in enumerate(alts):
             if prob <= 0:
                 continue
-            context[i] = lm.simplified(reading)
+            context[i] = simplified_char(reading)
             score = math.log(prob) + rescoring.weight * lm.window_score(context, i)
             if score > best_score:
                 best, best_score = j, score
-        context[i] = lm.simplified(alts[best][0]) if best >= 0 else simple[k]
+        context[i] = simplified_char(alts[best][0]) if best >= 0 else simple[k]
         chosen[k] = best
     return chosen
 

@@ -189,7 +189,7 @@ def load_model_folder(folder: str | Path, architecture: str, auto_class: str, de
     import torch
     import transformers
 
-    from models.training import select_device
+    from models.device import select_device
 
     path = check_model_folder(folder, architecture)
     dev = select_device(device)

@@ -99,19 +99,6 @@ class TrainState:
         return out
 
 
-def select_device(device: str = "auto") -> str:
-    """Resolve ``auto`` to ``cuda`` when a GPU is visible, else ``cpu``; reject unknown names."""
-    import torch
-
-    if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in {"cpu", "cuda"} and not device.startswith("cuda:"):
-        raise ValueError(f"unknown device {device!r}: use cpu, cuda, cuda:N or auto")
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {device!r} requested but no CUDA GPU is visible")
-    return device
-
-
 def set_dropout(model, p: float) -> int:
     """Set every dropout of ``model`` (and the rates its configuration records, so a saved folder says what
     it was trained with) to ``p``; returns how many dropout modules there were. Why: a model continued for

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +24,7 @@ import numpy as np
 from corpora.split_characters import join_split_characters
 from models.growth import grown_stack
 from wenyuan.chars import has_cjk, is_alphabetic
+from wenyuan.script import to_simplified
 
 ARCHITECTURE = "translator.v1"
 #: Sentence-final marks a long passage is split after, then clause marks if pieces are still too long.
@@ -120,18 +120,6 @@ def build_model(vocab_size: int, arch: TranslatorArch, pad_id: int, eos_id: int)
     for key, value in RECOMMENDED_DECODING.items():
         setattr(model.generation_config, key, value)
     return model
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
-def to_model_script(text: str) -> str:
-    """Convert traditional characters to the simplified script the model was trained on."""
-    return _t2s().convert(text)
 
 
 def split_passage(text: str, max_chars: int) -> list[str]:
@@ -404,7 +392,7 @@ class Translator:
             if not text:
                 continue
             if self.simplify:
-                text = to_model_script(text)
+                text = to_simplified(text)
             for passage in split_passage(text, self.max_source_chars):
                 pieces.extend((i, seg, translate) for seg, translate in foreign_segments(passage))
         todo = sorted((k for k, p in enumerate(pieces) if p[2]), key=lambda k: len(pieces[k][1]))

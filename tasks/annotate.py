@@ -24,6 +24,7 @@ from tasks.dates import DateMatch, find_dates, find_dates_in_sequence
 from tasks.entities import METHODS as ENTITY_METHODS
 from tasks.entities import find_entities, given_names, name_form
 from wenyuan.document import Book, Char, Entity
+from wenyuan.script import simplified_chars
 
 METHOD = "dila-era-pattern"
 DEFAULT_TAGGER = Path(__file__).resolve().parent.parent / "models" / "entity_tagger"
@@ -46,12 +47,11 @@ def tag_texts(tagger, texts: list[str]) -> list[list[tuple[str, int, int, float]
 
 def _units(book: Book) -> list[list[int]]:
     """Global character offsets of each sentence's own characters (or of each stream, unpunctuated books)."""
-    regions = [region.kind for _p, region, _l, _c in book.chars()]
-    kinds = [kind == "main" for kind in regions]
     if book.sentences:
-        return [[k for k in range(s.start, s.end) if kinds[k] == (s.stream == "main")] for s in book.sentences]
+        return book.sentence_offsets()
+    regions = [region.kind for _p, region, _l, _c in book.chars()]
     notes = [k for k, kind in enumerate(regions) if kind not in ("main", "marginalia")]
-    return [[k for k, main in enumerate(kinds) if main], notes]
+    return [[k for k, kind in enumerate(regions) if kind == "main"], notes]
 
 
 def _reading(chars: list[Char], offsets: list[int]) -> tuple[str, list[int | None]]:
@@ -113,10 +113,9 @@ def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
     """Extra lexicon entries for the persons found anywhere in ``texts`` (one document): their given names
     (建徽 of 李建徽), and the full names that patterns found, so that a name a pattern marks once (杨惠元曰) is
     whole wherever else it stands rather than cut to its given name (惠元)."""
-    from models.char_classifier import to_model_text
 
     found = {
-        (name_form(to_model_text(s.text)), s.method, text[s.start - 1 : s.start] == "字")
+        (name_form(simplified_chars(s.text)), s.method, text[s.start - 1 : s.start] == "字")
         for text in texts
         for s in find_entities(text)
         if s.kind == "person"

@@ -22,6 +22,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from wenyuan.script import to_simplified
+
 DILA = Path(__file__).resolve().parent.parent / "corpora" / "lexicons" / "dila"
 GREGORIAN_START_JDN = 2299161  # 1582-10-15
 STEMS = "甲乙丙丁戊己庚辛壬癸"
@@ -208,24 +210,12 @@ def era_names() -> frozenset[str]:
     return frozenset(_tables()[0])
 
 
-@lru_cache(maxsize=1)
-def _converter():
-    from opencc import OpenCC
-
-    return OpenCC("t2s")
-
-
-@lru_cache(maxsize=4096)
-def _simplified(text: str) -> str:
-    return _converter().convert(text)
-
-
 @lru_cache(maxsize=4096)
 def _spellings(name: str) -> frozenset[str]:
     """How texts write a name of the DILA tables: as they do (traditional), simplified, and simplified with 乾
     kept. Outside its phrase table OpenCC reads 乾 as 干 "dry", but in a name it is qián, which simplified
     script keeps: the corpora write 乾宁, 乾德, 乾祐 (and, less often, 干明)."""
-    simple = _simplified(name)
+    simple = to_simplified(name)
     if len(simple) != len(name):
         return frozenset({name, simple})
     return frozenset({name, simple, "".join(o if o == "乾" else c for o, c in zip(name, simple, strict=True))})

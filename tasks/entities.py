@@ -25,6 +25,7 @@ from pathlib import Path
 from corpora.modern_words import common_words
 from corpora.punct import PUNCT_LABELS
 from wenyuan.chars import HAN, is_han_text
+from wenyuan.script import simplified_chars
 
 LEXICONS = Path(__file__).resolve().parent.parent / "corpora" / "lexicons"
 
@@ -108,14 +109,13 @@ def lexicon() -> dict[str, tuple[str, str]]:
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices_mined.tsv", "office")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices.tsv", "office")})
     from corpora.mine_names import DETERMINERS
-    from models.char_classifier import to_model_text
 
     # Text is matched in the models' script, where a traditional character the corpus kept is simplified
     # (刘鄩 is read 刘𬩽, 李勣 李𪟝): each entry is matched in that form too, unless the form is an entry already
     # or its first character became a determiner the miner did not know in its traditional form (於南山 is
     # 于 "at" + 南山); a determiner kept as it was is the entry's own (知罃, read 知䓨).
     for entry, hit in list(entries.items()):
-        form = to_model_text(entry)
+        form = simplified_chars(entry)
         if form not in entries and (form[0] == entry[0] or form[0] not in DETERMINERS):
             entries[form] = hit
     return entries
@@ -523,10 +523,9 @@ def find_entities(
     abbreviates (仪 of 张仪, 燕 of 燕国: :func:`tasks.name_projection.projected_spans`), and the places it copies
     unchanged (龙虎台, 战于长桥 as 在长桥交战: :mod:`tasks.copied_places`), come before the tagger's, being surer.
     """
-    from models.char_classifier import to_model_text
     from tasks.dates import dated_eras, era_mentions
 
-    simple = name_form(to_model_text(text))
+    simple = name_form(simplified_chars(text))
     taken: set[int] = set()
     spans: list[Span] = []
     # A name inside a title's marks is part of the title (《成宗实录》, 《西京》赋), no person or place of its own;

@@ -28,15 +28,8 @@ def sentence_texts(book: Book) -> list[str]:
     A main-text sentence's offsets span any commentary block printed inside it; only its own stream's
     characters belong to it.
     """
-    chars = [(region.kind == "main", ch) for _page, region, _line, ch in book.chars()]
-    return [
-        "".join(
-            ch.text + (ch.punct_after or "")
-            for is_main, ch in chars[s.start : s.end]
-            if is_main == (s.stream == "main")
-        )
-        for s in book.sentences
-    ]
+    chars = [ch for _page, _region, _line, ch in book.chars()]
+    return ["".join(chars[k].text + (chars[k].punct_after or "") for k in own) for own in book.sentence_offsets()]
 
 
 def translate_book(book: Book, translator) -> Book:

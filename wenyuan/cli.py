@@ -749,7 +749,7 @@ def pretrain_encoder(
 def calibrate_punctuator(model, dev_path, chars, ship_to, device):
     """Calibrate a punctuator folder's no-mark bias on the start of dev, score all of dev, record both."""
     from flows.train_punctuator import calibrate_and_score
-    from models.training import select_device
+    from models.device import select_device
     from models.folder import ship_if_better
 
     scores = calibrate_and_score(model, dev_path, select_device(device), chars)

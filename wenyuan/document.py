@@ -209,6 +209,15 @@ class Book(BaseModel):
         """The reading text: all characters in reading order, no punctuation."""
         return "".join(p.text for p in self.pages)
 
+    def sentence_offsets(self) -> list[list[int]]:
+        """For each sentence, the global offsets of its own characters, in order.
+
+        A main-text sentence's span also covers any commentary (or margin text) printed inside it; only the
+        characters of its own stream belong to it.
+        """
+        is_main = [region.kind == "main" for _page, region, _line, _ch in self.chars()]
+        return [[k for k in range(s.start, s.end) if is_main[k] == (s.stream == "main")] for s in self.sentences]
+
     def add_step(self, stage: str, tool: str, version: str = "", checksum: str = "", **settings: Any) -> None:
         self.steps.append(Step(stage=stage, tool=tool, version=version, checksum=checksum, settings=settings))
 

@@ -7,15 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from corpora.entity_silver import (
-    TAG_TO_ID,
-    TAGS,
-    bio_tags,
-    label_chapter,
-    name_pools,
-    spans_from_tags,
-    swap_names,
-)
+from corpora.entity_silver import label_chapter, name_pools, swap_names
+from models.entity_tagger import TAG_TO_ID, TAGS, bio_tags, spans_from_tags
 
 
 @st.composite

@@ -9,9 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corpora.parallel import iter_pairs
-from models.translator import bound_length, foreign_segments, restore_unknown, split_passage, to_model_script
+from models.translator import bound_length, foreign_segments, restore_unknown, split_passage
 from tasks.translate import DEFAULT_MODEL, load_translator
 from tests.conftest import shared_file
+from wenyuan.script import to_simplified
 
 
 @given(st.text(alphabet=st.sampled_from(list("甲乙丙丁。！？；，、：")), max_size=400), st.integers(5, 60))
@@ -37,7 +38,7 @@ def test_runaway_output_is_cut_at_a_mark():
 
 
 def test_traditional_input_is_converted_to_the_model_script():
-    assert to_model_script("學而時習之，不亦說乎") == "学而时习之，不亦说乎"
+    assert to_simplified("學而時習之，不亦說乎") == "学而时习之，不亦说乎"
 
 
 @given(st.text(alphabet=st.sampled_from(list("甲乙丙𠀀。，abZ09 -:ｂ")), max_size=200))
