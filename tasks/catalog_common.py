@@ -9,6 +9,7 @@ from pathlib import Path
 
 from wenyuan.document import Book, Page
 from wenyuan.script import to_simplified
+from wenyuan.years import astronomical_from_historical, iso8601_year
 
 LEXICONS = Path(__file__).resolve().parent.parent / "corpora" / "lexicons"
 
@@ -67,8 +68,9 @@ def dynasty_span(name: str | None) -> tuple[int, int] | None:
 
 
 def iso_year(year: int) -> str:
-    """Year as ISO 8601 / xsd:gYear text: 4 digits, BCE years with a minus sign (historians' numbering)."""
-    return f"-{abs(year):04d}" if year < 0 else f"{year:04d}"
+    """A year of the dynasty table (historians' numbering: -770 is 770 BCE) as ISO 8601 text, which counts
+    1 BCE as 0000 (LIDO and Dublin Core recommend ISO 8601): -770 -> -0769."""
+    return iso8601_year(astronomical_from_historical(year))
 
 
 def simplified(text: str) -> str:

@@ -24,6 +24,7 @@ import wenyuan
 from wenyuan.document import Book, Change, Char, Entity, Page
 from wenyuan.errors import ValidationError
 from wenyuan.io import atomic_writer
+from wenyuan.years import xsd10_from_iso8601
 
 log = logging.getLogger(__name__)
 #: What ``availability`` says when the manifest gives no rights statement.
@@ -245,7 +246,8 @@ class _Stream:
     def open_entity(self, entity: Entity) -> None:
         tag, attrs = _ENTITY_TAGS[entity.kind], {}
         if entity.kind == "date" and entity.attributes.get("valid"):
-            start, end = entity.attributes.get("from"), entity.attributes.get("to")
+            # The model's dates have astronomical years; TEI's W3C dates, XML Schema 1.0's (wenyuan.years).
+            start, end = (xsd10_from_iso8601(entity.attributes[k]) for k in ("from", "to"))
             attrs = {"when": start} if start == end else {"from": start, "to": end}
             attrs["calendar"] = f"#{entity.attributes.get('calendar', 'julian')}"
         elif entity.kind == "office":

@@ -22,6 +22,7 @@ from tasks.translate import sentence_texts
 from wenyuan.document import Book, BookMetadata, Change, Char, Edit, Entity, Line, Page, Region, Sentence, Step
 from wenyuan.errors import BadInputError
 from wenyuan.io import atomic_write_bytes
+from wenyuan.years import iso8601_from_xsd10
 
 T = f"{{{TEI_NS}}}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
@@ -204,8 +205,8 @@ class _BodyReader:
             if attrs:
                 attrs = {
                     "valid": True,
-                    "from": attrs.get("when", attrs.get("from")),
-                    "to": attrs.get("when", attrs.get("to")),
+                    "from": iso8601_from_xsd10(attrs.get("when", attrs.get("from"))),
+                    "to": iso8601_from_xsd10(attrs.get("when", attrs.get("to"))),
                     "calendar": (el.get("calendar") or "#julian").lstrip("#"),
                 }
             self.entities.append(

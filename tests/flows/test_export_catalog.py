@@ -116,7 +116,7 @@ def test_lido_record_is_valid_and_carries_the_catalog_fields(book, lido_xsd):
     assert get("//l:titleSet/l:appellationValue[@l:pref='preferred']/text()") == ["論語（樣本）"]
     assert get("//l:titleSet/l:appellationValue[@l:pref='alternate']/text()") == ["论语（样本）"]
     assert get("//l:repositorySet/l:workID[@l:type='shelfmark']/text()") == ["WY-SAMPLE-001"]
-    assert get("//l:eventDate/l:date/l:earliestDate/text()") == ["-0770"]
+    assert get("//l:eventDate/l:date/l:earliestDate/text()") == ["-0769"]  # 770 BCE in ISO 8601 (0000 = 1 BCE)
     assert get("//l:subjectActor//l:appellationValue/text()") == ["孔子"]
     assert len(get("//l:resourceSet")) == len(book.pages)
 
@@ -165,7 +165,7 @@ def test_dublin_core_csv_and_oai_dc(book):
     rows = list(csv.DictReader(io.StringIO(books_to_csv([book, book]))))
     assert len(rows) == 2
     row = rows[0]
-    assert row["dcterms:title"] == "論語（樣本）" and row["dcterms:date"] == "-0770/-0476"
+    assert row["dcterms:title"] == "論語（樣本）" and row["dcterms:date"] == "-0769/-0475"
     assert row["dcterms:identifier"].split("|") == ["lunyu-sample", "WY-SAMPLE-001"]
     assert len(row["media"].split("|")) == len(book.pages)
     dc = book_to_oai_dc(book)

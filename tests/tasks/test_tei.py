@@ -182,3 +182,21 @@ def test_fold_strip_text_is_forme_work_never_punctuated_or_in_a_sentence():
     assert tree.xpath("string(//t:fw[@place='margin'])", namespaces=NS) == "論語卷一"
     assert tree.xpath("//t:fw/t:lb/@facs", namespaces=NS) == ["#p1-l003"]
     assert "論" not in "".join(tree.xpath("//t:s//text()", namespaces=NS))
+
+
+def test_bce_dates_are_written_in_tei_numbering_and_read_back(tmp_path):
+    """TEI's W3C dates follow XML Schema 1.0 (-0001 = 1 BCE): 建元元年十月 (141 BCE) is -0141, not -0140."""
+    from tasks.tei_import import tei_to_book
+    from wenyuan.document import Entity
+
+    book = _book([Char(text=c) for c in "建元元年"])
+    attrs = {"valid": True, "from": "-0140-11-04", "to": "-0140-12-03", "calendar": "julian"}
+    book.entities = [Entity(id="e1", kind="date", start=0, end=4, text="建元元年", confidence=1.0, attributes=attrs)]
+    tree = book_to_tei(book)
+    assert validate_tei(tree) == []
+    date = tree.xpath("//t:date[@from]", namespaces=NS)[0]
+    assert (date.get("from"), date.get("to")) == ("-0141-11-04", "-0141-12-03")
+    path = tmp_path / "b1.tei.xml"
+    tree.write(str(path), encoding="UTF-8", xml_declaration=True)
+    (back,) = [e for e in tei_to_book(path).entities if e.kind == "date"]
+    assert (back.attributes["from"], back.attributes["to"]) == ("-0140-11-04", "-0140-12-03")
