@@ -64,6 +64,11 @@ def dynasty_span(name: str | None) -> tuple[int, int] | None:
     for candidate in (key, key.removesuffix("朝"), key.removesuffix("代")):
         if candidate in _dynasties():
             return _dynasties()[candidate]
+    # A reign or a named regime: 明萬曆 is within 明, 曹魏 is 魏.
+    known = sorted(_dynasties(), key=len, reverse=True)
+    for candidate in known:
+        if key.startswith(candidate) or key.endswith(candidate):
+            return _dynasties()[candidate]
     return None
 
 

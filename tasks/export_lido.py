@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from lxml import etree
@@ -51,6 +52,59 @@ def _subject(parent, kind: str, text: str) -> None:
         _term(subject, "subjectConcept", (text, "zh"))
 
 
+#: LIDO Terminology event types (http://terminology.lido-schema.org), and the type of a concept given by URI.
+CREATION = "http://terminology.lido-schema.org/lido00012"
+PRODUCTION = "http://terminology.lido-schema.org/lido00007"
+URI_TYPE = "http://terminology.lido-schema.org/lido00099"
+#: How a catalogue statement of responsibility names the role: 白延譯, 朱熹集注, 司馬遷撰.
+_ROLES = [
+    (("譯", "译", "翻譯"), (("translator", "en"), ("譯者", "zh"))),
+    (("集注", "集註", "集解", "注", "註", "解", "疏", "箋"), (("commentator", "en"), ("注釋者", "zh"))),
+    (("編", "编", "輯", "辑", "纂"), (("compiler", "en"), ("編者", "zh"))),
+    (("校",), (("editor", "en"), ("校者", "zh"))),
+    (("撰", "著", "作"), (("author", "en"), ("作者", "zh"))),
+]
+_AUTHOR = (("author", "en"), ("作者", "zh"))
+
+
+def authors(statement: str | None) -> list[tuple[str, tuple[tuple[str, str], ...]]]:
+    """The people of a statement of responsibility with their roles: ``白延譯`` -> 白延, translator; several
+    are separated by spaces or 、；. A bare name is the author."""
+    out = []
+    for part in re.split(r"[\s、；;,，]+", (statement or "").strip()):
+        if not part:
+            continue
+        role = _AUTHOR
+        for endings, named in _ROLES:
+            ending = next((e for e in endings if part.endswith(e) and len(part) > len(e)), None)
+            if ending:
+                part, role = part[: -len(ending)], named
+                break
+        out.append((part, role))
+    return out
+
+
+def _event(events, concept: str, *terms: tuple[str, str]):
+    event = _el(_el(events, "eventSet"), "event")
+    kind = _el(event, "eventType")
+    _el(kind, "conceptID", concept, type=URI_TYPE)
+    for text, lang in terms:
+        _el(kind, "term", text, lang)
+    return event
+
+
+def _event_date(event, when: str | None) -> None:
+    if not when:
+        return
+    event_date = _el(event, "eventDate")
+    _el(event_date, "displayDate", when)
+    span = dynasty_span(when)
+    if span:
+        date = _el(event_date, "date")
+        _el(date, "earliestDate", iso_year(span[0]))
+        _el(date, "latestDate", iso_year(span[1]))
+
+
 def book_to_lido(book: Book, cfg: CatalogConfig | None = None) -> etree._ElementTree:
     """The LIDO 1.1 record of ``book`` (wrapped in ``lidoWrap``)."""
     cfg = cfg or CatalogConfig()
@@ -83,21 +137,26 @@ def book_to_lido(book: Book, cfg: CatalogConfig | None = None) -> etree._Element
         note_set = _el(_el(ident, "objectDescriptionWrap"), "objectDescriptionSet", type="incipit")
         _el(note_set, "descriptiveNoteValue", "\n".join(x for x in (md.edition, text) if x), "zh-Hant")
 
-    event = _el(_el(_el(desc, "eventWrap"), "eventSet"), "event")
-    _term(event, "eventType", ("Production", "en"), ("製作", "zh"))
-    if md.author:
-        in_role = _el(_el(event, "eventActor"), "actorInRole")
-        _el(_el(_el(in_role, "actor"), "nameActorSet"), "appellationValue", md.author)
-        _term(in_role, "roleActor", ("author", "en"))
+    # The work's creation (its author, translator or compiler, in its period) and this copy's production (the
+    # edition, where and when it was printed) are different events (LIDO Terminology: Creation, Production).
+    events = _el(desc, "eventWrap")
+    creation = _event(events, CREATION, ("Creation", "en"), ("創作", "zh"))
+    for name, role in authors(md.author):
+        in_role = _el(_el(creation, "eventActor"), "actorInRole")
+        _el(_el(_el(in_role, "actor"), "nameActorSet"), "appellationValue", name)
+        _term(in_role, "roleActor", *role)
+    _event_date(creation, md.dynasty)
     if md.dynasty:
-        event_date = _el(event, "eventDate")
-        _el(event_date, "displayDate", md.dynasty)
-        span = dynasty_span(md.dynasty)
-        if span:
-            date = _el(event_date, "date")
-            _el(date, "earliestDate", iso_year(span[0]))
-            _el(date, "latestDate", iso_year(span[1]))
-        _term(event, "periodName", (md.dynasty, "zh"))
+        _term(creation, "periodName", (md.dynasty, "zh"))
+    if md.printed or md.printed_at or md.edition:
+        production = _event(events, PRODUCTION, ("Production", "en"), ("刊印", "zh"))
+        _event_date(production, md.printed)
+        if md.printed_at:
+            place = _el(_el(production, "eventPlace"), "place")
+            _el(_el(place, "namePlaceSet"), "appellationValue", md.printed_at)
+        if md.edition:
+            note = _el(_el(production, "eventDescriptionSet"), "descriptiveNoteValue", md.edition, "zh-Hant")
+            note.getparent().set(L + "type", "edition")
     found = subjects(book, cfg.subject_min_confidence)
     if found:
         subject_wrap = _el(_el(desc, "objectRelationWrap"), "subjectWrap")

@@ -179,6 +179,11 @@ class BookMetadata(BaseModel):
     rights: str | None = None
     #: who publishes the digital edition (the archive running wenyuan), not the holder of the printed book
     publisher: str | None = None
+    #: when this copy was printed or written (a dynasty, reign or year: 明萬曆), as against ``dynasty``, the
+    #: period of the work itself
+    printed: str | None = None
+    #: where this copy was printed or written
+    printed_at: str | None = None
     language: str = "lzh"
     extra: dict[str, str] = Field(default_factory=dict)
 

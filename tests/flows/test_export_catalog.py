@@ -142,6 +142,53 @@ def test_only_confident_or_person_confirmed_entities_become_subjects(book, lido_
     assert dc_fields(book, looser)["subject"] == ["敬忠", "齊", "子貢"]
 
 
+def test_lido_separates_the_works_creation_from_this_copys_production(book, lido_xsd):
+    """A sutra translated in the 3rd century and printed under the Ming: its translator belongs to the work's
+    creation, never to the print's production (LIDO Terminology event types, as LIDO's examples give them)."""
+    book.metadata = BookMetadata(
+        title="無量清淨平等覺經",
+        author="白延譯",
+        dynasty="曹魏",
+        printed="明萬曆",
+        printed_at="嘉興",
+        edition="嘉興藏本",
+    )
+    tree = book_to_lido(book)
+    assert validate_lido(tree, lido_xsd) == []
+    events = tree.xpath("//l:eventSet/l:event", namespaces=LIDO)
+    kinds = [e.xpath("l:eventType/l:conceptID/text()", namespaces=LIDO)[0] for e in events]
+    assert kinds == ["http://terminology.lido-schema.org/lido00012", "http://terminology.lido-schema.org/lido00007"]
+    assert {e.xpath("l:eventType/l:conceptID/@l:type", namespaces=LIDO)[0] for e in events} == {
+        "http://terminology.lido-schema.org/lido00099"
+    }
+    creation, production = events
+    get = lambda event, xp: event.xpath(xp, namespaces=LIDO)  # noqa: E731
+    assert get(creation, ".//l:actor//l:appellationValue/text()") == ["白延"]
+    assert get(creation, ".//l:roleActor/l:term[@xml:lang='en']/text()") == ["translator"]
+    assert get(creation, "l:eventDate/l:date/l:earliestDate/text()") == ["0220"]  # 魏, 220–266
+    assert get(production, ".//l:actor") == []  # the translator did not print the Ming edition
+    assert get(production, "l:eventDate/l:displayDate/text()") == ["明萬曆"]
+    assert get(production, "l:eventDate/l:date/l:earliestDate/text()") == ["1368"]
+    assert get(production, "l:eventPlace//l:appellationValue/text()") == ["嘉興"]
+    assert get(production, "l:eventDescriptionSet/l:descriptiveNoteValue/text()") == ["嘉興藏本"]
+
+
+@pytest.mark.parametrize(
+    ("statement", "people"),
+    [
+        ("白延譯", [("白延", "translator")]),
+        ("司馬遷撰 裴駰集解", [("司馬遷", "author"), ("裴駰", "commentator")]),
+        ("朱熹集注", [("朱熹", "commentator")]),
+        ("孔子弟子及再傳弟子", [("孔子弟子及再傳弟子", "author")]),
+        ("", []),
+    ],
+)
+def test_roles_are_read_from_the_statement_of_responsibility(statement, people):
+    from tasks.export_lido import authors
+
+    assert [(name, role[0][0]) for name, role in authors(statement)] == people
+
+
 @pytest.mark.parametrize(
     "metadata",
     [
