@@ -41,6 +41,23 @@ def tiny_parallel(tmp_path_factory):
     return d
 
 
+TINY_TRANSLATOR = TranslatorArch(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ffn=64)
+
+
+def _tiny_translator_config(train_path, dev_path=None) -> dict:
+    """A translator run small enough for a test (give it ``arch``, or continue a model)."""
+    return dict(
+        train_path=train_path,
+        **({"dev_path": dev_path} if dev_path else {}),
+        max_tokens=512,
+        eval_every_steps=2,
+        dev_eval_sentences=10,
+        vocab_size=800,
+        threads=1,
+        device="cpu",
+    )
+
+
 def _tiny_punct_config(folder) -> dict:
     """A punctuator (or encoder) run small enough for a test: the tiny corpus, a one-layer model."""
     return dict(
@@ -213,17 +230,10 @@ def test_translator_training_resumes_and_ships_only_when_better(prefect_server, 
     from flows.train_translator import train_translator
 
     kwargs = dict(
-        train_path=tiny_parallel / "train.tsv",
-        dev_path=tiny_parallel / "dev.tsv",
+        **_tiny_translator_config(tiny_parallel / "train.tsv", tiny_parallel / "dev.tsv"),
         run_dir=tmp_path / "run",
         ship_to=tmp_path / "shipped",
-        max_tokens=512,
-        eval_every_steps=2,
-        dev_eval_sentences=10,
-        vocab_size=800,
-        threads=1,
-        device="cpu",
-        arch=TranslatorArch(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ffn=64),
+        arch=TINY_TRANSLATOR,
     )
     train_translator(total_steps=2, **kwargs)
     assert _state(tmp_path / "run")["step"] == 2
@@ -283,16 +293,7 @@ def test_translator_holds_the_unseen_books_out_and_is_selected_on_them(prefect_s
     renamed = [books[i % len(books)] + row[row.index("\t") :] for i, row in enumerate(rows[:50])]
     train = tmp_path / "train.tsv"
     train.write_text(header + "".join(renamed + rows[50:]), encoding="utf-8")
-    config = dict(
-        train_path=train,
-        max_tokens=512,
-        eval_every_steps=2,
-        dev_eval_sentences=10,
-        vocab_size=800,
-        threads=1,
-        device="cpu",
-        arch=TranslatorArch(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ffn=64),
-    )
+    config = dict(**_tiny_translator_config(train), arch=TINY_TRANSLATOR)
     scores = train_translator(
         total_steps=2,
         run_dir=tmp_path / "run",
@@ -321,17 +322,8 @@ def test_a_translator_grown_deeper_trains_resumes_and_ships_with_its_new_depth(p
 
     from flows.train_translator import train_translator
 
-    config = dict(
-        train_path=tiny_parallel / "train.tsv",
-        dev_path=tiny_parallel / "dev.tsv",
-        max_tokens=512,
-        eval_every_steps=2,
-        dev_eval_sentences=10,
-        vocab_size=800,
-        threads=1,
-        device="cpu",
-    )
-    tiny = TranslatorArch(d_model=32, encoder_layers=1, decoder_layers=1, heads=2, ffn=64)
+    config = _tiny_translator_config(tiny_parallel / "train.tsv", tiny_parallel / "dev.tsv")
+    tiny = TINY_TRANSLATOR
     train_translator(total_steps=2, run_dir=tmp_path / "base_run", ship_to=tmp_path / "base", arch=tiny, **config)
     grown = dict(
         config, init_from=tmp_path / "base", deepen_encoder_to=3, run_dir=tmp_path / "run", ship_to=tmp_path / "ship"
