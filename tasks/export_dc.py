@@ -59,7 +59,8 @@ def dc_fields(book: Book, cfg: CatalogConfig | None = None) -> dict[str, list[st
         "language": [md.language, "zh-Hans"] if any(s.translation for s in book.sentences) else [md.language],
         "subject": [name for _kind, name in subjects(book, cfg.subject_min_confidence)],
         "description": [x for x in (md.edition, text) if x],
-        "publisher": [md.institution] if md.institution else [],
+        # The digital edition's publisher; the holding institution is in ``source`` with the shelfmark.
+        "publisher": [md.publisher] if md.publisher else [],
         "source": [source] if source else [],
         "rights": [md.rights] if md.rights else [],
         "hasFormat": [cfg.manifest_url(book), f"{cfg.book_url(book)}/{book.id}.tei.xml"],

@@ -215,6 +215,8 @@ def test_dublin_core_csv_and_oai_dc(book):
     assert row["dcterms:title"] == "論語（樣本）" and row["dcterms:date"] == "-0769/-0475"
     assert row["dcterms:identifier"].split("|") == ["lunyu-sample", "WY-SAMPLE-001"]
     assert len(row["media"].split("|")) == len(book.pages)
+    assert row["dcterms:publisher"] == ""  # the holding institution owns the print; it did not publish this edition
+    assert "wenyuan project" in row["dcterms:source"]
     dc = book_to_oai_dc(book)
     assert dc.findtext(f"{{{DC_NS}}}title") == "論語（樣本）"
     assert dc.findtext(f"{{{DC_NS}}}description").startswith("wenyuan synthetic")
