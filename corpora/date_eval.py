@@ -59,9 +59,9 @@ def wenyuan_finder(in_sequence: bool = True) -> FindInSequence:
 
 def same_era(found: str, gold: str) -> bool:
     """Era names compared across scripts (DILA writes them traditional, the hand-checked sets simplified)."""
-    from tasks.dates import _simplified
+    from wenyuan.script import to_simplified
 
-    return _simplified(found) == _simplified(gold)
+    return to_simplified(found) == to_simplified(gold)
 
 
 def _dated(d: dict) -> Dated:

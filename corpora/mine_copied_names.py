@@ -99,10 +99,10 @@ def untypable(ch: str) -> bool:
     form too (爲 is typed 为). Over every 5th ``cm_train`` pair, such a character of the source is in the
     translation 13-18 % of the time, and a GB2312 one of the same frequency 48-69 %: the translators dropped it
     (浑瑊 is 浑), replaced it (浑蠨) or spelled it in two pieces."""
-    from models.char_classifier import to_model_text
+    from wenyuan.script import simplified_chars
 
     try:
-        to_model_text(ch).encode("gb2312")
+        simplified_chars(ch).encode("gb2312")
     except UnicodeEncodeError:
         return is_han_text(ch)
     return False
