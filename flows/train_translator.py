@@ -213,7 +213,9 @@ Open Source). Cleaning: spaces left by dropped quotation marks removed, `原文`
 continue with:
 
     wenyuan train-translator --train ../shared/corpora/cm_train.tsv.gz \\
-        --in-book-dev ../shared/corpora/cm_dev.tsv.gz --budget-minutes 120 --init-from models/translator
+        --in-book-dev ../shared/corpora/cm_dev.tsv.gz --budget-minutes 120 --init-from THIS_FOLDER
+
+(a model can be continued only if it never trained on the held-out books).
 
 {_dev_metrics(m)}{_decoding(meta)}
 
