@@ -275,7 +275,7 @@ def _transcription(book: Book, p, offset: int) -> int:
     entity_starts = {e.start: e for e in book.entities}
     removed: dict[str, set[int]] = {}
     for edit in book.edits:
-        if not edit.after:  # a character cleaning dropped, by its index in the line as read
+        if edit.reason == "ocr-junk":  # a character cleaning dropped, by its index in the line as read
             removed.setdefault(edit.line, set()).add(edit.index)
     entity_ends: dict[int, Entity] = {}
     for page in book.pages:
