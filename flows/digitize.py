@@ -16,10 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import re
 import shutil
-import tempfile
 import threading
 import time
 from collections import deque
@@ -32,20 +29,27 @@ from typing import Any
 
 import cv2
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_progress_artifact, update_progress_artifact
+from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import INPUTS, NO_CACHE
 from prefect.concurrency.sync import concurrency
 
 import wenyuan
-from corpora.split_characters import table_checksum as split_table_checksum
+from flows.batch import (
+    Progress,
+    batch_workdir,
+    book_id_for,
+    book_identity,
+    input_name,
+    nothing_usable,
+    open_book_dir,
+    quarantine,
+    report_markdown,
+    sections_folder,
+)
 from flows.server_setup import GPU_LIMIT, check_gpu_limit
 from models.char_lm import DEFAULT_DIR as CHAR_LM_DIR
 from models.char_lm import counts_checksum
 from models.device import select_device
-from models.folder import check_model_folder, inference_checksum
-from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
-from tasks.clean import CleanConfig, clean_book
-from tasks.entities import lexicons_checksum
 from tasks.ingest import (
     PageSource,
     check_inputs_exist,
@@ -57,16 +61,13 @@ from tasks.ingest import (
 from tasks.ocr import OcrConfig, build_engine, read_image
 from tasks.ocr_engine import PaddleOCREngine, engine_version
 from tasks.preprocess import PreprocessConfig
-from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
-from tasks.punctuate import load_punctuator, punctuate_book
+from tasks.stages import TextStage, text_stages
 from tasks.tei import processing_change, validate_tei, write_tei_stream
-from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR
-from tasks.translate import load_translator, translate_book
-from wenyuan.book_store import BookStats, PageRef, SectionStore
+from wenyuan.book_store import PageRef, SectionStore
 from wenyuan.code_identity import code_checksum
 from wenyuan.document import Book, BookMetadata, Quarantined
-from wenyuan.errors import BadInputError, BookConflictError, ManifestError, NoInputError
-from wenyuan.io import atomic_write_text, atomic_writer, exclusive_lock
+from wenyuan.errors import BadInputError, ManifestError, NoInputError
+from wenyuan.io import atomic_write_text, atomic_writer
 from wenyuan.page_index import PageIndex
 
 _ENGINES: dict[str, Any] = {}
@@ -78,38 +79,6 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:
         return get_run_logger()
     except Exception:  # outside a flow run (a task's .fn() called directly)
         return logging.getLogger("wenyuan")
-
-
-class _Progress:
-    """A batch's progress, as a Prefect progress artifact (seen in the UI) and optionally a terminal bar."""
-
-    def __init__(self, label: str, total: int, terminal: bool, unit: str = "page", what: str = "pages read"):
-        self.total, self.done = max(total, 1), 0
-        self.bar = None
-        if terminal:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=total, unit=unit, desc=label)
-        try:
-            self.artifact = create_progress_artifact(progress=0.0, description=f"{label}: {what}")
-        except Exception:  # no API to report to (a task's .fn() called directly): the bar is enough
-            self.artifact = None
-
-    def stage(self, name: str) -> None:
-        """Name the stage at work on the bar (the text stages run section by section)."""
-        if self.bar is not None:
-            self.bar.set_postfix_str(name, refresh=True)
-
-    def advance(self) -> None:
-        self.done += 1
-        if self.bar is not None:
-            self.bar.update(1)
-        if self.artifact is not None:
-            update_progress_artifact(self.artifact, progress=100.0 * self.done / self.total)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def model_slot(device: str) -> AbstractContextManager:
@@ -130,91 +99,6 @@ def get_engine(cfg: OcrConfig):
         if key not in _ENGINES:
             _ENGINES[key] = build_engine(cfg)
         return _ENGINES[key]
-
-
-def book_identity(inputs: list[Path], metadata: BookMetadata) -> str:
-    """What makes a batch this book: its catalogue description when the manifest gives a title (every field,
-    so volume 卷一 and volume 卷二 differ when the manifest says so), else where its inputs lie."""
-    if metadata.title:
-        described = metadata.model_dump(exclude={"language"})
-        return "manifest:" + json.dumps(described, ensure_ascii=False, sort_keys=True)
-    return "inputs:" + "\n".join(sorted(str(p.resolve()) for p in inputs))
-
-
-def _listing(path: Path) -> str:
-    """A cheap fingerprint of what an input holds (names and sizes, no reading): another batch uploaded
-    under the same name to the same place (an inbox) is another book; the same batch run again is not."""
-    if path.is_file():
-        return str(path.stat().st_size)
-    files = sorted(f for f in path.rglob("*") if f.is_file() and f.name != "READY") if path.is_dir() else []
-    digest = hashlib.sha256("\n".join(f"{f.relative_to(path)}:{f.stat().st_size}" for f in files).encode())
-    return digest.hexdigest()[:12]
-
-
-def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None) -> str:
-    """A file-system and XML-id safe identifier for the book, unique to it.
-
-    An id the archivist gives (``--book-id``, the manifest's ``id``) is kept as given. Otherwise a readable
-    ASCII slug of the title or first input (``book`` for a title with no Latin letters, 論語 卷一) takes a
-    short suffix of a hash of :func:`book_identity` and of the inputs' place and listing, so two books never
-    share a folder and the same batch run again finds its own.
-    """
-    given = explicit or metadata.extra.get("id")
-    raw = given or metadata.title or (inputs[0].stem if inputs else "book")
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).strip("-.") or "book"
-    slug = slug if slug[0].isalpha() else f"b-{slug}"
-    if given:
-        return slug
-    # Where the inputs lie and what they hold count too: the same catalogue record uploaded twice as two
-    # batches, or next week's upload under this week's folder name, is another batch.
-    where = "\n".join(sorted(f"{p.resolve()}:{_listing(p)}" for p in inputs))
-    digest = hashlib.sha256(f"{book_identity(inputs, metadata)}\n{where}".encode()).hexdigest()
-    return f"{slug[:48]}-{digest[:6]}"
-
-
-WORKDIR_PREFIX = "wenyuan-ingest-"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
-
-
-def sweep_stale_workdirs(root: Path | None = None) -> list[Path]:
-    """Remove ingest folders (``wenyuan-ingest-<pid>-…``) whose process is gone: a killed run's debris."""
-    removed = []
-    for folder in Path(root or tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
-        pid = folder.name.removeprefix(WORKDIR_PREFIX).split("-", 1)[0]
-        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-            removed.append(folder)
-    return removed
-
-
-def sweep_sections(book_dir: Path) -> list[Path]:
-    """Remove a book's section folders (``.sections-*``) left by a killed run; call holding the book's lock."""
-    removed = [d for d in book_dir.glob(".sections-*") if d.is_dir()]
-    for folder in removed:
-        shutil.rmtree(folder, ignore_errors=True)
-    return removed
-
-
-def claim_book_dir(book_dir: Path, identity: str) -> None:
-    """Refuse to write a book over another one: the folder records whose it is on first use."""
-    marker = book_dir / ".wenyuan-book"
-    if marker.exists():
-        held = json.loads(marker.read_text(encoding="utf-8")).get("identity")
-        if held != identity:
-            raise BookConflictError(
-                f"{book_dir}: holds another book ({held}); give this one another --book-id or --out"
-            )
-        return
-    atomic_write_text(marker, json.dumps({"identity": identity}, ensure_ascii=False))
 
 
 def settings_key(pre: PreprocessConfig, ocr: OcrConfig, engine_version: str) -> str:
@@ -306,8 +190,8 @@ def process_page_task(src: PageSource, book_dir: Path, pre: PreprocessConfig, oc
 #: Text stages are cached per section under a fingerprint of what determines their result (the section's
 #: saved pages, each earlier stage, the stage's settings or model checksum), with persisted results: a re-run
 #: skips them, and a new model version re-runs its stage and the ones after it. Hashing the section itself
-#: would cost more than some stages; the device does not change a result.
-SECTION_CACHE = INPUTS - "section" - "device"
+#: would cost more than some stages; the device does not change a result, and the stage is in the key.
+SECTION_CACHE = INPUTS - "section" - "device" - "stage"
 #: Options of the text-stage tasks. Results are stored compressed, and not also kept in memory: Prefect's
 #: in-memory copy of every section's result would make memory grow with the book again.
 SECTION_TASK: dict[str, Any] = {
@@ -323,30 +207,12 @@ def fingerprint(*parts: str) -> str:
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
 
 
-@task(name="clean", **SECTION_TASK)
-def clean_task(section: Book, key: str, cfg: CleanConfig) -> Book:
-    return clean_book(section, cfg)
-
-
-@task(name="punctuate", **SECTION_TASK)
-def punctuate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
-    punctuator = load_punctuator(str(model_dir), device)
-    with model_slot(punctuator.device):
-        return punctuate_book(section, punctuator)
-
-
-@task(name="annotate", **SECTION_TASK)
-def annotate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
-    tagger = load_entity_tagger(str(model_dir), device)
-    with model_slot(tagger.device):
-        return annotate_book(section, tagger)
-
-
-@task(name="translate", **SECTION_TASK)
-def translate_task(section: Book, key: str, model_dir: Path, device: str) -> Book:
-    translator = load_translator(str(model_dir), device)
-    with model_slot(translator.device):
-        return translate_book(section, translator)
+@task(name="text-stage", **SECTION_TASK)
+def text_stage_task(stage: TextStage, section: Book, key: str, device: str) -> Book:
+    """Run one text stage on one section (Prefect names each run after its stage)."""
+    model = stage.load(device)
+    with model_slot(getattr(model, "device", "cpu")):
+        return stage.run(section, model)
 
 
 @task(name="export-tei", cache_policy=NO_CACHE, cache_result_in_memory=False)
@@ -372,35 +238,6 @@ def export_task(store: SectionStore, book_dir: Path, validate: bool) -> Path:
     return tei
 
 
-def _nothing_usable(paths: list[Path], bad: list[Quarantined]) -> str:
-    """Why a batch gave no page: its inputs and each bad one's reason."""
-    where = ", ".join(str(p) for p in paths)
-    reasons = "".join(f"\n  {q.path}: {q.reason}" for q in bad)
-    return f"{where}: no usable page image" + (f"; every input was quarantined:{reasons}" if bad else "")
-
-
-def _input_name(src: PageSource) -> str:
-    """An input page as a report names it: its file's path, with ``#N`` for a page of a multi-page file."""
-    return f"{src.path}#{src.page + 1}" if src.pages_in_file > 1 else str(src.path)
-
-
-def quarantine(items: list[Quarantined], book_dir: Path) -> None:
-    """Copy each bad input that is a file into ``quarantine/`` and record why in ``quarantine.json``."""
-    if not items:
-        return
-    qdir = book_dir / "quarantine"
-    qdir.mkdir(parents=True, exist_ok=True)
-    for q in items:
-        path = Path(q.path.split("#")[0])
-        if path.is_file() and not path.is_symlink():
-            # Named by the whole path, not the file name alone: sub1/scan.jpg and sub2/scan.jpg both stay.
-            q.kept_as = f"{hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:10]}-{path.name}"
-            shutil.copyfile(path, qdir / q.kept_as)
-    atomic_write_text(
-        qdir / "quarantine.json", json.dumps([q.model_dump() for q in items], ensure_ascii=False, indent=1)
-    )
-
-
 def text_sections(
     refs: list[PageRef], template: Book, section_pages: int, text_layers: Callable[[Book, list[PageRef]], Book]
 ) -> Iterator[Book]:
@@ -416,27 +253,116 @@ def text_sections(
         yield text_layers(template.model_copy(update={"pages": [ref.load() for ref in chunk]}, deep=True), chunk)
 
 
-def report_markdown(
-    header: Book, stats: BookStats, seconds: dict[str, float], reused: dict[str, str] | None = None
-) -> str:
-    """The batch report. ``reused``: input label -> the store's other book whose OCR of that page was reused."""
-    mean = f"{stats.confidence_sum / stats.confident:.3f}" if stats.confident else "n/a"
-    lines = [
-        f"# {header.metadata.title or header.id}",
-        "",
-        f"- pages: {stats.pages}",
-        f"- characters: {stats.characters}",
-        f"- mean confidence: {mean}",
-        f"- low-confidence characters (<0.6): {stats.low_confidence}",
-        f"- sentences: {stats.sentences}",
-        f"- quarantined: {len(header.quarantined)}",
-    ]
-    lines += [f"  - `{q.path}`: {q.reason}" for q in header.quarantined]
-    if reused:
-        lines.append(f"- pages already read in other books of the store (OCR reused): {len(reused)}")
-        lines += [f"  - `{label}`: book `{book}`" for label, book in reused.items()]
-    lines += ["", "| stage | seconds |", "|---|---|"] + [f"| {k} | {v:.1f} |" for k, v in seconds.items()]
-    return "\n".join(lines) + "\n"
+def read_pages(
+    sources: list[PageSource],
+    workdir: Path,
+    book_dir: Path,
+    pre: PreprocessConfig,
+    ocr: OcrConfig,
+    parallelism: int,
+    progress: Progress,
+) -> tuple[list[PageRef], list[Quarantined]]:
+    """Read every source page (or take its saved reading); returns the pages in order and what was set aside.
+
+    Pages go to the task runner a few at a time (threads by default, Dask workers when configured); the
+    window bounds memory: a 2,000-page batch never holds more than a few decoded pages.
+    """
+    log = _logger()
+    seen: dict[str, str] = {}
+    refs: list[PageRef] = []
+    bad: list[Quarantined] = []
+    failures: list[Exception] = []
+    window: deque = deque()
+    pending = iter(sources)
+
+    def refill() -> None:
+        while len(window) < max(1, parallelism):
+            src = next(pending, None)
+            if src is None:
+                return
+            window.append((src, process_page_task.submit(src, book_dir, pre, ocr)))
+
+    refill()
+    while window:
+        src, future = window.popleft()
+        try:
+            for ref in future.result():
+                # Named by the input's path (a zip member's by its name), so the evidence can be found and
+                # kept: two scan.jpg in two folders are not one.
+                where = src.label if src.path.is_relative_to(workdir) else input_name(src)
+                if ref.id in seen:
+                    reason = f"duplicate of page {seen[ref.id]} (same content hash, page {ref.id})"
+                    bad.append(Quarantined(path=where, stage="ocr", reason=reason))
+                    continue
+                seen[ref.id] = where
+                refs.append(ref)
+                if ref.reused_from:
+                    log.info("%s: already read in book %s; its OCR is reused", src.label, ref.reused_from)
+        except BadInputError as exc:
+            log.warning("quarantined %s: %s", exc.path, exc.reason)
+            bad.append(Quarantined(path=str(src.path), reason=exc.reason, stage="decode"))
+        except Exception as exc:  # a fault on one page must not sink the batch; it is set aside, named
+            log.exception("page %s failed; quarantined", src.label)
+            failures.append(exc)
+            reason = f"page could not be read ({type(exc).__name__}: {exc})"
+            bad.append(Quarantined(path=str(src.path), reason=reason, stage="ocr"))
+        progress.advance()
+        refill()
+    progress.close()
+    if failures and not refs:
+        raise failures[0]  # nothing could be read at all: a broken installation, not a bad page
+    return refs, bad
+
+
+def run_text_stages(
+    stages: list[TextStage],
+    refs: list[PageRef],
+    template: Book,
+    store: SectionStore,
+    device: str,
+    section_pages: int,
+    progress: Progress,
+    seconds: dict[str, float],
+) -> None:
+    """Run the text stages over the book a section at a time (or take them from the cache), into ``store``.
+
+    A section's key chains its saved pages and, stage by stage, each stage's identity: a new model version
+    re-runs its stage and the ones after it, and nothing else.
+    """
+    runs = [(stage, stage.identity(template), text_stage_task.with_options(name=stage.name)) for stage in stages]
+
+    def text_layers(section: Book, chunk: list[PageRef]) -> Book:
+        # The saved pages (content hash and OCR settings are in their names), not the files they came from:
+        # no stage reads those, so a renamed scan re-runs nothing; its name is set on the result instead.
+        pages = (f"{Path(r.file).resolve()}#{r.leaf}" for r in chunk)
+        key = fingerprint(wenyuan.__version__, *pages)
+        for stage, identity, run in runs:
+            started = time.monotonic()
+            progress.stage(stage.name)
+            key = fingerprint(key, stage.name, identity)
+            section = run(stage, section, key, device)
+            seconds[stage.name] = seconds.get(stage.name, 0.0) + time.monotonic() - started
+        for page, ref in zip(section.pages, chunk, strict=True):
+            if ref.source is not None:
+                page.source, page.source_page = ref.source, ref.source_page
+        return section
+
+    for section in text_sections(refs, template, section_pages, text_layers):
+        store.add(section)
+        progress.advance()
+    progress.close()
+
+
+def publish_report(book_id: str, report: str, log) -> None:
+    """The batch report as a Prefect artifact; a courtesy, never a reason to fail a finished batch."""
+    try:
+        create_markdown_artifact(
+            key=f"digitize-{book_id.lower().replace('_', '-').replace('.', '-')}"[:60],
+            markdown=report,
+            description=f"wenyuan {wenyuan.__version__} batch report",
+        )
+    except Exception as exc:
+        log.warning("could not create the report artifact: %s", exc)
 
 
 @flow(name="digitize", log_prints=True)
@@ -488,163 +414,50 @@ def digitize(
     log = _logger()
     pre = PreprocessConfig(**(preprocess_config or {}))
     ocr = OcrConfig(device=device, **(ocr_config or {}))
+    stages = text_stages(punctuate, translate, annotate, punctuator_model, translator_model, entity_model)
     paths = [Path(p) for p in inputs]
     check_inputs_exist(paths)
-    # Fail before any page is read when a requested model folder is missing or broken.
-    punctuator_dir = Path(punctuator_model) if punctuator_model else PUNCTUATOR_DIR
-    translator_dir = Path(translator_model) if translator_model else TRANSLATOR_DIR
-    tagger_dir = Path(entity_model) if entity_model else DEFAULT_TAGGER
-    if punctuate:
-        check_model_folder(punctuator_dir)
-        if annotate:
-            check_model_folder(tagger_dir)
-        if translate:
-            check_model_folder(translator_dir)
+    for stage in stages:  # a missing or broken model folder fails the run before any page is read
+        stage.check()
     check_gpu_limit(select_device(device), log)
     seconds: dict[str, float] = {}
     t0 = time.monotonic()
-    sweep_stale_workdirs()
-    # Named by this process: a later run knows a dead run's folder (zips unpacked there can be large).
-    workdir = Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{os.getpid()}-"))
-    sections_dir: Path | None = None
-    held = ExitStack()
-    try:
+    with batch_workdir() as workdir, ExitStack() as held:
         sources, bad, found_manifest = ingest_task(paths, workdir)
         metadata, manifest_bad = manifest_task(Path(manifest) if manifest else found_manifest)
         bad = bad + manifest_bad
         if not sources and not bad:
-            raise NoInputError(_nothing_usable(paths, bad))
+            raise NoInputError(nothing_usable(paths, bad))
         book_id = book_id_for(paths, metadata, book_id)
-        book_dir = Path(out) / book_id
-        # Two runs on one book never interleave: the second waits, then reuses what the first finished.
-        held.enter_context(exclusive_lock(book_dir / ".lock"))
-        claim_book_dir(book_dir, book_identity(paths, metadata))
-        sweep_sections(book_dir)  # a killed run's; none is in use, as this run holds the book
+        book_dir = held.enter_context(open_book_dir(Path(out) / book_id, book_identity(paths, metadata)))
         seconds["ingest"] = time.monotonic() - t0
         log.info("%d page(s) to read, %d input(s) quarantined", len(sources), len(bad))
+
         t1 = time.monotonic()
-        seen: dict[str, str] = {}
-        refs: list[PageRef] = []
-        failures: list[Exception] = []
-        tracker = _Progress(book_id, len(sources), show_progress)
-        # Pages go to the task runner a few at a time (threads by default, Dask workers when configured);
-        # the window bounds memory: a 2,000-page batch never holds more than a few decoded pages.
-        window: deque = deque()
-        pending = iter(sources)
-
-        def refill() -> None:
-            while len(window) < max(1, page_parallelism):
-                src = next(pending, None)
-                if src is None:
-                    return
-                window.append((src, process_page_task.submit(src, book_dir, pre, ocr)))
-
-        refill()
-        while window:
-            src, future = window.popleft()
-            try:
-                for ref in future.result():
-                    # Named by the input's path (a zip member's by its name), so the evidence can be found
-                    # and kept: two scan.jpg in two folders are not one.
-                    where = src.label if src.path.is_relative_to(workdir) else _input_name(src)
-                    if ref.id in seen:
-                        reason = f"duplicate of page {seen[ref.id]} (same content hash, page {ref.id})"
-                        bad.append(Quarantined(path=where, stage="ocr", reason=reason))
-                        continue
-                    seen[ref.id] = where
-                    refs.append(ref)
-                    if ref.reused_from:
-                        log.info("%s: already read in book %s; its OCR is reused", src.label, ref.reused_from)
-            except BadInputError as exc:
-                log.warning("quarantined %s: %s", exc.path, exc.reason)
-                bad.append(Quarantined(path=str(src.path), reason=exc.reason, stage="decode"))
-            except Exception as exc:  # a fault on one page must not sink the batch; it is set aside, named
-                log.exception("page %s failed; quarantined", src.label)
-                failures.append(exc)
-                reason = f"page could not be read ({type(exc).__name__}: {exc})"
-                bad.append(Quarantined(path=str(src.path), reason=reason, stage="ocr"))
-            tracker.advance()
-            refill()
-        tracker.close()
-        if failures and not refs:
-            raise failures[0]  # nothing could be read at all: a broken installation, not a bad page
+        pages_read = Progress(book_id, len(sources), show_progress)
+        refs, unreadable = read_pages(sources, workdir, book_dir, pre, ocr, page_parallelism, pages_read)
+        bad += unreadable
         if not refs:  # only bad inputs, or every page bad: keep the evidence, write no empty edition
             quarantine(bad, book_dir)
-            raise NoInputError(_nothing_usable(paths, bad))
+            raise NoInputError(nothing_usable(paths, bad))
         seconds["preprocess+ocr"] = time.monotonic() - t1
-        sections_dir = Path(tempfile.mkdtemp(dir=book_dir, prefix=".sections-"))
-        store = SectionStore(sections_dir, Book(id=book_id, metadata=metadata))
+
+        store = SectionStore(held.enter_context(sections_folder(book_dir)), Book(id=book_id, metadata=metadata))
         # From the class and package metadata: the flow process never loads an OCR model itself.
         store.header.add_step("ocr", PaddleOCREngine.name, engine_version(), **asdict(ocr))
         store.header.quarantined = bad
         quarantine(bad, book_dir)
+        sections = Progress(book_id, -(-len(refs) // max(1, section_pages)), show_progress, "section", "text stages")
+        template = Book(id=book_id, metadata=metadata)
+        run_text_stages(stages, refs, template, store, device, section_pages, sections, seconds)
 
-        clean_cfg = CleanConfig()
-        clean_settings = json.dumps(asdict(clean_cfg), sort_keys=True, default=str)
-        stages: list[tuple[str, Any, str]] = [
-            ("clean", partial(clean_task, cfg=clean_cfg), f"{clean_settings}#{code_checksum('tasks.clean')}")
-        ]
-        # Each stage's identity is all that steers its output (weights, decoding settings, lexicons, its code),
-        # so that a recalibrated or re-decoded model re-runs its stage and the stages after it, and nothing else.
-        if punctuate:
-            punct = partial(punctuate_task, model_dir=punctuator_dir, device=device)
-            punct_identity = f"{inference_checksum(punctuator_dir)}#{code_checksum('tasks.punctuate')}"
-            stages.append(("punctuate", punct, punct_identity))
-            # Translation comes before annotation: its names written in full find the source's short forms
-            # (tasks.name_projection), and each stage's key chains on the stages before it.
-            if translate:
-                trans = partial(translate_task, model_dir=translator_dir, device=device)
-                trans_identity = f"{inference_checksum(translator_dir)}#{code_checksum('tasks.translate')}"
-                trans_identity += f"#{split_table_checksum()}"  # the output joins the characters it lists
-                stages.append(("translate", trans, trans_identity))
-            if annotate:
-                tag = partial(annotate_task, model_dir=tagger_dir, device=device)
-                tagger_identity = f"{inference_checksum(tagger_dir)}#{lexicons_checksum()}"
-                tagger_identity += f"#{code_checksum('tasks.annotate')}"
-                stages.append(("annotate", tag, f"{metadata.dynasty or ''}#{tagger_identity}"))
-
-        def text_layers(section: Book, chunk: list[PageRef]) -> Book:
-            """Clean, punctuate, translate and annotate one section (or take them from the cache), timed."""
-            # The saved pages (content hash and OCR settings are in their names), not the files they came from:
-            # no stage reads those, so a renamed scan re-runs nothing; its name is set on the result instead.
-            pages = (f"{Path(r.file).resolve()}#{r.leaf}" for r in chunk)
-            key = fingerprint(wenyuan.__version__, *pages)
-            for name, stage, identity in stages:
-                started = time.monotonic()
-                text_progress.stage(name)
-                key = fingerprint(key, name, identity)
-                section = stage(section, key)
-                seconds[name] = seconds.get(name, 0.0) + time.monotonic() - started
-            for page, ref in zip(section.pages, chunk, strict=True):
-                if ref.source is not None:
-                    page.source, page.source_page = ref.source, ref.source_page
-            return section
-
-        sections = -(-len(refs) // max(1, section_pages))
-        text_progress = _Progress(book_id, sections, show_progress, unit="section", what="text stages")
-        for section in text_sections(refs, Book(id=book_id, metadata=metadata), section_pages, text_layers):
-            store.add(section)
-            text_progress.advance()
-        text_progress.close()
         t4 = time.monotonic()
         tei = export_task(store, book_dir, check_tei)
         seconds["export"] = time.monotonic() - t4
         reused = {r.source or r.id: r.reused_from for r in refs if r.reused_from}
         report = report_markdown(store.header, store.stats, seconds, reused)
         atomic_write_text(book_dir / "report.md", report)
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-        if sections_dir is not None:
-            shutil.rmtree(sections_dir, ignore_errors=True)
-        held.close()
-    try:
-        create_markdown_artifact(
-            key=f"digitize-{book_id.lower().replace('_', '-').replace('.', '-')}"[:60],
-            markdown=report,
-            description=f"wenyuan {wenyuan.__version__} batch report",
-        )
-    except Exception as exc:  # artifacts are a courtesy; never fail a finished batch over one
-        log.warning("could not create the report artifact: %s", exc)
+    publish_report(book_id, report, log)
     return {
         "book": book_id,
         "tei": str(tei),

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 
-from flows.digitize import book_id_for, book_identity, digitize
+from flows.batch import book_id_for, book_identity
+from flows.digitize import digitize
 from tests.conftest import SAMPLE_BOOK
 from wenyuan.document import BookMetadata
 from wenyuan.errors import BookConflictError

@@ -83,7 +83,7 @@ def test_a_killed_runs_debris_is_swept_and_a_live_runs_is_not(tmp_path):
     import os
     import subprocess
 
-    from flows.digitize import sweep_sections, sweep_stale_workdirs
+    from flows.batch import sweep_sections, sweep_stale_workdirs
 
     gone = subprocess.Popen(["true"])
     gone.wait()
