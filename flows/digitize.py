@@ -38,6 +38,7 @@ from prefect.concurrency.sync import concurrency
 
 import wenyuan
 from corpora.split_characters import table_checksum as split_table_checksum
+from entities.finder import lexicons_checksum
 from flows.server_setup import GPU_LIMIT, check_gpu_limit
 from models.char_lm import DEFAULT_DIR as CHAR_LM_DIR
 from models.char_lm import counts_checksum
@@ -45,7 +46,6 @@ from models.device import select_device
 from models.folder import check_model_folder, inference_checksum
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
-from tasks.entities import lexicons_checksum
 from tasks.ingest import (
     PageSource,
     check_inputs_exist,
@@ -591,7 +591,7 @@ def digitize(
             punct_identity = f"{inference_checksum(punctuator_dir)}#{code_checksum('tasks.punctuate')}"
             stages.append(("punctuate", punct, punct_identity))
             # Translation comes before annotation: its names written in full find the source's short forms
-            # (tasks.name_projection), and each stage's key chains on the stages before it.
+            # (entities.name_projection), and each stage's key chains on the stages before it.
             if translate:
                 trans = partial(translate_task, model_dir=translator_dir, device=device)
                 trans_identity = f"{inference_checksum(translator_dir)}#{code_checksum('tasks.translate')}"

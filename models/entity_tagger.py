@@ -1,7 +1,7 @@
 """Character-level person and place tagger (``entity-tagger.v1``): a BERT token classifier over BIO tags.
 
 Its encoder starts from the shipped punctuator's (which has read 30M characters of classical prose) and is
-fine-tuned on silver labels (``corpora/entity_silver.py``). Input is read per character in the model's
+fine-tuned on silver labels (``entities/silver.py``). Input is read per character in the model's
 (simplified) script; punctuation marks and spaces all map to one separator token, so punctuated and
 unpunctuated text both work and offsets stay those of the input.
 """
@@ -135,7 +135,7 @@ def calibrate_o_bias(
     scores. ``combine`` turns a text and the tagger's spans into the predicted spans: the tagger alone, or
     the tagger inside the annotator, so the bias suits the use. The model runs once; only decoding is
     repeated per bias. Ties go to the bias nearest zero."""
-    from corpora.entity_eval import mean_f1, read_hand_set, score_spans
+    from entities.evaluation import mean_f1, read_hand_set, score_spans
 
     rows = read_hand_set(hand_set)
     logits = tagger.predict_logits([text for text, _ in rows])

@@ -9,8 +9,8 @@ The book's dynasty from the manifest chooses among eras that several regimes use
 read in order, so a year written without its era (二十年，… after 至元十九年) is read in the era named last.
 A person named in full anywhere in the book (李怀光) is also found by the given name alone (怀光) everywhere
 in it, and a sentence already translated lends its translation, which writes out the short forms the source
-uses (仪 is 张仪, 燕 is 燕国: ``tasks.name_projection``) and copies the names of places no lexicon holds (龙虎台,
-战于长桥 as 在长桥交战: ``tasks.copied_places``). Books are annotated a section (``section_pages``)
+uses (仪 is 张仪, 燕 is 燕国: ``entities.name_projection``) and copies the names of places no lexicon holds (龙虎台,
+战于长桥 as 在长桥交战: ``entities.copied_places``). Books are annotated a section (``section_pages``)
 at a time, so "the book" here is the section (and an era is not carried from one section into the next).
 """
 
@@ -19,10 +19,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from corpora.mine_names import given_name
-from tasks.dates import DateMatch, find_dates, find_dates_in_sequence
-from tasks.entities import METHODS as ENTITY_METHODS
-from tasks.entities import find_entities, given_names, name_form
+from entities.dates import DateMatch, find_dates, find_dates_in_sequence
+from entities.finder import METHODS as ENTITY_METHODS
+from entities.finder import find_entities, given_names, name_form
+from entities.mining.names import given_name
 from wenyuan.document import Book, Char, Entity
 from wenyuan.script import simplified_chars
 
@@ -72,7 +72,7 @@ def annotate_book(book: Book, tagger=None) -> Book:
     """Add dates, persons, places, book titles and offices to ``book`` as entities (in place; replaces what
     earlier runs added). ``tagger``: an :class:`~models.entity_tagger.EntityTagger`, or None for lexicons
     and patterns alone. Sentences the translate stage has translated lend their translations
-    (:func:`tasks.name_projection.projected_spans`, :mod:`tasks.copied_places`)."""
+    (:func:`entities.name_projection.projected_spans`, :mod:`entities.copied_places`)."""
     chars = [ch for *_, ch in book.chars()]
     regime = book.metadata.dynasty
     entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]
@@ -155,11 +155,11 @@ def annotate_text(
 ) -> list[dict]:
     """Entities of one passage as JSON-ready dicts (``kind``, ``text``, ``start``, ``end``, details), in order.
 
-    ``extra``: lexicon entries for this passage only (see :func:`tasks.entities.given_names`); ``tagged``: the
+    ``extra``: lexicon entries for this passage only (see :func:`entities.finder.given_names`); ``tagged``: the
     entity tagger's spans in it (:func:`tag_texts`); ``dates``: its dates read in the context of the passages
-    before it (:func:`tasks.dates.find_dates_in_sequence`), else they are found in the passage alone;
+    before it (:func:`entities.dates.find_dates_in_sequence`), else they are found in the passage alone;
     ``translation``: the passage in modern Chinese, if it has been translated (see
-    :func:`tasks.entities.find_entities`).
+    :func:`entities.finder.find_entities`).
     """
     if dates is None:
         dates = find_dates(text, regime=regime)

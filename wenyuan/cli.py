@@ -575,7 +575,7 @@ def dates(regime, lines_apart):
     of the last date before it, on the same line or an earlier one, and its object names that date in
     ``era_from``.
     """
-    from tasks.dates import find_dates, find_dates_in_sequence
+    from entities.dates import find_dates, find_dates_in_sequence
 
     lines = _stdin_lines()
     found = [find_dates(line, regime) for line in lines] if lines_apart else find_dates_in_sequence(lines, regime)

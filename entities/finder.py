@@ -1,6 +1,6 @@
 """Lexicon and pattern entities: book titles (mined from the corpus's 《》 marks), official titles (mined from
 the objects of appointment verbs by ``corpora/mine_offices.py``, and a hand list), persons and places (mined
-by ``corpora/mine_names.py`` from biographical patterns, place suffixes and the names translators copy
+by ``entities/mining/names.py`` from biographical patterns, place suffixes and the names translators copy
 unchanged; foreign states and peoples, historical regions, and legendary figures, from hand lists), and
 patterns for posthumous names, rulers and states. An office prefix (检校 "acting") is joined to the office
 written after it.
@@ -22,8 +22,8 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
-from corpora.modern_words import common_words
 from corpora.punct import PUNCT_LABELS
+from entities.lexicons import common_words
 from wenyuan.chars import HAN, is_han_text
 from wenyuan.script import simplified_chars
 
@@ -108,7 +108,7 @@ def lexicon() -> dict[str, tuple[str, str]]:
     entries.update({t: ("title", "title-lexicon") for t in read_lexicon("titles.tsv", "title")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices_mined.tsv", "office")})
     entries.update({o: ("office", "office-lexicon") for o in read_lexicon("offices.tsv", "office")})
-    from corpora.mine_names import DETERMINERS
+    from entities.mining.names import DETERMINERS
 
     # Text is matched in the models' script, where a traditional character the corpus kept is simplified
     # (刘鄩 is read 刘𬩽, 李勣 李𪟝): each entry is matched in that form too, unless the form is an entry already
@@ -127,7 +127,7 @@ _TITLE_OR_KIN = frozenset("王侯公孙弟兄女")
 
 
 def _plain_given_name(name: str) -> bool:
-    from corpora.mine_names import given_name
+    from entities.mining.names import given_name
 
     given = given_name(name)
     return given is not None and not set(given) & _TITLE_OR_KIN
@@ -140,7 +140,7 @@ _STYLE = re.compile(f"([{HAN}]{{2,3}})(，?)字([{HAN}]{{2}})")
 def style_pattern(simple: str) -> list[Span]:
     """Persons named with their courtesy name (诸葛亮字孔明, 陈桷，字季壬): both names, when the first has a
     surname; after a comma it must also read as a name, not a place of origin (南武城人，字子舆)."""
-    from corpora.mine_names import could_be_speaker, has_surname
+    from entities.mining.names import could_be_speaker, has_surname
 
     spans = []
     for m in _STYLE.finditer(simple):
@@ -170,7 +170,7 @@ _GIVEN_NAME = re.compile(f"(?:^|(?<=[，。；：！？、\\s]))([{HAN}]{{2,3}})
 def given_name_pattern(simple: str) -> list[Span]:
     """Persons opened with their given name (程钜夫，名文海; 杨士奇，名寓): the first name when it reads as a
     person's, and the given name after 名 when it has two characters, as courtesy names have."""
-    from corpora.mine_names import could_be_speaker
+    from entities.mining.names import could_be_speaker
 
     spans = []
     for m in _GIVEN_NAME.finditer(simple):
@@ -198,7 +198,7 @@ def citation_pattern(simple: str) -> list[Span]:
     """Authors cited by the title of a work (:data:`_CITATION`): the first tail of the match that begins with
     a surname, has a given name of one or two characters with no verb or function word in it (晋又改《昭武舞》曰
     is none), and could be a name (not 梁帝, "the Liang emperor")."""
-    from corpora.mine_names import NOT_NAME_END, could_be_speaker, given_name
+    from entities.mining.names import NOT_NAME_END, could_be_speaker, given_name
 
     not_in_given = NOT_NAME_END | set(_CITING_VERBS)
     spans = []
@@ -323,7 +323,7 @@ def unit_list_spans(simple: str) -> list[Span]:
 
 def rule_spans(simple: str) -> list[Span]:
     """Entities that patterns of classical prose mark without a lexicon, in order of trust."""
-    from corpora.mine_names import DETERMINERS, could_be_speaker
+    from entities.mining.names import DETERMINERS, could_be_speaker
 
     spans = style_pattern(simple) + given_name_pattern(simple)
     spans += [Span("person", m.start(), m.end(), "", "posthumous-pattern") for m in _POSTHUMOUS.finditer(simple)]
@@ -354,7 +354,7 @@ def rule_spans(simple: str) -> list[Span]:
 def bare_speakers(simple: str) -> list[re.Match]:
     """Matches of :data:`_BARE_SPEAKER` that may be a name: no surname (those the surname pattern reads), no
     entry of the lexicons (太守曰 is an office), and none of the words that head such clauses."""
-    from corpora.mine_names import NOT_NAME_END, has_surname
+    from entities.mining.names import NOT_NAME_END, has_surname
 
     return [
         m
@@ -375,7 +375,7 @@ _LIST_END = set("等，。；：！？之及与并皆")
 def listed_with_persons(simple: str, spans: list[Span]) -> list[Span]:
     """Names listed beside a known person (卢杞、赵赞、白志贞等): the items a 、 delimits, when one of the
     list is a person found already and the item has a surname and two or three characters."""
-    from corpora.mine_names import has_surname
+    from entities.mining.names import has_surname
 
     persons = {(s.start, s.end) for s in spans if s.kind == "person"}
     found = []
@@ -412,7 +412,7 @@ def named_after_office(simple: str, spans: list[Span]) -> list[Span]:
     (左监门大将军钱九陇，; 太守陈登。; 以给事中高铢为浙东观察使): two or three characters that begin with a surname and
     read as a name; a third character that is a verb of what the person did (免, 议) or a kin word (殷淳女, "the
     daughter of 殷淳") is left out of the name."""
-    from corpora.mine_names import could_be_speaker
+    from entities.mining.names import could_be_speaker
 
     taken = {i for s in spans for i in range(s.start, s.end)}
     found = []
@@ -435,8 +435,8 @@ def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
     name is kept only when it is no common word (``common_chars.tsv``), title, kin word or verb of appointment
     (充 of 李充 is "serve as" in 充五军都统制), and :func:`find_entities` reads it only where a clause begins or
     after a verb that takes a person."""
-    from corpora.mine_names import TITLES_AFTER_SURNAME, given_name
-    from corpora.mine_offices import APPOINTMENT_VERBS
+    from entities.mining.names import TITLES_AFTER_SURNAME, given_name
+    from entities.mining.offices import APPOINTMENT_VERBS
 
     # 王夫人 is "Lady Wang": 夫人 after it is any lady, not her name.
     given = {given_name(name) for name in persons} - {None, *TITLES_AFTER_SURNAME}
@@ -450,7 +450,7 @@ def given_names(persons: list[str]) -> dict[str, tuple[str, str]]:
 
 @lru_cache(maxsize=1)
 def common_characters() -> frozenset[str]:
-    """Characters too common to be a one-character given name (``corpora/mine_common_chars.py``)."""
+    """Characters too common to be a one-character given name (``entities/mining/common_chars.py``)."""
     return frozenset(read_lexicon("common_chars.tsv", "char"))
 
 
@@ -520,10 +520,10 @@ def find_entities(
     fill what the lexicons and patterns left, and a tagged person of two or more characters replaces the
     parts of its name that they found alone (:func:`_yield_to_full_name`).
     ``translation``: a modern translation of ``text``; the persons and places it names in full that ``text``
-    abbreviates (仪 of 张仪, 燕 of 燕国: :func:`tasks.name_projection.projected_spans`), and the places it copies
-    unchanged (龙虎台, 战于长桥 as 在长桥交战: :mod:`tasks.copied_places`), come before the tagger's, being surer.
+    abbreviates (仪 of 张仪, 燕 of 燕国: :func:`entities.name_projection.projected_spans`), and the places it copies
+    unchanged (龙虎台, 战于长桥 as 在长桥交战: :mod:`entities.copied_places`), come before the tagger's, being surer.
     """
-    from tasks.dates import dated_eras, era_mentions
+    from entities.dates import dated_eras, era_mentions
 
     simple = name_form(simplified_chars(text))
     taken: set[int] = set()
@@ -575,13 +575,13 @@ def find_entities(
         add(span)
     spans = _credit_patterns(simple, spans, rules)
     if translation:
-        from tasks.name_projection import METHOD, projected_spans
+        from entities.name_projection import METHOD, projected_spans
 
         modern = name_form(translation)
         found = [(s.kind, s.start, s.end) for s in spans]
         for kind, start, end in projected_spans(simple, modern, found):
             add(Span(kind, start, end, "", METHOD))
-        from tasks import copied_places
+        from entities import copied_places
 
         for kind, start, end in copied_places.copied_landmarks(simple, modern):
             landmark = Span(kind, start, end, "", copied_places.METHOD)
@@ -657,7 +657,7 @@ def _yield_to_full_name(spans: list[Span], person: Span, taken: set[int], simple
     the surname before it (彦询 of 高彦询). A name of three characters or more in the lexicon is taken as whole
     (贾似道 never yields to 贾似道误). Nothing changes if the person overlaps any other span. ``taken`` is
     updated to match."""
-    from corpora.mine_names import SURNAMES_1
+    from entities.mining.names import SURNAMES_1
 
     part = _sole_overlap(spans, person)
     if part is None:

@@ -1,4 +1,4 @@
-"""Mine person names from what translators copy; ``python -m corpora.mine_names`` runs this too.
+"""Mine person names from what translators copy; ``python -m entities.mining.names`` runs this too.
 
 A name is not translated: when a classical sentence says 杨炎, its modern translation says 杨炎 as well, while
 most other words are rendered in modern wording (陈兵 becomes 布兵, 王师 becomes 君王的军队). Over the
@@ -36,10 +36,10 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2, WORDLIKE_SURNAMES
 from corpora.parallel import iter_pairs
 from corpora.split_characters import join_split_characters
-from tasks.entities import name_form
+from entities.finder import name_form
+from entities.mining.names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2, WORDLIKE_SURNAMES
 from wenyuan.chars import is_han_text
 
 #: Words before a person (遣X "sent X") and after one (X曰 "X said", X卒 "X died").
@@ -330,7 +330,7 @@ def mine_copied_places(
     occurrences: 长安, 建康 and 兴元 are cities first. The ``persons`` already mined are left out; so is a
     surname-initial string unless places' contexts are overwhelming, since rare names share them (杜松 in
     至杜松营)."""
-    from tasks.dates import era_names
+    from entities.dates import era_names
 
     table: dict[str, Stats] = {}
     _count(_pairs(path), _bigrams, table)
@@ -398,7 +398,7 @@ def mine_bare_names(
     no suffix or glue at either end, not far more frequent in the translations than in the sources, and not
     mostly a piece of a longer copied string.
     Read twice: candidates where a person's context copies them, then the corpus statistics of those."""
-    from corpora.modern_words import common_words
+    from entities.lexicons import common_words
 
     hits: Counter[str] = Counter()
     for src, tgt in _pairs(path):
@@ -515,6 +515,6 @@ def is_fragment(s: Stats, min_occurrences: int = 10) -> bool:
 
 
 def _offices() -> list[str]:
-    from tasks.entities import read_lexicon
+    from entities.finder import read_lexicon
 
     return sorted(read_lexicon("offices.tsv", "office"))

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from wenyuan.errors import CorpusError
 
-EVAL = Path(__file__).resolve().parent / "eval"
+EVAL = Path(__file__).resolve().parent.parent / "corpora" / "eval"
 HAND_SETS = {name: EVAL / f"entities_{name}.jsonl" for name in ("dev", "heldout")}
 Spans = set[tuple[str, int, int]]
 

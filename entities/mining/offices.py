@@ -1,4 +1,4 @@
-"""Mine official titles from the parallel corpus: ``python -m corpora.mine_offices``.
+"""Mine official titles from the parallel corpus: ``python -m entities.mining.offices``.
 
 Biographies name offices in a few fixed constructions: a verb of appointment, transfer or demotion (拜, 除, 授,
 迁, 转, 贬, 赠, 为 ...) followed by the title (迁兵部侍郎, 贬信州司马, 拜右骁卫上将军). Titles end in a small
@@ -31,10 +31,10 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from corpora.parallel import iter_pairs
-from tasks.entities import name_form, read_lexicon
+from entities.finder import name_form, read_lexicon
 from wenyuan.chars import HAN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "corpora" / "lexicons" / "offices_mined.tsv"
 
 #: Verbs that take a title as their object.

@@ -1,4 +1,4 @@
-"""Mine a book-title lexicon from the 《》 marks of the punctuated corpus: ``python -m corpora.mine_titles``.
+"""Mine a book-title lexicon from the 《》 marks of the punctuated corpus: ``python -m entities.mining.titles``.
 
 A string is kept when it is marked as a title at least ``min_count`` times and, where it occurs in the sample
 of unmarked text, it is marked at least ``min_ratio`` of the time (春秋 the book versus 春秋 the seasons).
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from wenyuan.script import simplified_chars
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "corpora" / "lexicons" / "titles.tsv"
 _MARKED = re.compile(r"《([^《》〈〉，。、；：？！\s]{2,14})》")
 

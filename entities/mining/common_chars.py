@@ -1,4 +1,4 @@
-"""The characters too common to be read as a one-character given name: ``python -m corpora.mine_common_chars``.
+"""The characters too common to be read as a one-character given name: ``python -m entities.mining.common_chars``.
 
 Histories name a person in full once (陈桷, 牛皋) and by the given name alone after (桷入乱兵中). Where that name
 is one character, it is only a name if the character is rare as a word: 桷 and 皋 are, 之 and 军 are not. A sample
@@ -6,7 +6,7 @@ of 400 ``cm_train.tsv.gz`` chapters (the full name found in the chapter, its giv
 showed how often the corpus's translation writes the full name there, by the character's frequency in
 ``punct_train.jsonl.gz``: 75 % under 100 per million, 69 % under 200, about 50 % from 200 to 500, 28 % from 500
 to 1,000 and 10 % above. Translators often write 他 for the name, so the true rates are higher; the line is drawn
-at 500 per million. So read (with the rest of :func:`tasks.entities.given_names`), 39 of a random 50 one-character
+at 500 per million. So read (with the rest of :func:`entities.finder.given_names`), 39 of a random 50 one-character
 names found over 300 other chapters were the person named in full; the rest were parts of longer names (章 of
 章邯) or words (丰俭, 咸 "all").
 
@@ -22,11 +22,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from corpora.punct import iter_paragraphs
-from tasks.entities import name_form
+from entities.finder import name_form
 from wenyuan.chars import is_han_text
 from wenyuan.script import simplified_chars
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "corpora" / "lexicons" / "common_chars.tsv"
 PER_MILLION = 500.0
 

@@ -7,8 +7,8 @@ import itertools
 import pytest
 from lxml import etree
 
+from entities.finder import find_entities
 from tasks.annotate import annotate_book
-from tasks.entities import find_entities
 from tasks.tei import TEI_NS, book_to_tei, validate_tei
 from tasks.tei_import import tei_to_book
 from tests.conftest import one_line_book
@@ -303,7 +303,7 @@ def test_legendary_figures_are_persons_from_the_hand_list():
 
 
 def test_person_and_place_lexicons_say_where_each_entry_came_from():
-    from tasks.entities import LEXICONS
+    from entities.finder import LEXICONS
 
     for name, kind in (("persons.tsv", "person"), ("places.tsv", "place")):
         lines = (LEXICONS / name).read_text(encoding="utf-8").splitlines()
@@ -380,7 +380,7 @@ def test_a_one_character_given_name_is_a_person_where_a_clause_opens_with_it_or_
 
 
 def test_a_common_character_or_a_verb_of_appointment_is_no_one_character_given_name():
-    from tasks.entities import common_characters
+    from entities.finder import common_characters
 
     assert "安" in common_characters() and "桷" not in common_characters()
     assert persons_in(["王安，字子平。", "安可得乎？"], "安可得乎？") == []
@@ -479,7 +479,7 @@ def test_prefectures_and_counties_in_general_are_no_place():
 
 
 def test_lady_wang_gives_no_given_name_lady():
-    from tasks.entities import given_names
+    from entities.finder import given_names
 
     assert "夫人" not in given_names(["王夫人", "戚夫人"])
     assert "建徽" in given_names(["李建徽"])

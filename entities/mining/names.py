@@ -1,8 +1,8 @@
-"""Mine person and place lexicons from the corpora: ``python -m corpora.mine_names``.
+"""Mine person and place lexicons from the corpora: ``python -m entities.mining.names``.
 
 No openly licensed gazetteer or prosopography is available offline, so the names come from the patterns
 classical biography and narrative use, run over ``punct_train.jsonl.gz`` (NiuTrans Classical-Modern, MIT),
-and from the names translators copy unchanged in ``cm_train.tsv.gz`` (``corpora/mine_copied_names.py``):
+and from the names translators copy unchanged in ``cm_train.tsv.gz`` (``entities/mining/copied_names.py``):
 
 - ``X，字Y`` / ``X字Y``: X is a person and Y their courtesy name (X must begin with a known surname);
 - ``X者，Y人也`` / ``X，Y人也``: X is a person, Y their place of origin;
@@ -24,10 +24,10 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from tasks.entities import name_form
+from entities.finder import name_form
 from wenyuan.chars import HAN
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LEXICONS = ROOT / "corpora" / "lexicons"
 
 #: Common Chinese surnames (simplified), single and compound; compiled by hand, CC0.
@@ -105,7 +105,7 @@ SURNAMES_2 = {
 RARE_SURNAMES = frozenset("荀郗狄屈羊班郦寇蒯隗晁湛茹嵇濮汲暴贡缪郤符权满盖皮宰伊养茅扬")
 #: Surnames that are common words too (安 "peace", 石 "stone", 白 "white", 史 "history", 方 "just then"), which
 #: no miner may start a name from; before a given name already known they are surnames all the same (石敬瑭,
-#: 白居易, 史弘肇): ``corpora.mine_copied_names.mine_wordlike_surnamed``. Picked by hand, CC0, from the Hundred
+#: 白居易, 史弘肇): ``entities.mining.copied_names.mine_wordlike_surnamed``. Picked by hand, CC0, from the Hundred
 #: Family Surnames: the characters of the names that miner found before a known given name in ``cm_train``,
 #: left out where its finds were mostly a title or a word (明堂, 丞相, 公子).
 WORDLIKE_SURNAMES = frozenset("安石白文武封史方元单向金邴留乌尚源真种檀来全鱼骆乐于强仰")
@@ -226,11 +226,11 @@ def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
     """Remove, in place, entries the parallel corpus contradicts: words of the modern language (他的, 凡是),
     finds of the weaker patterns that translators reword (何必 "why must", 次河 "camped by the river"), and
     two-character places that are mostly pieces of longer names (远军 of 宁远军:
-    :func:`~corpora.mine_copied_names.is_fragment`), and suffix finds that the corpus reads as persons (禄山 of
+    :func:`~entities.mining.copied_names.is_fragment`), and suffix finds that the corpus reads as persons (禄山 of
     安禄山, moved to the persons when the translators copy them). A piece matches only where the longer name
     is unknown, and is then wrong; a longer place is left alone, as most are a two-character place and its
     unit."""
-    from corpora.mine_copied_names import is_fragment, is_modern_word
+    from entities.mining.copied_names import is_fragment, is_modern_word
 
     for table in (persons, places):
         for name, (_count, methods) in list(table.items()):
@@ -259,8 +259,8 @@ TITLES_AFTER_SURNAME = ("夫人", "贵人", "美人", "才人", "真人", "山�
 def drop_pattern_words(persons: dict[str, tuple[int, str]]) -> list[str]:
     """Remove, in place, persons that only the patterns found (no translator copied them as a name) and that
     are words: frequent words of a modern dictionary that it does not tag as names (千里, 公孙, 何必, 自然:
-    :mod:`corpora.modern_words`), and a place's people (鲁人, 江阴人). Returns the names removed, sorted."""
-    from corpora.modern_words import common_words
+    :mod:`entities.lexicons`), and a place's people (鲁人, 江阴人). Returns the names removed, sorted."""
+    from entities.lexicons import common_words
 
     words = common_words()
     dropped = sorted(
@@ -307,7 +307,7 @@ def main() -> None:
         if not corpus.is_file():
             ap.error(f"{corpus}: corpus not found (pass --corpus/--parallel, or put ../shared beside the checkout)")
     persons, places = mine(args.corpus)
-    from corpora.mine_copied_names import (
+    from entities.mining.copied_names import (
         corpus_stats,
         mine_bare_names,
         mine_copied,
@@ -324,7 +324,7 @@ def main() -> None:
     print("pattern finds that are words, dropped:", " ".join(drop_pattern_words(persons)))
     # Names without a surname last, so that they keep clear of every entry known: persons, places, offices,
     # titles, polities, regions, legends.
-    from tasks.entities import lexicon
+    from entities.finder import lexicon
 
     remined = ("person-lexicon", "place-lexicon")  # the two files this run writes
     others = {entry for entry, (_kind, method) in lexicon().items() if method not in remined}
