@@ -56,7 +56,7 @@ def hand_checked(path: Path, tagger=None, corpus: Path | None = None, translatio
     contexts = chapter_texts(path, corpus) if corpus is not None else None
 
     def find(texts: list[str]) -> list[set]:
-        from tasks.annotate import document_given_names
+        from entities.document_names import document_given_names
 
         found = tagger.find(texts) if tagger is not None else [[] for _ in texts]
         extras = [document_given_names(c) for c in contexts] if contexts else [None] * len(texts)

@@ -13,8 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from entities.finder import lexicon
-from entities.mining.names import given_name
+from entities.lexicons import lexicon
+from entities.vocabulary import given_name
 
 METHOD = "translation-projection"
 

@@ -18,15 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from corpora.parallel import iter_pairs
+from entities.document_names import document_given_names
+from entities.finder import find_entities
+from entities.lexicons import read_lexicon
+from entities.vocabulary import SURNAMES_1, given_name
 from models.entity_tagger import TAGS, bio_tags, spans_from_tags
 
 
 def label_chapter(sentences: list[str], translations: list[str] | None = None) -> list[list[str]]:
     """Silver BIO tags for the sentences of one chapter: persons and places found by the rules, and, where
     the ``translations`` are given, those they name in full (:func:`entities.name_projection.projected_spans`)."""
-    from entities.finder import find_entities
-    from tasks.annotate import document_given_names
-
     extra = document_given_names(sentences)
     translations = translations or [None] * len(sentences)
     return [
@@ -71,8 +72,6 @@ class NamePools:
 def name_pools(encoder) -> NamePools:
     """Pools for :func:`swap_names`, in the ids of ``encoder`` (a :class:`~models.char_classifier.CharEncoder`);
     characters it does not know are left out."""
-    from entities.finder import read_lexicon
-    from entities.mining.names import SURNAMES_1, given_name
 
     def pool(chars: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
         keys = sorted(chars)

@@ -38,7 +38,7 @@ from prefect.concurrency.sync import concurrency
 
 import wenyuan
 from corpora.split_characters import table_checksum as split_table_checksum
-from entities.finder import lexicons_checksum
+from entities.lexicons import lexicons_checksum
 from flows.server_setup import GPU_LIMIT, check_gpu_limit
 from models.char_lm import DEFAULT_DIR as CHAR_LM_DIR
 from models.char_lm import counts_checksum

@@ -20,7 +20,7 @@ from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
 from corpora.punct import is_punctuation
-from entities.evaluation import HAND_SETS, mean_f1, read_hand_set, score_spans
+from entities.evaluation import HAND_SETS, calibrate_o_bias, mean_f1, read_hand_set, score_spans, spans_alone
 from entities.silver import iter_silver, name_pools, swap_names
 from flows.shipping import ship_and_report
 from models.char_classifier import TRAINED_WINDOW
@@ -34,8 +34,6 @@ from models.entity_tagger import (
     TaggedSpan,
     TaggerEncoder,
     build_from_encoder,
-    calibrate_o_bias,
-    spans_alone,
 )
 from models.folder import read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import window_batch
@@ -159,9 +157,9 @@ def with_rules(
     translation: str | None = None,
 ) -> set[tuple[str, int, int]]:
     """Persons and places as the annotator finds them: lexicons and patterns, the tagger filling the rest.
-    ``extra``: the given names of the sentence's document (:func:`tasks.annotate.document_given_names`); without
-    it each hand-checked sentence is read alone, as training and calibration read them. ``translation``: the
-    sentence's modern translation, as the annotate stage has it after the translate stage."""
+    ``extra``: the given names of the sentence's document (:func:`entities.document_names.document_given_names`);
+    without it each hand-checked sentence is read alone, as training and calibration read them. ``translation``:
+    the sentence's modern translation, as the annotate stage has it after the translate stage."""
     from entities.finder import find_entities
 
     tagged = [(s.kind, s.start, s.end, s.confidence) for s in spans]

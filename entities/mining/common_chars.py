@@ -6,9 +6,9 @@ of 400 ``cm_train.tsv.gz`` chapters (the full name found in the chapter, its giv
 showed how often the corpus's translation writes the full name there, by the character's frequency in
 ``punct_train.jsonl.gz``: 75 % under 100 per million, 69 % under 200, about 50 % from 200 to 500, 28 % from 500
 to 1,000 and 10 % above. Translators often write 他 for the name, so the true rates are higher; the line is drawn
-at 500 per million. So read (with the rest of :func:`entities.finder.given_names`), 39 of a random 50 one-character
-names found over 300 other chapters were the person named in full; the rest were parts of longer names (章 of
-章邯) or words (丰俭, 咸 "all").
+at 500 per million. So read (with the rest of :func:`entities.document_names.given_names`), 39 of a random 50
+one-character names found over 300 other chapters were the person named in full; the rest were parts of longer
+names (章 of 章邯) or words (丰俭, 咸 "all").
 
 Written (simplified script, with frequencies per million Han characters) to
 ``corpora/lexicons/common_chars.tsv``.
@@ -22,12 +22,13 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from corpora.punct import iter_paragraphs
-from entities.finder import name_form
+from entities.lexicons import LEXICONS
+from entities.vocabulary import name_form
 from wenyuan.chars import is_han_text
 from wenyuan.script import simplified_chars
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "corpora" / "lexicons" / "common_chars.tsv"
+OUT = LEXICONS / "common_chars.tsv"
 PER_MILLION = 500.0
 
 

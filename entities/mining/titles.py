@@ -14,10 +14,11 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from entities.lexicons import LEXICONS
 from wenyuan.script import simplified_chars
 
 ROOT = Path(__file__).resolve().parents[2]
-OUT = ROOT / "corpora" / "lexicons" / "titles.tsv"
+OUT = LEXICONS / "titles.tsv"
 _MARKED = re.compile(r"《([^《》〈〉，。、；：？！\s]{2,14})》")
 
 

@@ -61,7 +61,7 @@ def encoder():
 
 
 def test_swapped_names_keep_length_tags_and_context(encoder):
-    from entities.mining.names import SURNAMES_1
+    from entities.vocabulary import SURNAMES_1
 
     text = "李怀光反于河中，遣使至扬州。"
     spans = [("person", 0, 3), ("place", 5, 7), ("place", 11, 13)]

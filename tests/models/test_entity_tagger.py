@@ -43,8 +43,8 @@ def _f1(finder, rows) -> dict[str, float]:
 
 
 def test_tagger_adds_names_the_rules_miss_on_the_held_out_set(tagger):
+    from entities.annotator import tag_texts
     from entities.finder import find_entities
-    from tasks.annotate import tag_texts
 
     rows = read_hand_set(HAND_SETS["heldout"])
     tagged = dict(zip((t for t, _ in rows), tag_texts(tagger, [t for t, _ in rows]), strict=True))

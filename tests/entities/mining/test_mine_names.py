@@ -42,8 +42,7 @@ def test_pattern_finds_that_are_words_or_a_places_people_are_dropped_and_copied_
 
 
 def test_the_shipped_person_lexicon_has_no_common_word_that_only_a_pattern_found():
-    from entities.finder import read_lexicon
-    from entities.lexicons import common_words
+    from entities.lexicons import common_words, read_lexicon
 
     words = common_words()
     assert {"千里", "自然", "公孙"} <= words and "子产" not in words and "孙皓" not in words

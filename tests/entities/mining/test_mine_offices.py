@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from entities.finder import LEXICONS
+from entities.lexicons import LEXICONS
 from entities.mining.offices import appointment_objects, mine, without_place
 
 
