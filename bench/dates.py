@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tasks.dates import DILA, find_dates, iso_date  # noqa: E402
+from entities.dates import DILA, find_dates, iso_date  # noqa: E402
 
 NUMERALS = "〇一二三四五六七八九"
 KNOWN = [
@@ -102,7 +102,7 @@ def run_sanmiao(items) -> dict | None:
 
 def hand_checked(corpora: Path) -> dict:
     """The finder on both hand-checked sets: each text read alone, and in sequence (bare years carried)."""
-    from corpora.date_eval import HAND_SETS, dev_units, heldout_units, same_era, score_dates, wenyuan_finder
+    from entities.date_evaluation import HAND_SETS, dev_units, heldout_units, same_era, score_dates, wenyuan_finder
 
     systems = {"alone": wenyuan_finder(in_sequence=False), "in sequence": wenyuan_finder()}
     sets = {

@@ -21,9 +21,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpora.entity_eval import HAND_SETS, chapter_texts, read_hand_set, score_finder  # noqa: E402
 from corpora.punct import extract_labels, iter_paragraphs  # noqa: E402
-from tasks.entities import find_entities  # noqa: E402
+from entities.evaluation import HAND_SETS, chapter_texts, read_hand_set, score_finder  # noqa: E402
+from entities.finder import find_entities  # noqa: E402
 
 
 def gold_titles(paragraph: str) -> tuple[str, set[tuple[int, int]]]:
@@ -56,7 +56,7 @@ def hand_checked(path: Path, tagger=None, corpus: Path | None = None, translatio
     contexts = chapter_texts(path, corpus) if corpus is not None else None
 
     def find(texts: list[str]) -> list[set]:
-        from tasks.annotate import document_given_names
+        from entities.document_names import document_given_names
 
         found = tagger.find(texts) if tagger is not None else [[] for _ in texts]
         extras = [document_given_names(c) for c in contexts] if contexts else [None] * len(texts)

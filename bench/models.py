@@ -68,8 +68,8 @@ def _entity_tagger(threads: int) -> dict:
     """Speed over the sources of cm_dev; quality (with the rules, as the annotator uses it) on the hand sets."""
     import torch
 
-    from corpora.entity_eval import HAND_SETS, mean_f1, score_finder
     from corpora.parallel import iter_pairs
+    from entities.evaluation import HAND_SETS, mean_f1, score_finder
     from flows.train_entity_tagger import with_rules
     from tasks.annotate import DEFAULT_TAGGER, load_entity_tagger
 

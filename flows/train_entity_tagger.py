@@ -19,9 +19,9 @@ import numpy as np
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from corpora.entity_eval import HAND_SETS, mean_f1, read_hand_set, score_spans
-from corpora.entity_silver import iter_silver, name_pools, swap_names
 from corpora.punct import is_punctuation
+from entities.evaluation import HAND_SETS, calibrate_o_bias, mean_f1, read_hand_set, score_spans, spans_alone
+from entities.silver import iter_silver, name_pools, swap_names
 from flows.shipping import ship_and_report
 from models.char_classifier import TRAINED_WINDOW
 from models.device import select_device
@@ -34,8 +34,6 @@ from models.entity_tagger import (
     TaggedSpan,
     TaggerEncoder,
     build_from_encoder,
-    calibrate_o_bias,
-    spans_alone,
 )
 from models.folder import read_metadata, save_fp16_folder, update_metadata
 from models.punctuator import window_batch
@@ -53,7 +51,7 @@ def prepare_silver(
 ) -> Path:
     """Label the training sentences and encode them twice under ``run_dir/data``: as written (marks become
     the separator token) and with the marks removed (unpunctuated input must work too). ``project``: add
-    the names the translations write in full (:func:`tasks.name_projection.projected_spans`)."""
+    the names the translations write in full (:func:`entities.name_projection.projected_spans`)."""
     from transformers import AutoTokenizer
 
     data = run_dir / "data"
@@ -115,7 +113,7 @@ as one separator token, so punctuated and unpunctuated text both work.
 
 ## Data and licence
 No gold entity corpus is open for classical Chinese, so the labels are silver: wenyuan's own lexicons and
-patterns (`tasks/entities.py`, lexicons mined from the corpus by `python -m corpora.mine_names`) applied,
+patterns (`entities/`, lexicons mined from the corpus by `python -m entities.mining.names`) applied,
 chapter by chapter, to {meta["silver"]["sentences"]:,} source sentences of `cm_train.tsv.gz` (one chapter
 in {meta["silver"]["every"]}) of the NiuTrans Classical-Modern corpus (MIT licence, copyright 2022 NiuTrans
 Open Source). Half the training windows keep the punctuation, half have it removed; in every batch
@@ -159,10 +157,10 @@ def with_rules(
     translation: str | None = None,
 ) -> set[tuple[str, int, int]]:
     """Persons and places as the annotator finds them: lexicons and patterns, the tagger filling the rest.
-    ``extra``: the given names of the sentence's document (:func:`tasks.annotate.document_given_names`); without
-    it each hand-checked sentence is read alone, as training and calibration read them. ``translation``: the
-    sentence's modern translation, as the annotate stage has it after the translate stage."""
-    from tasks.entities import find_entities
+    ``extra``: the given names of the sentence's document (:func:`entities.document_names.document_given_names`);
+    without it each hand-checked sentence is read alone, as training and calibration read them. ``translation``:
+    the sentence's modern translation, as the annotate stage has it after the translate stage."""
+    from entities.finder import find_entities
 
     tagged = [(s.kind, s.start, s.end, s.confidence) for s in spans]
     return {(s.kind, s.start, s.end) for s in find_entities(text, extra, tagged, translation)}
@@ -243,7 +241,7 @@ def train_entity_tagger(
     """Fine-tune (or resume) the entity tagger, then score it and (if better) ship it.
 
     ``swap_names_p``: the share of silver names replaced by made-up ones in each batch
-    (:func:`corpora.entity_silver.swap_names`), so the model learns contexts rather than the lexicons.
+    (:func:`entities.silver.swap_names`), so the model learns contexts rather than the lexicons.
     ``project``: the silver labels also take the names the translations write in full (仪 of 张仪, 燕 of 燕国).
 
     Resumes from ``run_dir/last`` when it exists; otherwise starts from ``init_from``: the punctuator (its

@@ -1,21 +1,21 @@
 """Character-level person and place tagger (``entity-tagger.v1``): a BERT token classifier over BIO tags.
 
 Its encoder starts from the shipped punctuator's (which has read 30M characters of classical prose) and is
-fine-tuned on silver labels (``corpora/entity_silver.py``). Input is read per character in the model's
+fine-tuned on silver labels (``entities/silver.py``). Input is read per character in the model's
 (simplified) script; punctuation marks and spaces all map to one separator token, so punctuated and
 unpunctuated text both work and offsets stay those of the input.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from corpora.punct import is_punctuation
-from models.char_classifier import CharClassifier, CharEncoder, sweep_bias
+from models.char_classifier import CharClassifier, CharEncoder
 
 ARCHITECTURE = "entity-tagger.v1"
 
@@ -118,30 +118,3 @@ class EntityTagger(CharClassifier):
     def find(self, texts: list[str]) -> list[list[TaggedSpan]]:
         """Persons and places in each text."""
         return [self.decode(t, lg) for t, lg in zip(texts, self.predict_logits(texts), strict=True)]
-
-
-def spans_alone(text: str, spans: list[TaggedSpan]) -> set[tuple[str, int, int]]:
-    """The tagger's spans as a scorer takes them (the default of :func:`calibrate_o_bias`)."""
-    return {(s.kind, s.start, s.end) for s in spans}
-
-
-def calibrate_o_bias(
-    tagger: EntityTagger,
-    hand_set: str | Path,
-    combine: Callable[[str, list[TaggedSpan]], set[tuple[str, int, int]]] = spans_alone,
-    grid: tuple[float, ...] = tuple(x / 2 for x in range(-8, 3)),
-) -> tuple[float, dict]:
-    """The O-logit bias from ``grid`` with the best mean person/place F1 on a hand-checked file, and its
-    scores. ``combine`` turns a text and the tagger's spans into the predicted spans: the tagger alone, or
-    the tagger inside the annotator, so the bias suits the use. The model runs once; only decoding is
-    repeated per bias. Ties go to the bias nearest zero."""
-    from corpora.entity_eval import mean_f1, read_hand_set, score_spans
-
-    rows = read_hand_set(hand_set)
-    logits = tagger.predict_logits([text for text, _ in rows])
-
-    def scores(bias: float) -> dict:
-        predicted = [combine(text, tagger.decode(text, lg, bias)) for (text, _), lg in zip(rows, logits, strict=True)]
-        return score_spans((text, gold, pred) for (text, gold), pred in zip(rows, predicted, strict=True))
-
-    return sweep_bias(grid, scores, key=mean_f1)

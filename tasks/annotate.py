@@ -1,17 +1,15 @@
-"""Annotation stage: reign-era dates (resolved with the DILA tables), persons, places, book titles and
-official titles (from mined lexicons and patterns of classical prose, with a learned person/place tagger
-filling what they leave) as entities over the reading text.
+"""Annotation stage: the adapter between a :class:`~wenyuan.document.Book` and the text-level annotator
+(:mod:`entities.annotator`), which finds reign-era dates (resolved with the DILA tables), persons, places,
+book titles and official titles (mined lexicons and patterns of classical prose, with a learned person/place
+tagger filling what they leave).
 
 Entities are searched sentence by sentence, in each sentence's own characters (a main-text sentence skips the
 commentary printed inside it) read with the editor's marks after them (patterns such as lists with 、 need
 them), so an entity never crosses a sentence boundary, never covers a mark and never alters the text.
 The book's dynasty from the manifest chooses among eras that several regimes used, and the sentences are
-read in order, so a year written without its era (二十年，… after 至元十九年) is read in the era named last.
-A person named in full anywhere in the book (李怀光) is also found by the given name alone (怀光) everywhere
-in it, and a sentence already translated lends its translation, which writes out the short forms the source
-uses (仪 is 张仪, 燕 is 燕国: ``tasks.name_projection``) and copies the names of places no lexicon holds (龙虎台,
-战于长桥 as 在长桥交战: ``tasks.copied_places``). Books are annotated a section (``section_pages``)
-at a time, so "the book" here is the section (and an era is not carried from one section into the next).
+read in order as one document (what that brings: :mod:`entities.annotator`); a sentence already translated
+lends its translation. Books are annotated a section (``section_pages``) at a time, so "the book" here is the
+section (and an era is not carried from one section into the next).
 """
 
 from __future__ import annotations
@@ -19,12 +17,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from corpora.mine_names import given_name
-from tasks.dates import DateMatch, find_dates, find_dates_in_sequence
-from tasks.entities import METHODS as ENTITY_METHODS
-from tasks.entities import find_entities, given_names, name_form
+from entities.annotator import annotate_document
+from entities.finder import METHODS as ENTITY_METHODS
 from wenyuan.document import Book, Char, Entity
-from wenyuan.script import simplified_chars
 
 METHOD = "dila-era-pattern"
 DEFAULT_TAGGER = Path(__file__).resolve().parent.parent / "models" / "entity_tagger"
@@ -36,13 +31,6 @@ def load_entity_tagger(model_dir: str, device: str = "auto"):
     from models.entity_tagger import EntityTagger
 
     return EntityTagger.from_pretrained(model_dir, device=device)
-
-
-def tag_texts(tagger, texts: list[str]) -> list[list[tuple[str, int, int, float]]]:
-    """The tagger's persons and places in each text, as ``annotate_text`` takes them (none without a tagger)."""
-    if tagger is None:
-        return [[] for _ in texts]
-    return [[(s.kind, s.start, s.end, s.confidence) for s in spans] for spans in tagger.find(texts)]
 
 
 def _units(book: Book) -> list[list[int]]:
@@ -72,7 +60,7 @@ def annotate_book(book: Book, tagger=None) -> Book:
     """Add dates, persons, places, book titles and offices to ``book`` as entities (in place; replaces what
     earlier runs added). ``tagger``: an :class:`~models.entity_tagger.EntityTagger`, or None for lexicons
     and patterns alone. Sentences the translate stage has translated lend their translations
-    (:func:`tasks.name_projection.projected_spans`, :mod:`tasks.copied_places`)."""
+    (:func:`entities.name_projection.projected_spans`, :mod:`entities.copied_places`)."""
     chars = [ch for *_, ch in book.chars()]
     regime = book.metadata.dynasty
     entities = [e for e in book.entities if e.method != METHOD and e.method not in ENTITY_METHODS]
@@ -107,67 +95,3 @@ def annotate_book(book: Book, tagger=None) -> Book:
     tagger_info = {"tagger": f"{tagger.name} {tagger.version}", "tagger_sha256": tagger.checksum} if tagger else {}
     book.add_step("annotate", "wenyuan.annotate", "1", regime=regime or "", **tagger_info)
     return book
-
-
-def document_given_names(texts: list[str]) -> dict[str, tuple[str, str]]:
-    """Extra lexicon entries for the persons found anywhere in ``texts`` (one document): their given names
-    (建徽 of 李建徽), and the full names that patterns found, so that a name a pattern marks once (杨惠元曰) is
-    whole wherever else it stands rather than cut to its given name (惠元)."""
-
-    found = {
-        (name_form(simplified_chars(s.text)), s.method, text[s.start - 1 : s.start] == "字")
-        for text in texts
-        for s in find_entities(text)
-        if s.kind == "person"
-    }
-    full_names = {name for name, _, _ in found}
-    # A speaker named without a surname (子罕曰：) is as much a name elsewhere in the text (献诸子罕).
-    bare = {name for name, method, _ in found if method == "speaker-pattern"}
-    # A courtesy name (季壬 of 陈桷，字季壬) has no surname to take off, whatever its first character.
-    extra = given_names(sorted({name for name, _, courtesy in found if not courtesy}))
-    extra.update({name: ("person", "document-name") for name in full_names if given_name(name) or name in bare})
-    return extra
-
-
-def annotate_document(
-    texts: list[str], regime: str | None = None, tagger=None, translations: list[str | None] | None = None
-) -> list[list[dict]]:
-    """:func:`annotate_text` over the passages of one document in reading order: a person named in full in
-    one is found by the given name alone in all, and a year written without its era is read in the era of
-    the last date before it. ``translations``: a modern translation of each passage (or None), whose names
-    written in full find the source's short forms."""
-    extra = document_given_names(texts)
-    dated = find_dates_in_sequence(texts, regime)
-    translations = translations or [None] * len(texts)
-    return [
-        annotate_text(text, regime, extra, tagged, dates, translation)
-        for text, tagged, dates, translation in zip(texts, tag_texts(tagger, texts), dated, translations, strict=True)
-    ]
-
-
-def annotate_text(
-    text: str,
-    regime: str | None = None,
-    extra: dict[str, tuple[str, str]] | None = None,
-    tagged: list[tuple[str, int, int, float]] | None = None,
-    dates: list[DateMatch] | None = None,
-    translation: str | None = None,
-) -> list[dict]:
-    """Entities of one passage as JSON-ready dicts (``kind``, ``text``, ``start``, ``end``, details), in order.
-
-    ``extra``: lexicon entries for this passage only (see :func:`tasks.entities.given_names`); ``tagged``: the
-    entity tagger's spans in it (:func:`tag_texts`); ``dates``: its dates read in the context of the passages
-    before it (:func:`tasks.dates.find_dates_in_sequence`), else they are found in the passage alone;
-    ``translation``: the passage in modern Chinese, if it has been translated (see
-    :func:`tasks.entities.find_entities`).
-    """
-    if dates is None:
-        dates = find_dates(text, regime=regime)
-    found = [{"kind": "date", **m.as_dict()} for m in dates]
-    taken = {k for d in found for k in range(d["start"], d["end"])}
-    found += [
-        {"kind": s.kind, "text": s.text, "start": s.start, "end": s.end, "method": s.method, "confidence": s.confidence}
-        for s in find_entities(text, extra, tagged, translation)
-        if not taken.intersection(range(s.start, s.end))
-    ]
-    return sorted(found, key=lambda d: d["start"])

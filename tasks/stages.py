@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 from corpora.split_characters import table_checksum as split_table_checksum
+from entities.lexicons import lexicons_checksum
 from models.folder import check_model_folder, inference_checksum
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tasks.clean import CleanConfig, clean_book
-from tasks.entities import lexicons_checksum
 from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
 from tasks.punctuate import load_punctuator, punctuate_book
 from tasks.translate import DEFAULT_MODEL as TRANSLATOR_DIR

@@ -30,7 +30,7 @@ def test_the_numberings(historical, astronomical, iso, xsd10):
 
 
 def test_a_resolved_date_is_written_for_tei_and_read_back():
-    from tasks.dates import find_dates
+    from entities.dates import find_dates
 
     # 漢武帝建元元年冬十月: the DILA tables give its first day in ISO 8601 (astronomical) years.
     found = [m.as_dict() for m in find_dates("漢武帝建元元年冬十月")]

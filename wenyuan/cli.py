@@ -575,7 +575,7 @@ def dates(regime, lines_apart):
     of the last date before it, on the same line or an earlier one, and its object names that date in
     ``era_from``.
     """
-    from tasks.dates import find_dates, find_dates_in_sequence
+    from entities.dates import find_dates, find_dates_in_sequence
 
     lines = _stdin_lines()
     found = [find_dates(line, regime) for line in lines] if lines_apart else find_dates_in_sequence(lines, regime)
@@ -615,7 +615,8 @@ def annotate(regime, model, no_tagger, translate, translator_dir, device):
     (lexicons). stdin is one document: a person named in full on one line is also found by the given name
     alone on the others, and a year written without its era is read in the era of the last date before it.
     """
-    from tasks.annotate import DEFAULT_TAGGER, annotate_document, load_entity_tagger
+    from entities.annotator import annotate_document
+    from tasks.annotate import DEFAULT_TAGGER, load_entity_tagger
 
     tagger = None if no_tagger else load_entity_tagger(str(model or DEFAULT_TAGGER), device)
     lines = _stdin_lines()

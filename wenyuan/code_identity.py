@@ -19,7 +19,7 @@ import wenyuan
 
 #: The project's top-level packages; imports of anything else (the standard library, torch, prefect) do not
 #: count: their versions are pinned by the install, and the model folders are checksummed apart.
-PROJECT_PACKAGES = frozenset({"wenyuan", "tasks", "models", "corpora", "flows"})
+PROJECT_PACKAGES = frozenset({"wenyuan", "tasks", "models", "corpora", "flows", "entities"})
 #: ``ast.parse`` is not thread-safe in CPython 3.11 (two threads parsing at once can raise "AST constructor
 #: recursion depth mismatch"), and the pages of a batch are processed in threads.
 _PARSE_LOCK = threading.Lock()

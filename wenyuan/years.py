@@ -2,7 +2,7 @@
 
 Two numberings are in use. Historians write 770 BCE as -770 and have no year 0; astronomers (and ISO 8601
 since 2004, and XML Schema 1.1) count 1 BCE as year 0, so 770 BCE is -769. Inside wenyuan, dates resolved from
-the DILA tables (``tasks.dates``) carry astronomical years, and the dynasty table (``dynasties.tsv``)
+the DILA tables (``entities.dates``) carry astronomical years, and the dynasty table (``dynasties.tsv``)
 historians' years. Each export converts to its standard:
 
 - TEI: ``att.datable.w3c`` follows XML Schema Part 2 Second Edition (1.0): no year 0000, -0001 is 1 BCE

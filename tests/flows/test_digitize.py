@@ -114,7 +114,7 @@ def test_rerun_takes_text_stages_from_the_cache_and_a_new_model_reruns_its_stage
     assert again.result()["characters"] == first.result()["characters"]
 
     # A retrained translator (other weights, so another checksum) re-runs translation and the annotation
-    # after it, which reads the translations (tasks.name_projection); the stages before stay cached.
+    # after it, which reads the translations (entities.name_projection); the stages before stay cached.
     other = tmp_path / "translator-v2"
     shutil.copytree(TRANSLATOR_DIR, other)
     AutoModelForSeq2SeqLM.from_pretrained(TRANSLATOR_DIR).float().save_pretrained(other)

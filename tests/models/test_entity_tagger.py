@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from corpora.entity_eval import HAND_SETS, read_hand_set
+from entities.evaluation import HAND_SETS, read_hand_set
 from tasks.annotate import DEFAULT_TAGGER, annotate_book, load_entity_tagger
 from tests.conftest import one_line_book
 from wenyuan.document import Sentence
@@ -37,14 +37,14 @@ def test_spans_are_inside_the_text_and_never_cover_punctuation(tagger):
 
 
 def _f1(finder, rows) -> dict[str, float]:
-    from corpora.entity_eval import score_spans
+    from entities.evaluation import score_spans
 
     return {k: c["f1"] for k, c in score_spans((t, g, finder(t)) for t, g in rows).items()}
 
 
 def test_tagger_adds_names_the_rules_miss_on_the_held_out_set(tagger):
-    from tasks.annotate import tag_texts
-    from tasks.entities import find_entities
+    from entities.annotator import tag_texts
+    from entities.finder import find_entities
 
     rows = read_hand_set(HAND_SETS["heldout"])
     tagged = dict(zip((t for t, _ in rows), tag_texts(tagger, [t for t, _ in rows]), strict=True))

@@ -1,4 +1,4 @@
-"""Mine official titles from the parallel corpus: ``python -m corpora.mine_offices``.
+"""Mine official titles from the parallel corpus: ``python -m entities.mining.offices``.
 
 Biographies name offices in a few fixed constructions: a verb of appointment, transfer or demotion (拜, 除, 授,
 迁, 转, 贬, 赠, 为 ...) followed by the title (迁兵部侍郎, 贬信州司马, 拜右骁卫上将军). Titles end in a small
@@ -31,30 +31,27 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from corpora.parallel import iter_pairs
-from tasks.entities import name_form, read_lexicon
+from entities.lexicons import LEXICONS, read_lexicon
+from entities.vocabulary import ADMIN_UNITS, APPOINTMENT_VERBS, name_form
 from wenyuan.chars import HAN
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "corpora" / "lexicons" / "offices_mined.tsv"
+ROOT = Path(__file__).resolve().parents[2]
+OUT = LEXICONS / "offices_mined.tsv"
 
-#: Verbs that take a title as their object.
-APPOINTMENT_VERBS = "拜除授迁转加兼改擢赠贬历领充为补徙署召征"
 #: Titles that begin with one of the verbs (征虏将军, 领军将军, 转运使, 补阙): there the character is no verb.
 _OPENINGS = ("征", "领军", "转运", "补阙")
 #: The words titles end in, longest first in the pattern.
-TITLE_ENDS = frozenset(
+TITLE_END_WORDS = frozenset(
     "使 令 丞 卿 尉 史 郎 相 将军 大夫 尚书 学士 参军 司马 司户 司法 司功 司仓 司兵 司士 长史 留后 统制 总管 都督"
     " 太守 博士 舍人 侍中 少师 太师 太傅 太保 少傅 少保 宾客 主簿 录事 校尉 从事 判官 推官 书记 御史 中丞 仆射 常侍"
     " 给事中 祭酒 都尉 司徒 司空 元帅 提举 知府 知州 知县 巡抚 总兵 参政 平章事 待制 侍读 侍讲 修撰 编修 检讨 正字"
     " 郎将 千户 百户 万户 都统 统领 都监 监军 知事 参议 通判 郎中 员外郎 少监 供奉 洗马 拾遗 补阙 别驾 留守"
     " 总督".split()
 )
-_ENDS = re.compile("(?:" + "|".join(sorted(TITLE_ENDS, key=len, reverse=True)) + ")$")
+_ENDS = re.compile("(?:" + "|".join(sorted(TITLE_END_WORDS, key=len, reverse=True)) + ")$")
 #: Function words a title never holds after its first character: the run is cut before them.
 _CUT = frozenset("为所之而以于其与及乃遂又亦皆并复不也者曰谓时欲因此彼我吾汝尔兼")
 _CJK_RUN = re.compile(f"[{HAN}]{{2,12}}")
-#: Administrative units that end a place written before a title (信州 of 信州司马, 山南东道 of 山南东道节度使).
-_UNITS = frozenset("州郡县府路道")
 #: Titles held over a place (丹阳太守, 洛阳令): what stands before them is a place unless it is a modifier or
 #: an office or bureau of its own (大都督 aside, 中书令, 太史令).
 _PLACE_BOUND = ("太守", "刺史", "令", "尹", "节度使", "观察使", "防御使", "团练使", "留后", "知府", "知州", "知县")
@@ -109,7 +106,7 @@ def without_place(candidate: str, places: frozenset[str]) -> str | None:
     for k in range(len(candidate) - 2, 0, -1):  # the longest known place, else the last unit character
         if candidate[k] == "军":  # 归德 + 军节度使: the army's name is part of the title
             continue
-        if candidate[:k] in places or (candidate[k - 1] in _UNITS and k > 1):
+        if candidate[:k] in places or (candidate[k - 1] in ADMIN_UNITS and k > 1):
             cut = k
             break
     rest = candidate[cut:]
@@ -147,7 +144,7 @@ def mine(
 def _is_short(title: str) -> bool:
     """Two characters ending in a one-character title word (县尉, 中使): the shape most common words share
     (法令 "laws", 经史 "classics and histories", 五郎 "Fifth Son")."""
-    return len(title) == 2 and title[1] in TITLE_ENDS
+    return len(title) == 2 and title[1] in TITLE_END_WORDS
 
 
 def _unknown_place_before(title: str, kept: set[str]) -> bool:
@@ -172,6 +169,7 @@ def main() -> None:
     names = places | read_lexicon("persons.tsv", "person")
     pairs = ((name_form(p.src), name_form(p.tgt)) for p in iter_pairs(args.parallel))
     rows = sorted(mine(pairs, places, args.min_count, names=names).items(), key=lambda kv: (-kv[1][0], kv[0]))
+    # Names the miner's path before issue #40, like the shipped file's header: update it at the next re-mining.
     header = (
         f"# Official titles mined from {args.parallel.name} (NiuTrans Classical-Modern corpus, MIT) by\n"
         f"# corpora/mine_offices.py: the objects of appointment verbs in >= {args.min_count} sentences (10 for short\n"

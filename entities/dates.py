@@ -19,12 +19,12 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
+from entities.lexicons import LEXICONS
 from wenyuan.script import to_simplified
 
-DILA = Path(__file__).resolve().parent.parent / "corpora" / "lexicons" / "dila"
+DILA = LEXICONS / "dila"
 GREGORIAN_START_JDN = 2299161  # 1582-10-15
 STEMS = "甲乙丙丁戊己庚辛壬癸"
 BRANCHES = "子丑寅卯辰巳午未申酉戌亥"

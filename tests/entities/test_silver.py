@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from corpora.entity_silver import label_chapter, name_pools, swap_names
+from entities.silver import label_chapter, name_pools, swap_names
 from models.entity_tagger import TAG_TO_ID, TAGS, bio_tags, spans_from_tags
 
 
@@ -61,7 +61,7 @@ def encoder():
 
 
 def test_swapped_names_keep_length_tags_and_context(encoder):
-    from corpora.mine_names import SURNAMES_1
+    from entities.vocabulary import SURNAMES_1
 
     text = "李怀光反于河中，遣使至扬州。"
     spans = [("person", 0, 3), ("place", 5, 7), ("place", 11, 13)]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from corpora.mine_offices import appointment_objects, mine, without_place
-from tasks.entities import LEXICONS
+from entities.lexicons import LEXICONS
+from entities.mining.offices import appointment_objects, mine, without_place
 
 
 def test_titles_are_read_after_appointment_verbs_up_to_the_first_function_word():

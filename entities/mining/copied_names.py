@@ -1,4 +1,4 @@
-"""Mine person names from what translators copy; ``python -m corpora.mine_names`` runs this too.
+"""Mine person names from what translators copy; ``python -m entities.mining.names`` runs this too.
 
 A name is not translated: when a classical sentence says 杨炎, its modern translation says 杨炎 as well, while
 most other words are rendered in modern wording (陈兵 becomes 布兵, 王师 becomes 君王的军队). Over the
@@ -36,18 +36,23 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from corpora.mine_names import RARE_SURNAMES, SURNAMES_1, SURNAMES_2, WORDLIKE_SURNAMES
 from corpora.parallel import iter_pairs
 from corpora.split_characters import join_split_characters
-from tasks.entities import name_form
+from entities.dates import era_names
+from entities.lexicons import common_words, read_lexicon
+from entities.vocabulary import (
+    GLUE,
+    PERSON_AFTER,
+    PERSON_BEFORE,
+    PLACE_AFTER,
+    PLACE_BEFORE,
+    RARE_SURNAMES,
+    SURNAMES_1,
+    SURNAMES_2,
+    WORDLIKE_SURNAMES,
+    name_form,
+)
 from wenyuan.chars import is_han_text
-
-#: Words before a person (遣X "sent X") and after one (X曰 "X said", X卒 "X died").
-PERSON_BEFORE = frozenset("遣杀诛召拜授诏命斩擒劾荐谓问执囚")
-PERSON_AFTER = frozenset("曰等奏卒薨死对率请笑谓叹答问拜辞上")
-#: Words before a place (至X "reached X") and after one (X人 "a man of X", X刺史 "prefect of X").
-PLACE_BEFORE = frozenset("至入到往赴还屯次出奔徙迁镇攻取克陷据围过自守居徙")
-PLACE_AFTER = frozenset("人刺太令界境地间中北南东西城兵军节")
 
 
 @dataclass(slots=True)
@@ -157,12 +162,12 @@ def _count(pairs: Iterable[tuple[str, str]], grams, table: dict[str, Stats], min
                 s.copied += is_copied(g, tgt, min_typed)
 
 
-#: Characters that glue onto a name without extending it (赵葵为 "Zhao Kui became"), and place suffixes.
-GLUE = frozenset("为以之于而等与及乃遂即也者曰谓率奏卒死日入出请言使将")
+#: What a place name may end in (units, natural features, 寺, 国, 军 ...): no person's name ends in one.
 PLACE_SUFFIXES = frozenset("州郡县山江河水关城寺府国路军镇朝")
-#: A name holds no numeral or date (王元年 is 王 + 元年), and does not end in a rank or office (许节度).
+#: A name holds no numeral or date (王元年 is 王 + 元年), and does not end in a rank or office (许节度): the last
+#: characters of ranks and offices.
 NUMERALS = frozenset("一二三四五六七八九十百千万年月")
-TITLE_ENDS = frozenset("王公侯伯帝后妃主宗祖守郎史尉射侍卿相令丞事使将军度撰监司徒空马刺节太阁院卫骑士君")
+TITLE_LAST_CHARS = frozenset("王公侯伯帝后妃主宗祖守郎史尉射侍卿相令丞事使将军度撰监司徒空马刺节太阁院卫骑士君")
 #: Ranks inside a string make it a ruler plus a name (吴王夫 of 吴王夫差), and offices' buildings an office.
 RANKS_INSIDE = frozenset("王公侯帝阁院省")
 #: Copied often and said by persons' contexts, yet not names: titles of foreign rulers, peoples, states,
@@ -184,7 +189,7 @@ def could_be_name(g: str, offices: frozenset[str]) -> bool:
         g in NOT_PERSONS
         or NUMERALS.intersection(g)
         or g[0] in NOT_NAME_START
-        or g[-1] in TITLE_ENDS
+        or g[-1] in TITLE_LAST_CHARS
         or g[-1] in PLACE_SUFFIXES
         or (g[-1] in GLUE and g[-1] != "之")  # 康等 "Kang and the others"; but 王羲之 is a name
         or RANKS_INSIDE.intersection(g[1:-1])
@@ -274,7 +279,7 @@ def mine_copied(
     for g, s in given_table.items():
         frequent_copied = s.sentences >= min_sentences and s.copy_rate >= min_copy_rate
         # a given name does not begin with a rank (公楚 is the tail of 申公楚-like titles, not a name)
-        if g not in persons and frequent_copied and could_be_name(g, offices) and g[0] not in TITLE_ENDS:
+        if g not in persons and frequent_copied and could_be_name(g, offices) and g[0] not in TITLE_LAST_CHARS:
             if is_surely_person(s):
                 persons[g] = s.sentences
     return persons
@@ -304,7 +309,7 @@ _GENERIC_GATE_FIRST = frozenset("东西南北中上下左右内外前后大小�
 #: "a teacher's school", 隘门 and 皋门 (kinds of gate), and pieces of longer gate names (宣仁门, 文昌门, 定鼎门).
 _NOT_PLACE_GATES = frozenset({"药方", "扫门", "师门", "隘门", "皋门", "仁门", "昌门", "鼎门"})
 #: Rank and office endings that are not also place suffixes (a place may end in 军 or 州, not in 郎).
-_TITLE_NOT_PLACE_ENDS = TITLE_ENDS - PLACE_SUFFIXES
+_TITLE_NOT_PLACE_ENDS = TITLE_LAST_CHARS - PLACE_SUFFIXES
 
 
 def _bigrams(src: str) -> Iterable[tuple[int, str]]:
@@ -330,8 +335,6 @@ def mine_copied_places(
     occurrences: 长安, 建康 and 兴元 are cities first. The ``persons`` already mined are left out; so is a
     surname-initial string unless places' contexts are overwhelming, since rare names share them (杜松 in
     至杜松营)."""
-    from tasks.dates import era_names
-
     table: dict[str, Stats] = {}
     _count(_pairs(path), _bigrams, table)
     eras, offices = era_names(), frozenset(_offices())
@@ -354,7 +357,7 @@ def mine_copied_places(
 #: What a name without a surname does not end in, beyond ranks, place suffixes and glue: 又 ("again", 太后又), and
 #: the last characters of offices and bureaus (供奉官, 御史台, 行省, 总管, 州牧, 近侍局, 文林馆, 少宰, 太卜) and of
 #: a place's people (凉州人), and wells (冰井).
-_BARE_NOT_END = TITLE_ENDS | PLACE_SUFFIXES | GLUE | frozenset("又官台省管牧局馆宰卜人井")
+_BARE_NOT_END = TITLE_LAST_CHARS | PLACE_SUFFIXES | GLUE | frozenset("又官台省管牧局馆宰卜人井")
 #: Copied in persons' contexts, yet no person: the historian's voice (史臣曰), books and poems (易传, 小雅, 绝句),
 #: offices, titles and ranks (典签, 总把, 惕隐, 赞普, 淑仪, 虎威), ritual roles (佐食), tombs (祖陵, 怀陵), deities'
 #: epithets and things (海神, 金天, 多宝, 神剑, 玉印, 盐酒); picked by hand from the 400 most frequent finds, with
@@ -398,8 +401,6 @@ def mine_bare_names(
     no suffix or glue at either end, not far more frequent in the translations than in the sources, and not
     mostly a piece of a longer copied string.
     Read twice: candidates where a person's context copies them, then the corpus statistics of those."""
-    from corpora.modern_words import common_words
-
     hits: Counter[str] = Counter()
     for src, tgt in _pairs(path):
         hits.update(_persons_context_bigrams(src, tgt))
@@ -515,6 +516,4 @@ def is_fragment(s: Stats, min_occurrences: int = 10) -> bool:
 
 
 def _offices() -> list[str]:
-    from tasks.entities import read_lexicon
-
     return sorted(read_lexicon("offices.tsv", "office"))

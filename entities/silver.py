@@ -1,5 +1,5 @@
 """Silver person and place labels for the entity tagger: the shipped lexicons and patterns
-(``tasks.entities``) applied to the classical side of the parallel corpus.
+(``entities.finder``) applied to the classical side of the parallel corpus.
 
 Sentences are labelled a chapter at a time, so a given name alone (怀光) is marked wherever the chapter names
 the person in full (李怀光), as the pipeline does. The labels are precise but incomplete (the rules find about
@@ -18,15 +18,16 @@ from pathlib import Path
 import numpy as np
 
 from corpora.parallel import iter_pairs
+from entities.document_names import document_given_names
+from entities.finder import find_entities
+from entities.lexicons import read_lexicon
+from entities.vocabulary import SURNAMES_1, given_name
 from models.entity_tagger import TAGS, bio_tags, spans_from_tags
 
 
 def label_chapter(sentences: list[str], translations: list[str] | None = None) -> list[list[str]]:
     """Silver BIO tags for the sentences of one chapter: persons and places found by the rules, and, where
-    the ``translations`` are given, those they name in full (:func:`tasks.name_projection.projected_spans`)."""
-    from tasks.annotate import document_given_names
-    from tasks.entities import find_entities
-
+    the ``translations`` are given, those they name in full (:func:`entities.name_projection.projected_spans`)."""
     extra = document_given_names(sentences)
     translations = translations or [None] * len(sentences)
     return [
@@ -42,7 +43,7 @@ def iter_silver(
 
     ``every``: label every n-th chapter only (a sample spread over all books, since the file is in book
     order). ``limit`` stops after that many sentences (at the end of the chapter it falls in). ``project``:
-    add the persons and places the translations name in full (:func:`tasks.name_projection.projected_spans`).
+    add the persons and places the translations name in full (:func:`entities.name_projection.projected_spans`).
     """
     seen = 0
     chapters = itertools.groupby(iter_pairs(path), key=lambda p: (p.book, p.chapter))
@@ -71,8 +72,6 @@ class NamePools:
 def name_pools(encoder) -> NamePools:
     """Pools for :func:`swap_names`, in the ids of ``encoder`` (a :class:`~models.char_classifier.CharEncoder`);
     characters it does not know are left out."""
-    from corpora.mine_names import SURNAMES_1, given_name
-    from tasks.entities import read_lexicon
 
     def pool(chars: Counter[str]) -> tuple[np.ndarray, np.ndarray]:
         keys = sorted(chars)

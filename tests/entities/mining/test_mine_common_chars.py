@@ -1,4 +1,4 @@
-from corpora.mine_common_chars import common_characters
+from entities.mining.common_chars import common_characters
 
 
 def test_common_characters_are_those_above_the_rate_in_simplified_form_han_only():

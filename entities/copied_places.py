@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 
-from corpora.mine_copied_names import GLUE, PERSON_BEFORE, PLACE_BEFORE
-from tasks.entities import DIRECTIONS
+from entities.dates import era_names
+from entities.vocabulary import DIRECTIONS, GLUE, PERSON_BEFORE, PLACE_BEFORE
 from wenyuan.chars import HAN
 
 METHOD = "copied-landmark"
@@ -89,8 +89,6 @@ def copied_locatives(source: str, translation: str) -> list[tuple[str, int, int]
     calls it a state or land (会楚子于息 as 在息地会见, 娶于吴 as 在吴国娶了): alone it is as often a word (于朝, 于此).
     Function words, numerals and verbs (:data:`_NOT_IN_NAME`), positions (城西, 殿下), eras (于太和) and the
     buildings every court has (:data:`_GENERIC_PLACES`) are no names."""
-    from tasks.dates import era_names
-
     eras, spans = era_names(), []
     for m in _LOCATIVE.finditer(source):
         name = m.group(1)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tasks.copied_places import LOCATIVE_METHOD, METHOD, copied_landmarks, copied_locatives
-from tasks.entities import find_entities
+from entities.copied_places import LOCATIVE_METHOD, METHOD, copied_landmarks, copied_locatives
+from entities.finder import find_entities
 
 
 def test_landmarks_the_translation_copies_are_places():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from corpora.entity_eval import HAND_SETS, chapter_texts, read_hand_set
+from entities.evaluation import HAND_SETS, chapter_texts, read_hand_set
 from tests.conftest import shared_file
 from wenyuan.errors import CorpusError
 

@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from corpora.entity_eval import cm_rows, read_jsonl
+from entities.dates import find_dates, find_dates_in_sequence
+from entities.evaluation import EVAL, cm_rows, read_jsonl
 from wenyuan.errors import CorpusError
 
-EVAL = Path(__file__).resolve().parent / "eval"
 HAND_SETS = {name: EVAL / f"dates_{name}.jsonl" for name in ("dev", "heldout")}
 #: The kinds of date the finder is meant to find.
 IN_SCOPE = ("era-year", "carried-year")
@@ -45,9 +45,8 @@ FindInSequence = Callable[[list[str]], list[list[Dated]]]
 
 
 def wenyuan_finder(in_sequence: bool = True) -> FindInSequence:
-    """wenyuan's date finder as the scorer calls it: each text read alone (:func:`tasks.dates.find_dates`) or
-    in sequence (:func:`tasks.dates.find_dates_in_sequence`, bare years carried)."""
-    from tasks.dates import find_dates, find_dates_in_sequence
+    """wenyuan's date finder as the scorer calls it: each text read alone (:func:`entities.dates.find_dates`) or
+    in sequence (:func:`entities.dates.find_dates_in_sequence`, bare years carried)."""
 
     def dated(dates) -> list[Dated]:
         return [Dated(d.start, d.end, d.chosen.era) for d in dates]

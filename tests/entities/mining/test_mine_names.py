@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 
-from corpora.mine_names import mine
+from entities.mining.names import mine
 
 
 def test_origin_formula_names_a_person_and_a_place_but_not_a_description(tmp_path):
@@ -22,7 +22,7 @@ def test_pattern_finds_that_are_words_or_a_places_people_are_dropped_and_copied_
     # Real finds of the shipped miners before this filter: 千里 and 公孙 as courtesy names, 何必 as a speaker,
     # 鲁人 and 江阴人 by the courtesy-name formula (鲁人，字子…). Names stay, whatever jieba says of them: 屈原
     # is a noun there, but the translators copy it as a name; 子产 and 本初 are too rare in it to be words.
-    from corpora.mine_names import drop_pattern_words
+    from entities.mining.names import drop_pattern_words
 
     persons = {
         "千里": (2, "courtesy-name"),
@@ -42,8 +42,7 @@ def test_pattern_finds_that_are_words_or_a_places_people_are_dropped_and_copied_
 
 
 def test_the_shipped_person_lexicon_has_no_common_word_that_only_a_pattern_found():
-    from corpora.modern_words import common_words
-    from tasks.entities import read_lexicon
+    from entities.lexicons import common_words, read_lexicon
 
     words = common_words()
     assert {"千里", "自然", "公孙"} <= words and "子产" not in words and "孙皓" not in words

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from tasks.dates import DILA, dated_eras, day_ganzhi, find_dates, iso_date, parse_number
+from entities.dates import DILA, dated_eras, day_ganzhi, find_dates, iso_date, parse_number
 from tests.conftest import one_line_book, shared_file
 
 
@@ -186,7 +186,7 @@ BIOGRAPHY = [
 
 
 def test_years_without_their_era_are_read_in_the_era_named_before():
-    from tasks.dates import find_dates_in_sequence
+    from entities.dates import find_dates_in_sequence
 
     found = [
         [(d.text, d.chosen.era, d.chosen.start, d.era_from) for d in dates]
@@ -264,7 +264,7 @@ def test_a_stem_branch_new_moon_that_was_not_is_invalid():
 
 
 def test_an_era_named_without_a_year_is_counted_on_from_its_first():
-    from tasks.dates import find_dates_in_sequence
+    from entities.dates import find_dates_in_sequence
 
     texts = ["大曆六年，兼御史中丞。", "建中初，段秀實為宰相楊炎所惡。", "二年，遷檢校左僕射。", "三年薨，年八十一。"]
     found = [[(d.text, d.chosen.era, d.chosen.start, d.era_from) for d in ds] for ds in find_dates_in_sequence(texts)]
@@ -277,7 +277,7 @@ def test_an_era_named_without_a_year_is_counted_on_from_its_first():
 
 
 def test_an_era_name_inside_a_clause_is_not_an_era_context():
-    from tasks.dates import find_dates_in_sequence
+    from entities.dates import find_dates_in_sequence
 
     # 長安 is a city as well as an era (701-704); 居長安中 is "living in Chang'an".
     texts = ["開元二年，拜中書令。", "後居長安中，三年卒。"]

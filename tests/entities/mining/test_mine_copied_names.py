@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from corpora.mine_copied_names import (
+from entities.mining.copied_names import (
     could_be_name,
     is_copied,
     mine_bare_names,
@@ -135,8 +135,8 @@ def test_named_gates_and_quarters_are_places_but_generic_ones_are_not(tmp_path):
 
 
 def test_modern_words_and_reworded_pattern_finds_are_dropped():
-    from corpora.mine_copied_names import Stats
-    from corpora.mine_names import drop_unlikely
+    from entities.mining.copied_names import Stats
+    from entities.mining.names import drop_unlikely
 
     persons = {"刘秀": (64, "copy-through"), "何必": (12, "speaker-pattern"), "何况": (65, "copy-through")}
     places = {"黄河": (414, "suffix-pattern"), "凡是": (36, "copy-through")}
@@ -152,8 +152,8 @@ def test_modern_words_and_reworded_pattern_finds_are_dropped():
 
 
 def test_places_that_are_mostly_pieces_of_longer_names_are_dropped(tmp_path):
-    from corpora.mine_copied_names import corpus_stats
-    from corpora.mine_names import drop_unlikely
+    from entities.mining.copied_names import corpus_stats
+    from entities.mining.names import drop_unlikely
 
     pairs = [
         ("升贝州为宁远军。", "把贝州升为宁远军。"),  # 远军 stands only inside army and prefecture names
@@ -178,8 +178,8 @@ def test_a_list_of_places_before_its_unit_is_a_places_context_not_a_persons(tmp_
 
 
 def test_suffix_finds_the_corpus_reads_as_persons_are_moved_to_the_persons(tmp_path):
-    from corpora.mine_copied_names import corpus_stats
-    from corpora.mine_names import drop_unlikely
+    from entities.mining.copied_names import corpus_stats
+    from entities.mining.names import drop_unlikely
 
     # 禄山 "hill" by its suffix, yet An Lushan: he rebels, is sent, speaks; 华山 is reached and is a hill.
     pairs = [("禄山反。", "安禄山反叛。"), ("遣禄山击之。", "派遣安禄山攻打他们。"), ("禄山曰：", "安禄山说：")]
@@ -219,8 +219,8 @@ def test_tails_of_compound_surnamed_names_are_not_names(tmp_path):
 
 
 def test_a_place_the_translators_could_not_type_is_not_taken_for_reworded(tmp_path):
-    from corpora.mine_copied_names import corpus_stats
-    from corpora.mine_names import drop_unlikely
+    from entities.mining.copied_names import corpus_stats
+    from entities.mining.names import drop_unlikely
 
     # 邠 is outside GB2312: the translators write 州 and drop it, which is no rewording. 宫县 ("hung on four
     # sides") they could type, and reword.
@@ -231,7 +231,7 @@ def test_a_place_the_translators_could_not_type_is_not_taken_for_reworded(tmp_pa
 
 
 def test_a_surname_that_is_a_word_counts_before_a_known_given_name(tmp_path):
-    from corpora.mine_copied_names import mine_wordlike_surnamed
+    from entities.mining.copied_names import mine_wordlike_surnamed
 
     # 石 "stone" begins no mined name; before 敬瑭, a person known already, it is the surname of 石敬瑭. 石敬 is
     # not read before 天 (敬天 is no known given name), and 方 "just then" before 居易 is reworded, no surname.

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from corpora.date_eval import (
+from entities.date_evaluation import (
     HAND_SETS,
     IN_SCOPE,
     Dated,

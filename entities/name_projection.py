@@ -4,7 +4,7 @@ Classical prose names a person by the given name or the surname alone once the p
 怀光 for 李怀光, 杜 for 杜甫) and a state or river by one character (燕, 淮); its modern translation writes 张仪,
 燕国, 淮河. Read alone, such a character is too ambiguous for any rule (梁 is also "beam", 燕 "swallow"), but
 beside its translation it is plain. The translations are the parallel corpus's when silver labels are made
-for the entity tagger (``corpora.entity_silver``), and the pipeline's own translator's in the annotate stage.
+for the entity tagger (``entities.silver``), and the pipeline's own translator's in the annotate stage.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
-from corpora.mine_names import given_name
-from tasks.entities import lexicon
+from entities.lexicons import lexicon
+from entities.vocabulary import given_name
 
 METHOD = "translation-projection"
 

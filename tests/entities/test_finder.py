@@ -7,8 +7,8 @@ import itertools
 import pytest
 from lxml import etree
 
+from entities.finder import find_entities
 from tasks.annotate import annotate_book
-from tasks.entities import find_entities
 from tasks.tei import TEI_NS, book_to_tei, validate_tei
 from tasks.tei_import import tei_to_book
 from tests.conftest import one_line_book
@@ -111,7 +111,7 @@ def test_a_speaker_without_a_surname_heading_a_clause_before_speech_is_a_person(
 
 
 def test_a_speaker_without_a_surname_is_found_wherever_the_document_names_him():
-    from tasks.annotate import annotate_document
+    from entities.annotator import annotate_document
 
     lines = ["宋人或得玉，獻諸子罕。", "子罕曰： 我以不貪為寶。"]
     persons = [[(e["text"], e["method"]) for e in found if e["kind"] == "person"] for found in annotate_document(lines)]
@@ -303,7 +303,7 @@ def test_legendary_figures_are_persons_from_the_hand_list():
 
 
 def test_person_and_place_lexicons_say_where_each_entry_came_from():
-    from tasks.entities import LEXICONS
+    from entities.lexicons import LEXICONS
 
     for name, kind in (("persons.tsv", "person"), ("places.tsv", "place")):
         lines = (LEXICONS / name).read_text(encoding="utf-8").splitlines()
@@ -361,7 +361,7 @@ def test_a_given_name_alone_is_found_after_the_full_name_in_the_same_book():
 
 
 def persons_in(document: list[str], sentence: str) -> list[tuple[str, int]]:
-    from tasks.annotate import document_given_names
+    from entities.document_names import document_given_names
 
     extra = document_given_names(document)
     return [(e.text, e.start) for e in find_entities(sentence, extra) if e.kind == "person"]
@@ -380,7 +380,7 @@ def test_a_one_character_given_name_is_a_person_where_a_clause_opens_with_it_or_
 
 
 def test_a_common_character_or_a_verb_of_appointment_is_no_one_character_given_name():
-    from tasks.entities import common_characters
+    from entities.lexicons import common_characters
 
     assert "安" in common_characters() and "桷" not in common_characters()
     assert persons_in(["王安，字子平。", "安可得乎？"], "安可得乎？") == []
@@ -388,7 +388,7 @@ def test_a_common_character_or_a_verb_of_appointment_is_no_one_character_given_n
 
 
 def test_a_full_name_a_pattern_found_once_stays_whole_where_it_stands_again_in_the_book():
-    from tasks.annotate import annotate_document
+    from entities.annotator import annotate_document
 
     # 楊惠元 is in no lexicon; the list beside 李建徽 marks it in the first line, and then its given name 惠元
     # is propagated: where the full name stands again, the full name is the span, not 惠元 with 楊 left over.
@@ -479,7 +479,16 @@ def test_prefectures_and_counties_in_general_are_no_place():
 
 
 def test_lady_wang_gives_no_given_name_lady():
-    from tasks.entities import given_names
+    from entities.document_names import given_names
 
     assert "夫人" not in given_names(["王夫人", "戚夫人"])
     assert "建徽" in given_names(["李建徽"])
+
+
+def test_the_passes_run_in_the_order_of_precedence_the_finder_documents():
+    import re
+
+    from entities import finder
+
+    rows = [line for line in finder.__doc__.splitlines() if re.match(r"(\d\d| \d| -)  \S", line)]
+    assert [row[4:30].strip() for row in rows] == [name for name, _ in finder.PASSES]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tasks.entities import find_entities
-from tasks.name_projection import METHOD, projected_spans
+from entities.finder import find_entities
+from entities.name_projection import METHOD, projected_spans
 
 
 def test_translations_name_persons_the_source_calls_by_given_name_or_surname():

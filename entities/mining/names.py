@@ -1,8 +1,8 @@
-"""Mine person and place lexicons from the corpora: ``python -m corpora.mine_names``.
+"""Mine person and place lexicons from the corpora: ``python -m entities.mining.names``.
 
 No openly licensed gazetteer or prosopography is available offline, so the names come from the patterns
 classical biography and narrative use, run over ``punct_train.jsonl.gz`` (NiuTrans Classical-Modern, MIT),
-and from the names translators copy unchanged in ``cm_train.tsv.gz`` (``corpora/mine_copied_names.py``):
+and from the names translators copy unchanged in ``cm_train.tsv.gz`` (``entities/mining/copied_names.py``):
 
 - ``X，字Y`` / ``X字Y``: X is a person and Y their courtesy name (X must begin with a known surname);
 - ``X者，Y人也`` / ``X，Y人也``: X is a person, Y their place of origin;
@@ -24,124 +24,24 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from tasks.entities import name_form
+from entities.lexicons import LEXICONS, common_words, lexicon
+from entities.mining.copied_names import (
+    corpus_stats,
+    is_fragment,
+    is_modern_word,
+    mine_bare_names,
+    mine_copied,
+    mine_copied_places,
+    mine_wordlike_surnamed,
+)
+from entities.vocabulary import DETERMINERS, SURNAMES_2, TITLES_AFTER_SURNAME, could_be_speaker, has_surname, name_form
 from wenyuan.chars import HAN
 
-ROOT = Path(__file__).resolve().parent.parent
-LEXICONS = ROOT / "corpora" / "lexicons"
+ROOT = Path(__file__).resolve().parents[2]
 
-#: Common Chinese surnames (simplified), single and compound; compiled by hand, CC0.
-SURNAMES_1 = set(
-    "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎余潘杜戴夏钟汪"
-    "田任姜范姚谭廖邹熊陆郝孔崔康毛邱秦江顾侯邵孟龙段雷钱汤尹黎乔贺赖龚庞樊兰殷施陶洪翟颜倪严牛温芦季俞章鲁葛伍韦申尤"
-    "毕聂丛焦柳邢岳齐沿梅莫庄辛管祝左涂谷祁舒耿牟卜詹关苗凌费纪靳盛童欧甄项曲游阳裴席卫鲍覃霍翁隋植甘景薄柏宁柯阮桂闵"
-    "柴华冉房边辜吉饶刁瞿戚丘滕晋苑邬臧畅嵺苟褚廉简娄奚穆燕邸冀姬屠郜晏栾郁蒙喻揭窦迟糜鄢卓仇艾蓝巩稽虞卞竺冼楚佟栗匡"
-    "鞠桑荆谌银伏岑胥蔺桓庾泉扶"
-)
-# Left out although they are surnames: characters that are far more often function words or common
-# nouns at the start of a phrase (于是, 时人, 司马 the office, 和, 来, 都, 应, 安, 常, 向, 明, ...).
-SURNAMES_2 = {
-    "诸葛",
-    "司马",
-    "欧阳",
-    "上官",
-    "皇甫",
-    "夏侯",
-    "慕容",
-    "长孙",
-    "宇文",
-    "尉迟",
-    "令狐",
-    "独孤",
-    "公孙",
-    "东方",
-    "司徒",
-    "司空",
-    "呼延",
-    "端木",
-    "澹台",
-    "轩辕",
-    "万俟",
-    "拓跋",
-    "贺若",
-    "赫连",
-    "尔朱",
-    "淳于",
-    "钟离",
-    "申屠",
-    "太史",
-    "仲长",
-    "乐正",
-    "闻人",
-    "公羊",
-    "谷梁",
-    "百里",
-    "东郭",
-    "南宫",
-    "西门",
-    "公冶",
-    "宗政",
-    "濮阳",
-    "叱干",
-    "羊舌",
-    "屈突",
-    # Xianbei and other northern surnames of the histories of the Northern Dynasties and Tang (贺拔岳, 斛律光,
-    # 沮渠蒙逊, 仆固怀恩, 达奚武): without them the miner read their tails as names (奚惎 of 达奚惎).
-    "达奚",
-    "贺拔",
-    "贺兰",
-    "斛律",
-    "沮渠",
-    "乞伏",
-    "秃发",
-    "仆固",
-}
-#: Surnames the copy-through miner alone may use (荀攸, 郗鉴, 狄仁杰, 扬雄): left out of ``SURNAMES_1`` because
-#: the patterns would misread them (扬 "raise", 满 "full", 盖 "for"), but safe where the translators copy the
-#: name and the corpus shows it in a person's contexts. Picked by hand, CC0, from the Hundred Family
-#: Surnames: each char whose copied candidates were persons in nearly all of a sample from ``cm_train``.
-#: 白, 石, 武, 方, 留, 路, 祖, 浑 and the like were not taken: their candidates are mostly things, offices,
-#: kin or pieces of foreign names (白泽图, 石床, 留守李, 路头, 祖陵, 浑萨理 of 阿鲁浑萨理).
-RARE_SURNAMES = frozenset("荀郗狄屈羊班郦寇蒯隗晁湛茹嵇濮汲暴贡缪郤符权满盖皮宰伊养茅扬")
-#: Surnames that are common words too (安 "peace", 石 "stone", 白 "white", 史 "history", 方 "just then"), which
-#: no miner may start a name from; before a given name already known they are surnames all the same (石敬瑭,
-#: 白居易, 史弘肇): ``corpora.mine_copied_names.mine_wordlike_surnamed``. Picked by hand, CC0, from the Hundred
-#: Family Surnames: the characters of the names that miner found before a known given name in ``cm_train``,
-#: left out where its finds were mostly a title or a word (明堂, 丞相, 公子).
-WORDLIKE_SURNAMES = frozenset("安石白文武封史方元单向金邴留乌尚源真种檀来全鱼骆乐于强仰")
-#: Characters that never end a name before a speech verb (王曰 is "the king said").
-NOT_NAME_END = set(
-    "王公侯伯帝后君臣人者之曰也乃则而又亦皆不所其于以为与及使因遂即今吏兵军相将守令卒众官对问笑答谓言叹怒喜告复"
-)
-#: Common words that begin with a surname character and stand before 曰 (左右曰 "the attendants said").
-_NOT_NAMES = {
-    "左右",
-    "文学",
-    "童子",
-    "从者",
-    "门人",
-    "弟子",
-    "父老",
-    "长老",
-    "主人",
-    "宾客",
-    "夫人",
-    "太后",
-    "皇后",
-    "王子",
-    "公子",
-    "太子",
-    "世子",
-    "和尚",
-}
 #: Further first characters that make "X + natural feature" a phrase (以水 "with water", 登山 "climb a hill",
 #: 壬水 a five-phases term) rather than the name of a river or mountain.
 _NOT_FEATURE_START = set("以而则若如注筑登封师壬癸庚辛甲乙丙丁戊己高青海山水江河深浅名见临望渡涉循沿过经出越逾度无弃")
-#: First characters that make "X + suffix" a determiner phrase, not a place name (本州, 诸郡, 二县).
-DETERMINERS = set(
-    "本诸各此其他别一二三四五六七八九十百千万数列旁邻大小外内上下前后新旧同某何是彼每州郡县之"
-    "故京今在有用为于至入出流加生得过渡还归居去到临守攻围领开知乐少都总元行分治属名等诸"
-)
 _SPEECH = "(?:对曰|曰|谓|问|答|道(?=：))"
 _CJK = f"[{HAN}]"
 _STYLE = re.compile(rf"(?:^|[，。；：！？、\s])({_CJK}{{2,3}})，?字({_CJK}{{2}})[，。；]")
@@ -153,23 +53,6 @@ _NOT_AN_ORIGIN = re.compile("^[非一]|之")
 _SUFFIXED = re.compile(rf"({_CJK}{{1,2}}(?:州|郡|县|山|江|河|水|关|城))")
 # ``府`` is left out: most X府 are offices (知府, 开府, 都督府), not places.
 _PLACE_SUFFIX_MIN = {"州": 5, "郡": 5, "县": 5, "山": 8, "江": 8, "河": 8, "水": 10, "关": 8, "城": 8}
-
-
-def has_surname(name: str) -> bool:
-    return name[:2] in SURNAMES_2 or name[0] in SURNAMES_1
-
-
-def given_name(name: str) -> str | None:
-    """What follows the surname (怀光 of 李怀光, 亮 of 诸葛亮); None when ``name`` has no known surname."""
-    if not has_surname(name):
-        return None
-    return name[2:] if name[:2] in SURNAMES_2 else name[1:]
-
-
-def could_be_speaker(name: str) -> bool:
-    """``name`` standing before 曰/谓 may be a person's name: it begins with a surname, is not a common
-    word, and does not end in a title or function word (齐王曰 is "the king of Qi said")."""
-    return has_surname(name) and name[-1] not in NOT_NAME_END and name not in _NOT_NAMES
 
 
 def mine(path: Path, min_speaker: int = 5) -> tuple[dict[str, tuple[int, str]], dict[str, tuple[int, str]]]:
@@ -226,12 +109,10 @@ def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
     """Remove, in place, entries the parallel corpus contradicts: words of the modern language (他的, 凡是),
     finds of the weaker patterns that translators reword (何必 "why must", 次河 "camped by the river"), and
     two-character places that are mostly pieces of longer names (远军 of 宁远军:
-    :func:`~corpora.mine_copied_names.is_fragment`), and suffix finds that the corpus reads as persons (禄山 of
+    :func:`~entities.mining.copied_names.is_fragment`), and suffix finds that the corpus reads as persons (禄山 of
     安禄山, moved to the persons when the translators copy them). A piece matches only where the longer name
     is unknown, and is then wrong; a longer place is left alone, as most are a two-character place and its
     unit."""
-    from corpora.mine_copied_names import is_fragment, is_modern_word
-
     for table in (persons, places):
         for name, (_count, methods) in list(table.items()):
             s = stats.get(name)
@@ -251,17 +132,10 @@ def drop_unlikely(persons: dict, places: dict, stats: dict) -> None:
                     _add_find(persons, name, s.sentences, "copy-through")
 
 
-#: Titles written after a surname in place of a given name (王夫人 "Lady Wang", 宋贵人, 尹真人). A pattern's other
-#: finds ending in 人 are a place's people, an origin and not a person: 鲁人，字子… gives 鲁人, and 江阴人 alike.
-TITLES_AFTER_SURNAME = ("夫人", "贵人", "美人", "才人", "真人", "山人")
-
-
 def drop_pattern_words(persons: dict[str, tuple[int, str]]) -> list[str]:
     """Remove, in place, persons that only the patterns found (no translator copied them as a name) and that
     are words: frequent words of a modern dictionary that it does not tag as names (千里, 公孙, 何必, 自然:
-    :mod:`corpora.modern_words`), and a place's people (鲁人, 江阴人). Returns the names removed, sorted."""
-    from corpora.modern_words import common_words
-
+    :mod:`entities.lexicons`), and a place's people (鲁人, 江阴人). Returns the names removed, sorted."""
     words = common_words()
     dropped = sorted(
         name
@@ -288,6 +162,7 @@ def _add_find(table: dict[str, tuple[int, str]], name: str, count: int, method: 
 
 def write(entries: dict[str, tuple[int, str]], path: Path, kind: str, sources: list[Path]) -> None:
     names = " and ".join(s.name for s in sources)
+    # Names the miner's path before issue #40, like the shipped file's header: update it at the next re-mining.
     header = (
         f"# {kind.capitalize()} names mined from {names} (NiuTrans Classical-Modern corpus, MIT) by\n"
         "# corpora/mine_names.py and corpora/mine_copied_names.py (methods in their docstrings); simplified.\n"
@@ -307,14 +182,6 @@ def main() -> None:
         if not corpus.is_file():
             ap.error(f"{corpus}: corpus not found (pass --corpus/--parallel, or put ../shared beside the checkout)")
     persons, places = mine(args.corpus)
-    from corpora.mine_copied_names import (
-        corpus_stats,
-        mine_bare_names,
-        mine_copied,
-        mine_copied_places,
-        mine_wordlike_surnamed,
-    )
-
     for name, n in mine_copied(args.parallel).items():
         if name not in places:  # a place its patterns found outweighs a name that is merely copied
             _add_find(persons, name, n, "copy-through")
@@ -324,8 +191,6 @@ def main() -> None:
     print("pattern finds that are words, dropped:", " ".join(drop_pattern_words(persons)))
     # Names without a surname last, so that they keep clear of every entry known: persons, places, offices,
     # titles, polities, regions, legends.
-    from tasks.entities import lexicon
-
     remined = ("person-lexicon", "place-lexicon")  # the two files this run writes
     others = {entry for entry, (_kind, method) in lexicon().items() if method not in remined}
     for name, n in mine_bare_names(args.parallel, set(persons) | set(places) | others).items():
