@@ -10,7 +10,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 from lxml import etree
 
-from tasks.oai import OAI_NS, OaiProvider
+from catalog.oai import OAI_NS, OaiProvider
 from tests.conftest import ROOT
 
 N_BOOKS = 5
