@@ -55,7 +55,7 @@ from tasks.ingest import (
     read_manifest,
 )
 from tasks.ocr import OcrConfig, build_engine, read_image
-from tasks.ocr_engine import PaddleOCREngine, engine_version
+from tasks.ocr.engine import PaddleOCREngine, engine_version
 from tasks.preprocess import PreprocessConfig
 from tasks.punctuate import DEFAULT_MODEL as PUNCTUATOR_DIR
 from tasks.punctuate import load_punctuator, punctuate_book

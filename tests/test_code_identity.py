@@ -81,6 +81,8 @@ def test_the_pipeline_stages_are_keyed_on_their_own_modules():
     assert "models.punctuator" in module_closure("tasks.punctuate")
     assert "models.translator" in module_closure("tasks.translate")
     assert "tasks.preprocess" in module_closure("tasks.ocr")
+    # tasks.ocr is a package: its __init__.py and the parts it imports.
+    assert {"tasks.ocr.engine", "tasks.ocr.page_layout", "tasks.ocr.reading_order"} <= set(module_closure("tasks.ocr"))
     # The TEI writer is no input of a page's OCR: editing it must not re-read every page.
     assert "tasks.tei" not in module_closure("tasks.ocr")
     assert "tasks.tei" not in module_closure("tasks.clean")
