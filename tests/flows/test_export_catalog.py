@@ -290,7 +290,7 @@ def test_the_folder_digitize_wrote_exports_every_book_in_it(digitized_sample, pr
     """`wenyuan export OUT` on the folder `digitize --out OUT` wrote: each book folder in it is an input."""
     from click.testing import CliRunner
 
-    from wenyuan.cli import main
+    from app.cli import main
 
     out = tmp_path / "out"
     shutil.copytree(digitized_sample["out"] / "lunyu-sample", out / "lunyu-sample")
@@ -306,8 +306,8 @@ def test_an_edition_imported_from_tei_exports_with_its_images(digitized_sample, 
     that exist."""
     from click.testing import CliRunner
 
+    from app.cli import main
     from flows.export_catalog import export_catalog
-    from wenyuan.cli import main
 
     tei = Path(digitized_sample["tei"])
     result = CliRunner().invoke(main, ["import-tei", str(tei), "--out", str(tmp_path / "imported")])
