@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "corpora" / "sample" / "book"
 OUT = ROOT / "bench" / "out"
-WENYUAN = [sys.executable, "-m", "wenyuan.cli"]
+WENYUAN = [sys.executable, "-m", "app.cli"]
 
 
 @dataclass

@@ -13,7 +13,9 @@ SHARED=${WENYUAN_SHARED:-$SRC/../shared}
 rm -rf "$OUT"; mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 cd "$SRC"
 export PYTHONPATH=$SRC
-W=("$PY" -m wenyuan.cli)
+# The command line moved from wenyuan/cli.py to app/cli.py (#40); an older SRC still has it in the old place.
+CLI=$([ -f "$SRC/app/cli.py" ] && echo app.cli || echo wenyuan.cli)
+W=("$PY" -m "$CLI")
 "${W[@]}" digitize corpora/sample/book --out "$OUT/digitize" --quiet > "$OUT/digitize.log" 2>&1
 for p in YB_22_995 GL_924_2_35 QL_25_313; do
   if [ -f "$SHARED/realpages/dzj-dev/$p.jpg" ]; then

@@ -59,7 +59,7 @@ from tasks.ingest import (
     read_manifest,
 )
 from tasks.ocr import OcrConfig, build_engine, read_image
-from tasks.ocr_engine import PaddleOCREngine, engine_version
+from tasks.ocr.engine import PaddleOCREngine, engine_version
 from tasks.preprocess import PreprocessConfig
 from tasks.stages import TextStage, text_stages
 from tasks.tei import processing_change, validate_tei, write_tei_stream

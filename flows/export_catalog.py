@@ -19,10 +19,10 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 
 import wenyuan
-from tasks.catalog_common import CatalogConfig
-from tasks.export_dc import book_to_oai_dc, dc_fields, fields_to_csv
-from tasks.export_iiif import book_to_iiif
-from tasks.export_lido import book_to_lido
+from catalog.common import CatalogConfig
+from catalog.dublin_core import book_to_oai_dc, dc_fields, fields_to_csv
+from catalog.iiif import book_to_iiif
+from catalog.lido import book_to_lido
 from tasks.tei_import import tei_to_book
 from wenyuan.code_identity import code_checksum
 from wenyuan.document import Book

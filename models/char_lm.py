@@ -7,7 +7,7 @@ corpus (``punct_train``: 323 books, 25 M characters), in simplified script as th
 mapped to simplified characters (OpenCC ``t2s``) before they are scored, so variant forms share their counts.
 
 The folder ``models/char_lm`` holds ``counts.tsv.gz`` (``n-gram <TAB> count``, pruned) and ``wenyuan.json``
-(name, version, corpus, pruning); ``python -m corpora.build_char_lm`` rebuilds it.
+(name, version, corpus, pruning); ``python -m models.build_char_lm`` rebuilds it.
 """
 
 from __future__ import annotations

@@ -7,9 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from app.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, main
 from models.metrics import character_error_rate
 from tests.conftest import SAMPLE_BOOK, shared_file
-from wenyuan.cli import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, main
 
 COMMANDS = [
     "digitize",
@@ -134,7 +134,7 @@ def test_each_batch_is_written_before_the_rest_of_the_input_arrives(command):
     import time
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "wenyuan.cli", command, "--batch-size", "2", "--device", "cpu"],
+        [sys.executable, "-m", "app.cli", command, "--batch-size", "2", "--device", "cpu"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
@@ -186,7 +186,7 @@ def test_prune_results_removes_only_old_result_files(tmp_path):
 
     from click.testing import CliRunner
 
-    from wenyuan.cli import main
+    from app.cli import main
 
     old, new = tmp_path / "old-key", tmp_path / "new-key"
     old.write_bytes(b"x" * 2048)
@@ -295,9 +295,7 @@ def _on_a_terminal(args: list[str], env: dict) -> tuple[int, str]:
 
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))  # a new pty is 0 columns wide
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "wenyuan.cli", *args], stdout=subprocess.DEVNULL, stderr=slave, env=env
-    )
+    proc = subprocess.Popen([sys.executable, "-m", "app.cli", *args], stdout=subprocess.DEVNULL, stderr=slave, env=env)
     os.close(slave)
     shown = b""
     while True:

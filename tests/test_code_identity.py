@@ -28,8 +28,12 @@ def package(tmp_path, monkeypatch):
         "helper.py": "def double(x):\n    return 2 * x\n",
         "lazy.py": "def inc(x):\n    return x + 1\n",
         "unrelated.py": "X = 1\n",
+        "sub/__init__.py": "from .inner import f\n",
+        "sub/inner.py": "from ..helper import double\nfrom . import leaf\n\ndef f(x):\n    return leaf.g(double(x))\n",
+        "sub/leaf.py": "def g(x):\n    return x\n",
     }
     for name, text in files.items():
+        (root / name).parent.mkdir(exist_ok=True)
         (root / name).write_text(textwrap.dedent(text))
     monkeypatch.syspath_prepend(str(tmp_path))
     yield root
@@ -57,10 +61,28 @@ def test_checksum_changes_with_an_imported_module_and_not_with_an_unrelated_one(
     assert _fresh("wyfix.stage") == changed  # stable while the code stays
 
 
+def test_a_package_is_its_init_and_relative_imports_count(package):
+    assert module_closure("wyfix.sub", PKG) == ["wyfix.helper", "wyfix.sub", "wyfix.sub.inner", "wyfix.sub.leaf"]
+
+
+def test_every_shipped_package_counts_as_project_code():
+    # A top-level package the wheel ships but the checksum ignores would leave stale cached results.
+    import tomllib
+    from pathlib import Path
+
+    from wenyuan.code_identity import PROJECT_PACKAGES
+
+    pyproject = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    shipped = {name.split(".")[0] for name in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]}
+    assert shipped == PROJECT_PACKAGES
+
+
 def test_the_pipeline_stages_are_keyed_on_their_own_modules():
     assert "models.punctuator" in module_closure("tasks.punctuate")
     assert "models.translator" in module_closure("tasks.translate")
     assert "tasks.preprocess" in module_closure("tasks.ocr")
+    # tasks.ocr is a package: its __init__.py and the parts it imports.
+    assert {"tasks.ocr.engine", "tasks.ocr.page_layout", "tasks.ocr.reading_order"} <= set(module_closure("tasks.ocr"))
     # The TEI writer is no input of a page's OCR: editing it must not re-read every page.
     assert "tasks.tei" not in module_closure("tasks.ocr")
     assert "tasks.tei" not in module_closure("tasks.clean")

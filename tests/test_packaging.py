@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("wenyuan/", "flows/", "tasks/", "models/", "corpora/", "entities/")
+PACKAGES = ("wenyuan/", "flows/", "tasks/", "models/", "corpora/", "catalog/", "app/", "entities/")
 
 
 def test_the_wheel_holds_every_tracked_file_of_the_packages(tmp_path: Path) -> None:

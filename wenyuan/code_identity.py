@@ -3,7 +3,8 @@
 A cache keyed on the package version alone serves stale results after a code change within one version (a
 developer's checkout, a patched install). Hashing every source file would re-run all stages, OCR included,
 for an edit to the TEI writer. So a stage is identified by its module and the project modules it imports,
-followed statically (``import`` statements anywhere in the file, lazy ones inside functions included).
+followed statically (``import`` statements anywhere in the file, lazy ones inside functions included, relative
+ones too). A package stands for its ``__init__.py``; its submodules count where something imports them.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from pathlib import Path
 import wenyuan
 
 #: The project's top-level packages; imports of anything else (the standard library, torch, prefect) do not
-#: count: their versions are pinned by the install, and the model folders are checksummed apart.
-PROJECT_PACKAGES = frozenset({"wenyuan", "tasks", "models", "corpora", "flows", "entities"})
+#: count: their versions are pinned by the install, and the model folders are checksummed apart. The same
+#: list as pyproject.toml's ``packages.find`` (tests/test_code_identity.py checks it): a package missing here
+#: would drop out of every checksum and leave stale cached results after an edit to it.
+PROJECT_PACKAGES = frozenset({"wenyuan", "tasks", "models", "corpora", "flows", "catalog", "app", "entities"})
 #: ``ast.parse`` is not thread-safe in CPython 3.11 (two threads parsing at once can raise "AST constructor
 #: recursion depth mismatch"), and the pages of a batch are processed in threads.
 _PARSE_LOCK = threading.Lock()
@@ -47,16 +50,23 @@ def _imports(module: str, packages: frozenset[str]) -> tuple[str, ...]:
         return ()
     with _PARSE_LOCK:
         tree = ast.parse(path.read_bytes(), filename=str(path))
+    # A relative import counts from the module's package (the module itself when it is an ``__init__.py``).
+    package = module.split(".") if path.name == "__init__.py" else module.split(".")[:-1]
     found: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names if alias.name.split(".")[0] in packages)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            if node.module.split(".")[0] not in packages:
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: max(len(package) - node.level + 1, 0)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            if not target or target.split(".")[0] not in packages:
                 continue
-            found.add(node.module)
+            found.add(target)
             for alias in node.names:
-                sub = f"{node.module}.{alias.name}"
+                sub = f"{target}.{alias.name}"
                 if _source_file(sub) is not None:
                     found.add(sub)
     return tuple(sorted(found))

@@ -161,7 +161,7 @@ def test_cli_prints_one_json_object_per_date():
 
     from click.testing import CliRunner
 
-    from wenyuan.cli import main
+    from app.cli import main
 
     out = CliRunner().invoke(main, ["dates"], input="無日期\n貞觀元年正月，天寶十四載\n")
     rows = [json.loads(x) for x in out.stdout.splitlines()]
@@ -211,7 +211,7 @@ def test_cli_carries_the_era_between_lines_unless_told_not_to():
 
     from click.testing import CliRunner
 
-    from wenyuan.cli import main
+    from app.cli import main
 
     text = "\n".join(BIOGRAPHY[:3]) + "\n"
     rows = [json.loads(x) for x in CliRunner().invoke(main, ["dates"], input=text).stdout.splitlines()]

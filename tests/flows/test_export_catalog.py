@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tasks.catalog_common import CatalogConfig, dynasty_span
-from tasks.export_dc import DC_NS, book_to_oai_dc, books_to_csv
-from tasks.export_iiif import book_to_iiif
-from tasks.export_lido import LIDO_NS, book_to_lido, validate_lido
+from catalog.common import CatalogConfig, dynasty_span
+from catalog.dublin_core import DC_NS, book_to_oai_dc, books_to_csv
+from catalog.iiif import book_to_iiif
+from catalog.lido import LIDO_NS, book_to_lido, validate_lido
 from tasks.tei import TEI_NS
 from tests.conftest import shared_file
 from wenyuan.document import Book, BookMetadata, Entity
@@ -93,7 +93,7 @@ def test_iiif_manifest_is_valid_presentation_3(book):
     ],
 )
 def test_rights_statements_become_the_uris_iiif_needs(rights, uri):
-    from tasks.export_iiif import rights_uri
+    from catalog.iiif import rights_uri
 
     assert rights_uri(rights) == uri
 
@@ -124,7 +124,7 @@ def test_lido_record_is_valid_and_carries_the_catalog_fields(book, lido_xsd):
 def test_only_confident_or_person_confirmed_entities_become_subjects(book, lido_xsd):
     """The annotator's flat-rate guesses (溫良, 敬忠 at 0.8) are never published; its confident finds and what an
     editor marked in the TEI (no machine certainty) are."""
-    from tasks.export_dc import dc_fields
+    from catalog.dublin_core import dc_fields
 
     book.entities = [
         Entity(id="e1", kind="person", start=0, end=2, text="溫良", confidence=0.71, method="entity-tagger"),
@@ -184,7 +184,7 @@ def test_lido_separates_the_works_creation_from_this_copys_production(book, lido
     ],
 )
 def test_roles_are_read_from_the_statement_of_responsibility(statement, people):
-    from tasks.export_lido import authors
+    from catalog.lido import authors
 
     assert [(name, role[0][0]) for name, role in authors(statement)] == people
 
@@ -290,7 +290,7 @@ def test_the_folder_digitize_wrote_exports_every_book_in_it(digitized_sample, pr
     """`wenyuan export OUT` on the folder `digitize --out OUT` wrote: each book folder in it is an input."""
     from click.testing import CliRunner
 
-    from wenyuan.cli import main
+    from app.cli import main
 
     out = tmp_path / "out"
     shutil.copytree(digitized_sample["out"] / "lunyu-sample", out / "lunyu-sample")
@@ -306,8 +306,8 @@ def test_an_edition_imported_from_tei_exports_with_its_images(digitized_sample, 
     that exist."""
     from click.testing import CliRunner
 
+    from app.cli import main
     from flows.export_catalog import export_catalog
-    from wenyuan.cli import main
 
     tei = Path(digitized_sample["tei"])
     result = CliRunner().invoke(main, ["import-tei", str(tei), "--out", str(tmp_path / "imported")])

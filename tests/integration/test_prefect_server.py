@@ -78,7 +78,7 @@ def server(tmp_path_factory):
             if time.monotonic() > deadline or proc.poll() is not None:
                 pytest.fail(f"Prefect server did not start: {(home / 'server.log').read_text()[-2000:]}")
             time.sleep(1)
-        setup = [sys.executable, "-m", "wenyuan.cli", "setup-prefect"]
+        setup = [sys.executable, "-m", "app.cli", "setup-prefect"]
         done = subprocess.run(setup, env=env, cwd=ROOT, capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stderr[-3000:]
         assert "work pool wenyuan-process: created" in done.stdout

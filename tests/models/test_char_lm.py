@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from corpora.build_char_lm import count_ngrams
+from models.build_char_lm import count_ngrams
 from models.char_lm import CharTrigramLM, Rescoring, load_char_lm, rescore_readings
 from wenyuan.errors import ModelLoadError
 

@@ -144,7 +144,7 @@ def _digitize_cli(batch: Path, out: Path) -> subprocess.Popen:
         [
             sys.executable,
             "-m",
-            "wenyuan.cli",
+            "app.cli",
             "digitize",
             str(batch),
             "--out",

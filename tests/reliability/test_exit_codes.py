@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from app.cli import EXIT_FAILED, main
 from flows.digitize import digitize
-from wenyuan.cli import EXIT_FAILED, main
 from wenyuan.errors import NoInputError
 
 

@@ -102,7 +102,7 @@ def _build_and_read_detector_folder(rounds: int) -> int:
     """Build the detector folder repeatedly and read it back as PaddleX does; count bad reads."""
     from paddlex.inference.models.utils.model_config import load_model_config
 
-    from tasks.ocr_engine import DET_MODEL, detection_model_dir
+    from tasks.ocr.engine import DET_MODEL, detection_model_dir
 
     bad = 0
     for _ in range(rounds):
@@ -130,7 +130,7 @@ def test_detector_folder_is_safe_to_build_from_several_processes(tmp_path, monke
 def test_a_classical_page_is_decoded_without_kana_or_latin_letters(ocr_engine):
     import cv2
 
-    from tasks.ocr_engine import classical_character
+    from tasks.ocr.engine import classical_character
 
     crop = np.full((60, 260), 235, np.uint8)
     cv2.putText(crop, "ABCxyz", (8, 45), cv2.FONT_HERSHEY_SIMPLEX, 1.5, 20, 3)

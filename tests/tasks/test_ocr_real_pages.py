@@ -10,7 +10,7 @@ import pytest
 
 from corpora.realpages import DEFAULT_ROOT, iter_real_pages
 from tasks.ocr import OcrConfig, read_image
-from tasks.ocr_engine import classical_character
+from tasks.ocr.engine import classical_character
 
 pytestmark = pytest.mark.skipif(
     not (DEFAULT_ROOT / "dzj-dev").is_dir(), reason=f"{DEFAULT_ROOT}: the shared real pages are absent"

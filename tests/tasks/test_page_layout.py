@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from tasks.page_layout import analyse_layout, ink_mask, ruling_masks
+from tasks.ocr.page_layout import analyse_layout, ink_mask, ruling_masks
 
 PITCH = 40
 
@@ -72,7 +72,7 @@ def test_a_blank_or_black_leaf_shows_no_grid(image):
 
 
 def test_pieces_of_a_worn_rule_join_but_distant_pieces_do_not():
-    from tasks.page_layout import _merge_collinear
+    from tasks.ocr.page_layout import _merge_collinear
 
     # one rule worn into three pieces whose heights differ by a pixel, listed out of order
     worn = [(300, 101, 500, 104), (0, 100, 180, 103), (200, 100, 290, 103)]

@@ -1,7 +1,7 @@
 """Build the character trigram language model (``models/char_lm``) from the punctuation corpus.
 
-    python -m corpora.build_char_lm                                # ../shared/corpora/punct_train.jsonl.gz
-    python -m corpora.build_char_lm --corpus PATH --out models/char_lm
+    python -m models.build_char_lm                                # ../shared/corpora/punct_train.jsonl.gz
+    python -m models.build_char_lm --corpus PATH --out models/char_lm
 
 Counts every unigram, bigram and trigram of the corpus's runs of Han characters (each run padded with ``^``
 and ``$``), keeps bigrams seen at least ``--min-bigram`` times and trigrams ``--min-trigram`` times, and writes

@@ -1,6 +1,6 @@
 """Reading order from hand-built boxes: columns, commentary, registers, horizontal pages."""
 
-from tasks.layout import page_direction, reading_order
+from tasks.ocr.reading_order import page_direction, reading_order
 
 
 def _col(x: float, y0: float, y1: float, w: float = 60):

@@ -15,7 +15,7 @@ them from the image with OpenCV and numpy:
 4. registers: long horizontal rulings inside the frame, with text above and below, split it.
 
 :func:`analyse_layout` returns ``None`` when the page shows no column rhythm; the OCR stage then orders the
-detector's lines by their boxes alone (:mod:`tasks.layout`).
+detector's lines by their boxes alone (:mod:`tasks.ocr.reading_order`).
 """
 
 from __future__ import annotations

@@ -201,7 +201,7 @@ def reading_order(
     """Direction of the page and its reading units in order.
 
     ``frame``, ``registers`` and ``edges`` (each register's column-slot boundaries, right to left) come from
-    the page image (:mod:`tasks.page_layout`) when it shows them: lines outside the frame become
+    the page image (:mod:`tasks.ocr.page_layout`) when it shows them: lines outside the frame become
     ``marginalia`` units after the text (right to left), each line belongs to the register band holding its
     centre, and to the column slot holding it. Without them, registers are gaps no line crosses.
     """

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from tasks.catalog_common import CatalogConfig, dynasty_span, incipit, iso_year, simplified, subjects
+from catalog.common import CatalogConfig, dynasty_span, incipit, iso_year, simplified, subjects
 from tasks.tei import xml_safe
 from wenyuan.document import Book
 from wenyuan.errors import ValidationError

@@ -545,7 +545,7 @@ def serve_oai(store, host, port, base_url, page_size, admin_email, repository_na
     """Serve an export store (from `wenyuan export`) as an OAI-PMH 2.0 data provider (oai_dc, lido)."""
     from wsgiref.simple_server import make_server
 
-    from tasks.oai import OaiProvider
+    from catalog.oai import OaiProvider
 
     try:
         app = OaiProvider(

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tasks.catalog_common import CatalogConfig, simplified
+from catalog.common import CatalogConfig, simplified
 from tasks.translate import sentence_texts
 from wenyuan.document import Book, Line, Page, polygon_bounds
 

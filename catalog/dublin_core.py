@@ -11,7 +11,7 @@ import io
 
 from lxml import etree
 
-from tasks.catalog_common import CatalogConfig, dynasty_span, incipit, iso_year, simplified, subjects
+from catalog.common import CatalogConfig, dynasty_span, incipit, iso_year, simplified, subjects
 from tasks.tei import xml_safe
 from wenyuan.document import Book
 

@@ -1,7 +1,9 @@
 """OCR stage: detect text lines, put them in reading order, recognise them, and build the page's regions.
 
 The core (:func:`read_page`) is a plain function over a prepared image and an engine; :func:`ocr_task`
-wraps it for Prefect. Coordinates written into the document are those of the original scan.
+wraps it for Prefect. Coordinates written into the document are those of the original scan. Its parts live
+beside it: :mod:`tasks.ocr.engine` (the recognition models), :mod:`tasks.ocr.page_layout` (frame, registers and
+column grid from the image) and :mod:`tasks.ocr.reading_order` (the lines' order).
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import cv2
 import numpy as np
 
 from models.char_lm import Rescoring, load_char_lm, rescore_readings
-from tasks.layout import page_direction, reading_order
-from tasks.ocr_engine import PaddleOCREngine, Recognized
-from tasks.page_layout import analyse_layout
+from tasks.ocr.engine import PaddleOCREngine, Recognized
+from tasks.ocr.page_layout import analyse_layout
+from tasks.ocr.reading_order import page_direction, reading_order
 from tasks.preprocess import Prepared, PreprocessConfig, preprocess
 from wenyuan.document import Char, Line, Page, Region, polygon_bounds
 
@@ -156,9 +158,9 @@ def _median_column_width(boxes) -> float | None:
 def read_page(prepared: Prepared, engine, page: Page, cfg: OcrConfig) -> Page:
     """Detect, order and recognise the text of one prepared leaf; fills ``page.regions`` and direction.
 
-    The text detector finds the lines. On a vertical page the image's own structure (:mod:`tasks.page_layout`)
+    The text detector finds the lines. On a vertical page the image's own structure (:mod:`tasks.ocr.page_layout`)
     then says which lines lie outside the printed frame (fold strip, margin: ``marginalia`` regions, no part
-    of the text) and which register each line belongs to; :func:`tasks.layout.reading_order` orders them.
+    of the text) and which register each line belongs to; :func:`tasks.ocr.reading_order.reading_order` orders them.
     Pages whose columns are narrower than ``cfg.min_column_px`` are read enlarged.
     """
     quads, boxes = _detect(engine, prepared.image)

@@ -10,7 +10,7 @@ from wsgiref.simple_server import WSGIRequestHandler, make_server
 import pytest
 from lxml import etree
 
-from tasks.oai import OAI_NS, OaiProvider
+from catalog.oai import OAI_NS, OaiProvider
 from tests.conftest import ROOT
 
 N_BOOKS = 5
@@ -165,7 +165,7 @@ def test_every_kind_of_response_is_valid_oai_pmh(store, oai_schema):
 def test_the_provider_refuses_to_start_without_a_real_admin_email(store):
     from click.testing import CliRunner
 
-    from wenyuan.cli import main
+    from app.cli import main
 
     for bad in ("", "nobody", "a@b"):
         with pytest.raises(ValueError, match="e-mail"):

@@ -1,0 +1,1 @@
+"""The user-facing entry points: the ``wenyuan`` command (``app.cli``); the Prefect flows are in ``flows/``."""
