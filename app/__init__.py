@@ -1,0 +1,1 @@
+"""The user-facing entry points: the ``wenyuan`` command line and the archivists' web workbench."""
