@@ -1,1 +1,2 @@
-"""The user-facing entry points: the ``wenyuan`` command (``app.cli``); the Prefect flows are in ``flows/``."""
+"""The user-facing entry points: the ``wenyuan`` command (``app.cli``) and the archivists' web workbench
+(``app.web``); the Prefect flows are in ``flows/``."""

@@ -381,6 +381,14 @@ def _training_options(model: str, total_steps: int, lr: float, dev: bool = True,
     default=None,
     help="Grow the starting model's encoder to this many layers (new layers start as near-identities), then train.",
 )
+@click.option(
+    "--extra-train",
+    "extra_train",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    multiple=True,
+    help="Another book/chapter/src/tgt corpus trained on with --train, e.g. the corrected translations a "
+    "workbench or import-tei wrote (corrections/translations.tsv); repeatable.",
+)
 def train_translator(
     train_path,
     dev_path,
@@ -396,6 +404,7 @@ def train_translator(
     threads,
     device,
     in_book_dev,
+    extra_train,
 ):
     """Train (or resume) the translator; ships it to models/translator if it beats the shipped one.
 
@@ -420,6 +429,7 @@ def train_translator(
         threads=threads,
         device=device,
         in_book_dev=in_book_dev,
+        extra_train=extra_train,
     )
     click.echo(json.dumps(scores, indent=1, ensure_ascii=False))
 
@@ -433,20 +443,23 @@ def train_translator(
     help="The document JSON the edition was exported from (default: the .json beside the TEI file).",
 )
 @click.option("--out", "-o", required=True, type=click.Path(path_type=Path), help="Output folder.")
-def import_tei(tei_file, base, out):
+@click.option("--who", default="archivist", show_default=True, help="Whose corrections these are (TEI @resp).")
+def import_tei(tei_file, base, out, who):
     """Read a (corrected) TEI edition back into the document model; save corrections as training data.
 
     Writes OUT/<book>.json, OUT/<book>.tei.xml (re-exported and validated) and, with a base document,
-    OUT/corrections/{ocr_lines,punctuation,translation_pairs}.jsonl.
+    OUT/corrections/ (docs/corrections.md): the corrected lines' images and texts, and the corrected
+    punctuation and translations as TSV for train-punctuator/train-translator --extra-train.
     """
+    from tasks.corrections import write_training_data
     from tasks.tei import validate_tei, write_tei
-    from tasks.tei_import import copy_page_images, corrections, tei_to_book
+    from tasks.tei_import import copy_page_images, tei_to_book
     from wenyuan.document import Book
 
     beside = tei_file.with_name(tei_file.name.removesuffix(".tei.xml").removesuffix(".xml") + ".json")
     base = base or (beside if beside.exists() else None)
     base_book = Book.load(base) if base else None
-    book = tei_to_book(tei_file, base=base_book)
+    book = tei_to_book(tei_file, base=base_book, who=who)
     out.mkdir(parents=True, exist_ok=True)
     book.save(out / f"{book.id}.json")
     tei = write_tei(book, out / f"{book.id}.tei.xml")
@@ -459,12 +472,9 @@ def import_tei(tei_file, base, out):
         f"{len(book.sentences)} sentences -> {out}"
     )
     if base_book is not None:
-        found = corrections(base_book, book)
-        (out / "corrections").mkdir(exist_ok=True)
-        for kind, rows in found.items():
-            lines = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
-            (out / "corrections" / f"{kind}.jsonl").write_text(lines, encoding="utf-8")
-            click.echo(f"  {kind}: {len(rows)} correction(s)")
+        counts = write_training_data(book, out, out / "corrections")
+        for kind, n in counts.items():
+            click.echo(f"  {kind}: {n} correction(s)")
     if errors:
         raise click.ClickException(f"{tei}: re-exported TEI does not validate: {errors[:3]}")
 
@@ -563,6 +573,70 @@ def serve_oai(store, host, port, base_url, page_size, admin_email, repository_na
             server.serve_forever()
         except KeyboardInterrupt:
             pass
+
+
+@main.command("serve")
+@click.argument("store", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--max-upload-mb", default=2048, show_default=True, type=click.IntRange(min=1))
+@click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only (behind TLS).")
+@click.option(
+    "--runner",
+    type=click.Choice(["auto", "local", "prefect"]),
+    default="auto",
+    show_default=True,
+    help="Where uploads are digitised: the digitize-batch deployment (prefect), a local worker process "
+    "(local), or the deployment when PREFECT_API_URL is set (auto).",
+)
+def serve(store, host, port, max_upload_mb, secure_cookies, runner):
+    """The archivists' workbench on STORE (the folder `digitize` writes): upload, follow, review, correct."""
+    import uvicorn
+
+    from app.web import Settings, create_app
+    from app.web.accounts import Accounts
+
+    if not Accounts(store).all():
+        click.echo(f"no accounts yet: add one with `wenyuan users add NAME --role admin --store {store}`", err=True)
+    app = create_app(Settings(store=store, max_upload_mb=max_upload_mb, secure_cookies=secure_cookies, runner=runner))
+    click.echo(f"workbench at http://{host}:{port}/ (Ctrl-C to stop)")
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+@main.group("users")
+def users() -> None:
+    """Workbench accounts."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(["reviewer", "admin"]), required=True)
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), required=True)
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+@click.option("--replace", is_flag=True, help="Reset the password and role of an existing user.")
+def users_add(name, role, store, password_stdin, replace):
+    """Add a user (reviewers read and correct; admins also upload and delete)."""
+    from app.web.accounts import Accounts
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = Accounts(store).add(name, password, role, replace=replace)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    click.echo(f"{user.name}: {user.role}")
+
+
+@users.command("list")
+@click.option("--store", type=click.Path(file_okay=False, path_type=Path), required=True)
+def users_list(store):
+    """List the workbench's users and their roles."""
+    from app.web.accounts import Accounts
+
+    for user in Accounts(store).all():
+        click.echo(f"{user.name}\t{user.role}")
 
 
 @main.command()

@@ -68,14 +68,16 @@ def clean_text(text: str) -> str:
 def clean_pair(src: str, tgt: str, cfg: CleaningConfig) -> tuple[str, str] | str:
     """Return the cleaned ``(src, tgt)``, or the reason the pair is dropped."""
     src, tgt = clean_text(src), clean_text(tgt)
-    if not src or not tgt:
+    # A reading of the sources alone (min_ratio 0: the punctuator's) takes rows without a translation.
+    needs_target = cfg.min_ratio > 0
+    if not src or (needs_target and not tgt):
         return "empty"
     if "**" in src or "**" in tgt:
         return "placeholder **"
     if _HEADING.match(tgt):
         tgt = _HEADING.sub("", tgt, count=1)
         src = _HEADING.sub("", src, count=1)
-    if not src or not tgt:
+    if not src or (needs_target and not tgt):
         return "empty"
     if len(src) > cfg.max_chars or len(tgt) > cfg.max_chars:
         return "too long"

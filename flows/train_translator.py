@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -58,10 +59,16 @@ def _dev_pairs(path: Path, limit: int | None) -> tuple[list[str], list[str]]:
 
 @task
 def prepare_data(
-    train_path: Path, run_dir: Path, init_from: Path | None, vocab_size: int, holdout_books: tuple[str, ...]
+    train_path: Path,
+    run_dir: Path,
+    init_from: Path | None,
+    vocab_size: int,
+    holdout_books: tuple[str, ...],
+    extra_train: tuple[Path, ...] = (),
 ) -> Path:
     """Build (or reuse) the tokenizer and the encoded training pairs, ``holdout_books`` left out, under
-    ``run_dir/data``."""
+    ``run_dir/data``; ``extra_train`` corpora (e.g. a workbench's ``corrections/translations.tsv``) are added
+    to ``train_path``'s pairs."""
     from transformers import AutoTokenizer
 
     from models.char_tokenizer import build_char_tokenizer, count_characters
@@ -73,6 +80,11 @@ def prepare_data(
             raise ValueError(
                 f"{data}: encoded with held-out books {held}, not {list(holdout_books)}; use another run_dir"
             )
+        extra = json.loads((data / "cleaning.json").read_text()).get("extra_train", [])
+        if extra != [Path(p).name for p in extra_train]:
+            raise ValueError(
+                f"{data}: encoded with extra corpora {extra}; this run asks for others; use another run_dir"
+            )
         return data
     data.mkdir(parents=True, exist_ok=True)
     if init_from is not None:
@@ -82,9 +94,15 @@ def prepare_data(
         tokenizer = build_char_tokenizer(counts, max_size=vocab_size, append_eos=True)
     tokenizer.save_pretrained(data / "tokenizer")
     report = DropReport()
-    pairs = iter_pairs(train_path, report=report, exclude_books=holdout_books)
+    pairs = chain.from_iterable(
+        iter_pairs(path, report=report, exclude_books=holdout_books) for path in (train_path, *extra_train)
+    )
     arrays = encode_pairs(((p.src, p.tgt) for p in pairs), tokenizer)
-    cleaning = {**report.as_dict(), "held_out_books": list(holdout_books)}
+    cleaning = {
+        **report.as_dict(),
+        "held_out_books": list(holdout_books),
+        **({"extra_train": [Path(p).name for p in extra_train]} if extra_train else {}),
+    }
     (data / "cleaning.json").write_text(json.dumps(cleaning, ensure_ascii=False, indent=1))
     np.savez(data / "pairs.npz", **arrays)  # written last: its presence marks the cache complete
     return data
@@ -310,6 +328,7 @@ def train_translator(
     deepen_encoder_to: int | None = None,
     holdout_books: tuple[str, ...] = tuple(UNSEEN_BOOKS),
     in_book_dev: Path | None = None,
+    extra_train: tuple[Path, ...] = (),
 ) -> dict:
     """Train, resume or continue the translator, then evaluate and (if better) ship it.
 
@@ -320,7 +339,8 @@ def train_translator(
     a resume repeats the growth, so the checkpoint's weights fit.
     ``holdout_books`` are never trained on; with no ``dev_path``, the dev set is drawn from them
     (``corpora.unseen_books``, written to ``run_dir/data``). ``in_book_dev`` (e.g. ``cm_dev``) is scored at
-    the end as a second figure.
+    the end as a second figure. ``extra_train``: more ``book chapter src tgt`` corpora trained on with
+    ``train_path`` (corrected translations from the workbench or ``import-tei``).
     """
     import torch
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
@@ -333,7 +353,7 @@ def train_translator(
         _check_never_saw(init_from, holdout_books)
     if deepen_encoder_to is not None:
         _check_deepening(init_from, deepen_encoder_to)
-    data_dir = prepare_data(train_path, run_dir, init_from, vocab_size, holdout_books)
+    data_dir = prepare_data(train_path, run_dir, init_from, vocab_size, holdout_books, tuple(extra_train))
     dev_path = Path(dev_path) if dev_path is not None else _unseen_dev(train_path, data_dir, holdout_books)
     tokenizer = AutoTokenizer.from_pretrained(data_dir / "tokenizer")
     data = dict(np.load(data_dir / "pairs.npz"))

@@ -82,6 +82,10 @@ def _header(
             rs = _el(ts, "respStmt")
             _el(rs, "resp", "person and place tagging (with lexicons and patterns)")
             _el(rs, "name", step.settings["tagger"], **{XML_ID: "entity-tagger"})
+    for person in reviewers(book):
+        rs = _el(ts, "respStmt")
+        _el(rs, "resp", "proofreading and correction")
+        _el(rs, "name", person, **{XML_ID: person_id(person)})
     if extent is not None:
         pages, chars = extent
         ext = _el(fd, "extent")
@@ -146,7 +150,8 @@ def _header(
             _el(_el(cal, "calendar", **{XML_ID: ident}), "p", text)
     rev = _el(header, "revisionDesc")
     for change in book.changes or [processing_change(book)]:
-        _el(rev, "change", change.what, who=f"#{change.who}", when=change.when.isoformat(timespec="seconds"))
+        who = change.who if change.who == "wenyuan" else person_id(change.who)
+        _el(rev, "change", change.what, who=f"#{who}", when=change.when.isoformat(timespec="seconds"))
 
 
 def _last_steps(book: Book) -> list:
@@ -160,6 +165,16 @@ def _last_steps(book: Book) -> list:
 def _processed(book: Book) -> datetime:
     """When the book was last processed (the latest step), so re-exports of one state are identical."""
     return max((s.at for s in book.steps), default=datetime.now(UTC))
+
+
+def person_id(name: str) -> str:
+    """The ``xml:id`` of a person who corrected the edition (workbench user names are ASCII name characters)."""
+    return f"reviewer-{name}"
+
+
+def reviewers(book: Book) -> list[str]:
+    """The people whose changes the book records, in the order they first changed it."""
+    return list(dict.fromkeys(c.who for c in book.changes if c.who != "wenyuan"))
 
 
 def processing_change(book: Book) -> Change:
@@ -202,18 +217,24 @@ class _TextWriter:
 
     def char(self, ch: Char) -> None:
         target = self.parent
-        if ch.confidence is not None and ch.confidence < UNCLEAR_BELOW:
-            target = _el(self.parent, "unclear", cert=f"{ch.confidence:.2f}", reason="low OCR confidence")
-        if ch.orig is not None and ch.orig != ch.text:
+        if ch.sic is not None:  # a person's correction: certain, and it says whose it is
             choice = _el(target, "choice")
-            _el(choice, "orig", ch.orig)
-            _el(choice, "reg", ch.text)
-        elif target is self.parent:
-            self.text(ch.text)
+            _el(choice, "sic", ch.sic)
+            _el(choice, "corr", ch.text, resp=f"#{person_id(ch.corrected_by or 'unknown')}")
         else:
-            target.text = xml_safe(ch.text)
+            if ch.confidence is not None and ch.confidence < UNCLEAR_BELOW:
+                target = _el(self.parent, "unclear", cert=f"{ch.confidence:.2f}", reason="low OCR confidence")
+            if ch.orig is not None and ch.orig != ch.text:
+                choice = _el(target, "choice")
+                _el(choice, "orig", ch.orig)
+                _el(choice, "reg", ch.text)
+            elif target is self.parent:
+                self.text(ch.text)
+            else:
+                target.text = xml_safe(ch.text)
         if ch.punct_after:
-            _el(self.parent, "pc", ch.punct_after, resp="#punctuator", type="editorial")
+            resp = f"#{person_id(ch.punct_by)}" if ch.punct_by else "#punctuator"
+            _el(self.parent, "pc", ch.punct_after, resp=resp, type="editorial")
 
 
 class _Stream:
@@ -342,6 +363,7 @@ def _translations(book: Book, p) -> None:
                 xml_safe(sentence.translation),
                 corresp=f"#{sentence.id}",
                 **({"type": "commentary"} if sentence.stream == "commentary" else {}),
+                **({"resp": f"#{person_id(sentence.translated_by)}"} if sentence.translated_by else {}),
             )
 
 

@@ -13,12 +13,11 @@ import difflib
 import re
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 from lxml import etree
 
+from tasks.corrections import Tally, record_session
 from tasks.tei import DEFAULT_LICENCE, TEI_NS
-from tasks.translate import sentence_texts
 from wenyuan.document import Book, BookMetadata, Change, Char, Edit, Entity, Line, Page, Region, Sentence, Step
 from wenyuan.errors import BadInputError
 from wenyuan.io import atomic_write_bytes
@@ -28,6 +27,11 @@ T = f"{{{TEI_NS}}}"
 XML_ID = "{http://www.w3.org/XML/1998/namespace}id"
 _ENTITY_KINDS = {"persName": "person", "placeName": "place", "title": "title", "date": "date", "roleName": "office"}
 _DESC = re.compile(r"stage (?P<stage>[^,]+)(?:, version (?P<version>[^,]+))?(?:, sha256 (?P<checksum>\w+))?")
+
+
+def _person(ref: str | None) -> str | None:
+    """A workbench user's name from the ``@resp``/``@who`` pointer :func:`tasks.tei.person_id` wrote."""
+    return ref.lstrip("#").removeprefix("reviewer-") if ref else None
 
 
 def _local(el) -> str:
@@ -81,7 +85,7 @@ def _header(root) -> tuple[str | None, BookMetadata, list[Step], list[Change]]:
     changes = [
         Change(
             when=datetime.fromisoformat(c.get("when")),
-            who=(c.get("who") or "#wenyuan").lstrip("#"),
+            who=_person((c.get("who") or "#wenyuan").lstrip("#")),
             what="".join(c.itertext()).strip(),
         )
         for c in root.iterfind(f"{T}teiHeader/{T}revisionDesc/{T}change")
@@ -147,13 +151,20 @@ class _BodyReader:
         self.region.lines.append(self.line)
         self.read = 0
 
-    def add_text(self, text: str | None, confidence: float | None = None, orig: str | None = None) -> None:
+    def add_text(
+        self,
+        text: str | None,
+        confidence: float | None = None,
+        orig: str | None = None,
+        sic: str | None = None,
+        corrected_by: str | None = None,
+    ) -> None:
         for ch in text or "":
             if ch.isspace():  # layout whitespace of the XML, not text (the editions carry no spaces)
                 continue
             if self.line is None:
                 raise BadInputError("TEI", f"character {ch!r} before the first <lb>: not a wenyuan edition")
-            char = Char(text=ch, confidence=confidence, orig=orig)
+            char = Char(text=ch, confidence=confidence, orig=orig, sic=sic, corrected_by=corrected_by)
             self.line.chars.append(char)
             self.read += 1
             self.last_char[self.in_note] = char
@@ -185,6 +196,12 @@ class _BodyReader:
             last = self.last_char[self.in_note]
             if last is not None:
                 last.punct_after = (last.punct_after or "") + "".join(el.itertext())
+                if el.get("resp", "#punctuator") != "#punctuator":
+                    last.punct_by = _person(el.get("resp"))
+        elif tag == "choice" and el.find(f"{T}corr") is not None:  # a person's correction of the reading
+            corr = el.find(f"{T}corr")
+            sic = "".join(el.find(f"{T}sic").itertext()) if el.find(f"{T}sic") is not None else ""
+            self.add_text("".join(corr.itertext()), None, sic=sic, corrected_by=_person(corr.get("resp")))
         elif tag == "choice":
             orig = "".join(el.find(f"{T}orig").itertext()) if el.find(f"{T}orig") is not None else None
             reg = "".join(el.find(f"{T}reg").itertext()) if el.find(f"{T}reg") is not None else ""
@@ -242,13 +259,16 @@ def _certainty(el) -> float | None:
     return float(cert) if cert and cert.replace(".", "", 1).isdigit() else None
 
 
-def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = None) -> Book:
+def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = None, who: str = "archivist") -> Book:
     """Rebuild a :class:`Book` from a wenyuan TEI edition.
 
     Args:
         source: a TEI file or parsed tree.
         base: the document the edition was exported from; boxes and confidences of characters the edition
-            did not change are taken from it, and every changed character is recorded as an ``Edit``.
+            did not change are taken from it, and what was changed by hand (a character, a mark, a
+            translation) is recorded as a correction by ``who`` (:mod:`tasks.corrections`), with a change in
+            the header; a changed character also as an ``Edit``.
+        who: the person whose corrections these are (a name; the TEI points to it).
 
     Raises:
         BadInputError: naming the file when it is not well-formed or not a wenyuan edition.
@@ -295,12 +315,12 @@ def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = Non
         for region in page.regions:
             region.polygon = _bounds_polygon(region.lines)
     translations = {
-        s.get("corresp", "").lstrip("#"): "".join(s.itertext())
+        s.get("corresp", "").lstrip("#"): ("".join(s.itertext()), _person(s.get("resp")))
         for s in root.iterfind(f"{T}text/{T}body/{T}div[@type='translation']//{T}s")
     }
     sentences = sorted(reader.sentences, key=lambda s: s.start)
     for s in sentences:
-        s.translation = translations.get(s.id)
+        s.translation, s.translated_by = translations.get(s.id, (None, None))
     book = Book(
         id=book_id or Path(name).name.split(".")[0],
         metadata=md,
@@ -312,14 +332,15 @@ def tei_to_book(source: str | Path | etree._ElementTree, base: Book | None = Non
         edits=reader.edits,
     )
     if base is not None:
-        _merge_base(book, base)
+        _merge_base(book, base, who)
     return book
 
 
-def _merge_base(book: Book, base: Book) -> None:
-    """Carry over what TEI does not hold from ``base``; record the archivist's character changes as edits."""
+def _merge_base(book: Book, base: Book, who: str) -> None:
+    """Carry over what TEI does not hold from ``base``; record what a person changed, as corrections by ``who``."""
     base_lines = {line.id: line for page in base.pages for line in page.lines()}
     base_pages = {page.id: page for page in base.pages}
+    tally = Tally()
     # The gaps the TEI shows are the base's own cleaning edits, which name the dropped characters.
     book.edits = [e for e in book.edits if e.reason != "ocr-junk"]
     book.metadata.extra = dict(base.metadata.extra)
@@ -343,6 +364,10 @@ def _merge_base(book: Book, base: Book) -> None:
                         nc.polygon = oc.polygon
                         nc.confidence = oc.confidence if nc.confidence is None else nc.confidence
                         nc.punct_confidence = oc.punct_confidence
+                        nc.alternatives = oc.alternatives
+                        if nc.sic is None and oc.sic is not None:  # an earlier correction, kept
+                            nc.sic, nc.corrected_by = oc.sic, oc.corrected_by
+                        tally.marks += _mark_changed(oc, nc, who)
                     continue
                 before = "".join(c.text for c in old.chars[a0:a1])
                 after = "".join(c.text for c in line.chars[b0:b1])
@@ -351,43 +376,39 @@ def _merge_base(book: Book, base: Book) -> None:
                 )
                 for oc, nc in zip(old.chars[a0:a1], line.chars[b0:b1], strict=False):
                     nc.polygon = oc.polygon  # a replaced character sits where the old one was read
+                    if op == "replace" and a1 - a0 == b1 - b0 and nc.sic is None:
+                        nc.sic, nc.corrected_by = (oc.sic if oc.sic is not None else oc.text), who
+                        nc.confidence, nc.alternatives = oc.confidence, oc.alternatives
+                        tally.characters += 1
+                        tally.marks += _mark_changed(oc, nc, who)
     book.edits = [*base.edits, *book.edits]
+    base_translations = {s.id: (s.translation, s.translated_by) for s in base.sentences}
+    for sentence in book.sentences:
+        translation, by = base_translations.get(sentence.id, (None, None))
+        if sentence.translated_by is None:
+            if (sentence.translation or None) != (translation or None):
+                sentence.translated_by = who
+                tally.translations += 1
+            else:
+                sentence.translated_by = by
     stages = {(s.stage, s.tool) for s in book.steps}
     book.steps = [s for s in base.steps if (s.stage, s.tool) in stages] or book.steps
     book.quarantined = base.quarantined
     if [(e.kind, e.start, e.end) for e in book.entities] == [(e.kind, e.start, e.end) for e in base.entities]:
         book.entities = base.entities  # unchanged: keep the annotation's confidence, method and alternatives
+    if tally:
+        record_session(book, who, tally)
 
 
-def corrections(base: Book, corrected: Book) -> dict[str, list[dict[str, Any]]]:
-    """What an archivist changed, as training examples: OCR lines, punctuated text, translation pairs."""
-    old_lines = {line.id: (page, line) for page in base.pages for line in page.lines()}
-    ocr = []
-    for page in corrected.pages:
-        for line in page.lines():
-            if line.id in old_lines and old_lines[line.id][1].text != line.text:
-                ocr.append(
-                    {
-                        "image": old_lines[line.id][0].image,
-                        "line": line.id,
-                        "polygon": line.polygon,
-                        "read": old_lines[line.id][1].text,
-                        "text": line.text,
-                    }
-                )
-
-    def punctuated(book: Book) -> dict[str, str]:
-        return {s.id: text for s, text in zip(book.sentences, sentence_texts(book), strict=True)}
-
-    old_sent, new_sent = punctuated(base), punctuated(corrected)
-    old_trans = {s.id: s.translation for s in base.sentences}
-    punct = [{"sentence": k, "text": v} for k, v in new_sent.items() if old_sent.get(k) != v]
-    trans = [
-        {"sentence": s.id, "src": new_sent[s.id], "tgt": s.translation}
-        for s in corrected.sentences
-        if s.translation and old_trans.get(s.id) != s.translation
-    ]
-    return {"ocr_lines": ocr, "punctuation": punct, "translation_pairs": trans}
+def _mark_changed(old: Char, new: Char, who: str) -> int:
+    """1 when a person changed the mark after a character (recorded on ``new``), else 0."""
+    if new.punct_by is not None:
+        return 0
+    if (new.punct_after or None) == (old.punct_after or None):
+        new.punct_by = old.punct_by
+        return 0
+    new.punct_by = who
+    return 1
 
 
 def copy_page_images(book: Book, source_dir: Path, out_dir: Path) -> list[str]:

@@ -44,6 +44,11 @@ class Step(BaseModel):
     at: datetime = Field(default_factory=lambda: datetime.now(UTC))
 
 
+def _unset(value: object) -> bool:
+    """Fields a person's corrections fill are left out of the JSON while unset (most characters never are)."""
+    return value is None
+
+
 class Char(BaseModel):
     """A character as read on the page."""
 
@@ -58,6 +63,12 @@ class Char(BaseModel):
     #: editorial punctuation inserted after this character (not on the page)
     punct_after: str | None = None
     punct_confidence: float | None = None
+    #: the machine's reading a person corrected (``text`` then holds the correction; None: not corrected) ...
+    sic: str | None = Field(default=None, exclude_if=_unset)
+    #: ... and who corrected it (a workbench user name)
+    corrected_by: str | None = Field(default=None, exclude_if=_unset)
+    #: who set ``punct_after`` when a person did (None: the punctuation model)
+    punct_by: str | None = Field(default=None, exclude_if=_unset)
 
 
 class Line(BaseModel):
@@ -134,6 +145,8 @@ class Sentence(BaseModel):
     #: "main" text or a "commentary" block (each punctuated as its own stream)
     stream: Literal["main", "commentary"] = "main"
     translation: str | None = None
+    #: who wrote or corrected ``translation`` when a person did (None: the translation model)
+    translated_by: str | None = Field(default=None, exclude_if=_unset)
 
 
 class Entity(BaseModel):

@@ -226,6 +226,31 @@ def test_punctuator_starts_from_the_translators_encoder(prefect_server, tiny_pun
     assert "Its encoder started as the encoder of" in (tmp_path / "shipped" / "README.md").read_text()
 
 
+def test_translator_trains_on_corrected_translations_too(prefect_server, tiny_parallel, tmp_path):
+    from corpora.parallel import DropReport, iter_pairs
+    from corpora.unseen_books import UNSEEN_BOOKS
+    from flows.train_translator import train_translator
+    from tasks.corrections import TSV_HEADER
+
+    corrected = tmp_path / "translations.tsv"
+    rows = "".join(f"論語\ts{k}\t學而時習之，不亦說乎{k}？\t学习并且按时温习，不也很愉快吗{k}？\n" for k in range(3))
+    corrected.write_text("\t".join(TSV_HEADER) + "\n" + rows, encoding="utf-8")
+    kwargs = dict(
+        **_tiny_translator_config(tiny_parallel / "train.tsv", tiny_parallel / "dev.tsv"),
+        run_dir=tmp_path / "run",
+        ship_to=tmp_path / "shipped",
+        arch=TINY_TRANSLATOR,
+    )
+    train_translator(total_steps=1, extra_train=(corrected,), **kwargs)
+    cleaning = json.loads((tmp_path / "run" / "data" / "cleaning.json").read_text())
+    alone = DropReport()
+    list(iter_pairs(tiny_parallel / "train.tsv", report=alone, exclude_books=UNSEEN_BOOKS))
+    assert cleaning["extra_train"] == ["translations.tsv"] and cleaning["kept"] == alone.kept + 3
+    # The run's encoded pairs hold the corrections: resuming it without them is refused, not mixed.
+    with pytest.raises(ValueError, match="extra corpora"):
+        train_translator(total_steps=2, **kwargs)
+
+
 def test_translator_training_resumes_and_ships_only_when_better(prefect_server, tiny_parallel, tmp_path):
     from flows.train_translator import train_translator
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 from lxml import etree
 
-from tasks.tei import TEI_NS, book_to_tei
-from tasks.tei_import import corrections, tei_to_book
+from tasks.corrections import training_rows, write_training_data
+from tasks.tei import TEI_NS, book_to_tei, validate_tei, write_tei
+from tasks.tei_import import tei_to_book
 from tests.conftest import one_line_book
 from wenyuan.document import Book
 from wenyuan.errors import BadInputError
@@ -29,24 +30,46 @@ def test_tei_import_export_round_trip_is_lossless(digitized_sample):
     ]
 
 
-def test_archivist_corrections_become_edits_and_training_examples(digitized_sample, tmp_path):
+def test_archivist_corrections_are_recorded_as_corrections_and_training_examples(digitized_sample, tmp_path):
     tree = etree.parse(digitized_sample["tei"])
     first = tree.xpath("//t:div[@type='transcription']//t:s[1]", namespaces=NS)[0]
     first.text = "斆" + first.text[1:]  # a corrected reading
     first.findall(f"{{{TEI_NS}}}pc")[-1].text = "！"  # a corrected sentence-final mark
+    second = tree.xpath("//t:div[@type='transcription']//t:s[2]", namespaces=NS)[0]
+    second.text = "甲" + second.text[1:]  # only a character: no punctuation correction
     trans = tree.xpath("//t:div[@type='translation']//t:s[1]", namespaces=NS)[0]
     trans.text = "学习并且按时温习，不也很愉快吗？"
     path = tmp_path / "corrected.tei.xml"
     tree.write(str(path), encoding="UTF-8", xml_declaration=True)
     base = Book.load(digitized_sample["json"])
-    book = tei_to_book(path, base=base)
-    assert [(e.before, e.after, e.reason) for e in book.edits if e.reason == "archivist"] == [("學", "斆", "archivist")]
+    book = tei_to_book(path, base=base, who="wang")
+    archivist = [(e.before, e.after) for e in book.edits if e.reason == "archivist"]
+    assert archivist[0] == ("學", "斆") and len(archivist) == 2
     # Boxes and confidences of untouched characters come from the base document.
     assert all(c.polygon is not None for *_, c in book.chars())
-    found = corrections(base, book)
-    assert len(found["ocr_lines"]) == 1 and found["ocr_lines"][0]["text"].startswith("斆")
-    assert any(p["text"].endswith("！") for p in found["punctuation"])
-    assert found["translation_pairs"][0]["tgt"] == "学习并且按时温习，不也很愉快吗？"
+    corrected = [c for *_, c in book.chars() if c.sic is not None]
+    assert (corrected[0].sic, corrected[0].text, corrected[0].corrected_by) == ("學", "斆", "wang")
+    assert [c.punct_after for *_, c in book.chars() if c.punct_by == "wang"] == ["！"]
+    assert book.sentences[0].translated_by == "wang" and book.sentences[1].translated_by is None
+    assert book.changes[-1].who == "wang" and "2 character(s), 1 punctuation mark(s)" in book.changes[-1].what
+
+    punctuation, translation = training_rows(book)
+    assert len(punctuation) == 1 and punctuation[0][2].endswith("！")  # the sentence whose mark changed, only
+    assert [row[3] for row in translation] == ["学习并且按时温习，不也很愉快吗？"]
+    counts = write_training_data(book, digitized_sample["out"] / book.id, tmp_path / "corrections")
+    assert counts == {"ocr_lines": 1, "punctuation": 1, "translations": 1}  # both characters on one line
+    assert len(list((tmp_path / "corrections" / "lines").glob("*.png"))) == 1
+
+    # Exported again, the edition says whose the corrections are, and reads back the same.
+    tei = write_tei(book, tmp_path / "again.tei.xml")
+    assert validate_tei(tei) == []
+    again = etree.parse(str(tei))
+    assert again.xpath("//t:choice/t:corr[@resp='#reviewer-wang']", namespaces=NS)
+    assert again.xpath("//t:pc[@resp='#reviewer-wang']", namespaces=NS)
+    back = tei_to_book(tei, base=book, who="someone else")
+    assert [(c.sic, c.corrected_by) for *_, c in back.chars() if c.sic] == [(c.sic, c.corrected_by) for c in corrected]
+    # Nothing changed by the round trip: no new correction recorded.
+    assert [(c.who, c.what) for c in back.changes] == [(c.who, c.what) for c in book.changes]
 
 
 @pytest.mark.parametrize(
