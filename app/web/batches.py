@@ -140,7 +140,9 @@ class Batches:
         self._save(batch)
 
     def _start_local(self, batch: Batch, folder: Path, manifest: Path) -> None:
+        # --verbose: the flow's log lines (pages to read, each stage's task runs) are what the batch page shows.
         command = [*CLI, "digitize", str(folder / "inputs"), "--out", str(self.store), "--book-id", batch.book]
+        command += ["--verbose"]
         command += ["--manifest", str(manifest)] + ([] if batch.translate else ["--no-translate"])
         log = (folder / "run.log").open("wb")
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # its own embedded Prefect
@@ -204,7 +206,7 @@ class Batches:
                 return "running", None
             done = (book_dir / f"{batch.book}.json").exists()
             return ("done", None) if done else ("failed", "the worker process stopped without a word")
-        if code == "0":
+        if code in ("0", "3"):  # 3: done, some inputs set aside (listed with their reasons)
             return "done", None
         return "failed", f"digitize exited with status {code}"
 

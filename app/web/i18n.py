@@ -59,6 +59,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "yours": {"en": "Your version", "zh": "您的版本"},
     "reload": {"en": "Open the saved version", "zh": "打開已保存的版本"},
     "alternatives": {"en": "Readings", "zh": "候選字"},
+    "type_char": {"en": "Another character", "zh": "另輸入一字"},
     "machine": {"en": "machine reading", "zh": "機器識讀"},
     "keys": {
         "en": "Keys: n / p next or previous doubtful character, 1–5 take a reading, Enter type one, Ctrl+S save.",

@@ -83,6 +83,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def login_required(request: Request, call_next):
         """Nothing but the login page and its stylesheet without a session; every POST carries the token."""
         path = request.url.path
+        if request.session.get("user") and current_user(request) is None:
+            request.session.clear()  # the account was removed: its sessions end
         if not (path in ("/login", "/static/workbench.css") or request.session.get("user")):
             if request.method == "GET":
                 return RedirectResponse("/login", status_code=303)
@@ -354,7 +356,7 @@ def create_app(settings: Settings) -> FastAPI:
             batch = batches.load(batch_id)
         except (LookupError, OSError):
             return refuse(request, "not_found", 404)
-        return page(request, "batch.html", batch=batch, status=batches.status(batch))
+        return page(request, "batch.html", batch=batch, progress=batches.status(batch))
 
     @app.get("/batches/{batch_id}/status")
     async def batch_status(request: Request, batch_id: str):

@@ -157,6 +157,56 @@ def test_digitize_batch_runs_on_the_worker(server, tmp_path):
     assert any(k and k.startswith("digitize-") for k in result["artifacts"])  # progress artifacts have no key
 
 
+def test_the_workbench_digitises_an_upload_through_the_deployment(server, tmp_path):
+    """With a Prefect API configured, an upload runs as a ``digitize-batch`` flow run on the worker."""
+    import re
+
+    import httpx
+
+    env, home = server
+    store = tmp_path / "store"
+    add = [sys.executable, "-m", "app.cli", "users", "add", "root", "--role", "admin", "--store", str(store)]
+    subprocess.run([*add, "--password-stdin"], input="a long secret\n", env=env, text=True, check=True)
+    port = _free_port()
+    web = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", str(store), "--port", str(port), "--runner", "prefect"],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(base_url=base, timeout=60) as c:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    page = c.get("/login")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline and web.poll() is None, "the workbench did not start"
+                    time.sleep(0.5)
+            token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+            c.post("/login", data={"name": "root", "password": "a long secret", "csrf": token})
+            token = re.search(r'name="csrf" value="([^"]+)"', c.get("/upload").text).group(1)
+            image = (SAMPLE_BOOK / "page_0002.jpg").read_bytes()
+            r = c.post("/upload", data={"csrf": token, "title": "Via Prefect"}, files={"files": ("p2.jpg", image)})
+            assert r.status_code == 303, r.text
+            batch = r.headers["location"]
+            deadline = time.monotonic() + 900
+            while (status := c.get(f"{batch}/status").json())["state"] == "running":
+                assert time.monotonic() < deadline, status
+                time.sleep(3)
+        record = json.loads(next((store / ".workbench" / "batches").glob("*/batch.json")).read_text())
+        assert record["runner"] == "prefect" and record["flow_run"], record
+        assert status["state"] == "done", (status, (home / "worker.log").read_text()[-3000:])
+        assert (store / record["book"] / f"{record['book']}.tei.xml").exists()
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=30)
+
+
 def test_digitize_inbox_files_complete_batches_and_leaves_incomplete_ones(server, tmp_path):
     env, home = server
     inbox, out = tmp_path / "inbox", tmp_path / "out"

@@ -36,6 +36,7 @@ if not (CHROMIUM and DRIVER):
     )
 
 from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as ec  # noqa: E402
@@ -97,12 +98,17 @@ def test_upload_follow_correct_download_and_conflict_in_a_browser(workbench):
         admin.find_element(By.CSS_SELECTOR, "form.card button[type=submit]").click()
         WebDriverWait(admin, 10).until(lambda d: "/batches/" in d.current_url)
         # The batch page refreshes itself until the flow is done.
-        WebDriverWait(admin, 900, poll_frequency=2).until(
-            lambda d: (
-                "done" in d.find_element(By.ID, "state").get_attribute("class")
-                or "failed" in d.find_element(By.ID, "state").get_attribute("class")
-            )
-        )
+
+        def finished(d) -> bool:
+            try:
+                state = d.find_elements(By.ID, "state")
+                assert state, f"the batch page shows no state: {d.page_source[:2000]}"
+                return any(s in state[0].get_attribute("class") for s in ("done", "failed"))
+            except StaleElementReferenceException:  # the page refreshed between finding and reading
+                return False
+
+        WebDriverWait(admin, 900, poll_frequency=2).until(finished)
+        admin.get(admin.current_url)  # a fresh load: done pages no longer refresh themselves
         assert "done" in admin.find_element(By.ID, "state").get_attribute("class"), admin.page_source
         admin.find_element(By.ID, "open-book").click()
         admin.find_element(By.CSS_SELECTOR, "ol.pages a").click()

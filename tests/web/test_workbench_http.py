@@ -187,6 +187,16 @@ def test_a_saved_correction_is_recorded_in_the_document_the_tei_the_audit_log_an
     audit = logged_in(store, "bob").get("/audit").text
     assert "alice" in audit and "齋" in audit and "这是校对者的译文。" in audit
 
+    # The catalog exports read the corrected edition.
+    from click.testing import CliRunner
+
+    from app.cli import main
+
+    exported = CliRunner().invoke(main, ["export", str(store / book_id), "--out", str(store.parent / "exports")])
+    assert exported.exit_code == 0, exported.output
+    iiif = next((store.parent / "exports").rglob("manifest.json")).read_text(encoding="utf-8")
+    assert "齋" in iiif  # the sample book has no 齋: only the correction puts it there
+
     corrections = store / book_id / "corrections"
     lines = [json.loads(x) for x in (corrections / "ocr_lines.jsonl").read_text(encoding="utf-8").splitlines()]
     assert lines[0]["line"] == line.id and lines[0]["text"].startswith("齋") and lines[0]["read"][0] == old
@@ -290,3 +300,38 @@ def test_an_upload_over_the_limit_or_of_the_wrong_type_is_refused_with_a_message
     assert r.status_code == 422
     assert "notes.txt: not an image" in r.text and "scan.jpg: its content is not a JPG" in r.text
     assert not list((store / ".workbench" / "batches").glob("*/inputs/*"))
+
+
+def test_an_upload_is_digitised_and_its_bad_parts_are_set_aside_with_reasons(store, tmp_path):
+    import io
+    import time
+    import zipfile
+
+    sample = Path(__file__).resolve().parents[2] / "corpora" / "sample" / "book" / "page_0001.jpg"
+    hostile = io.BytesIO()
+    with zipfile.ZipFile(hostile, "w") as z:
+        z.writestr("../../escaped.jpg", sample.read_bytes())
+    c = client(store, runner="local")
+    c.post("/login", data={"name": "root", "password": PASSWORD, "csrf": csrf_of(c)})
+    r = c.post(
+        "/upload",
+        data={"csrf": csrf_of(c, "/upload"), "title": "Upload <test>", "author": "某"},
+        files=[
+            ("files", ("page_0001.jpg", sample.read_bytes())),
+            ("files", ("pages.zip", hostile.getvalue())),
+            ("files", ("manifest.json", b'{"title": "broken')),
+        ],
+    )
+    assert r.status_code == 303, r.text
+    batch_url = r.headers["location"]
+    deadline = time.time() + 600
+    while (status := c.get(f"{batch_url}/status").json())["state"] == "running" and time.time() < deadline:
+        time.sleep(2)
+    assert status["state"] == "done" and status["stage"] == "export-tei", status  # read from the flow's log
+    assert any("escaped.jpg" in q["path"] for q in status["quarantined"])  # the zip's ../ member, set aside
+    assert any("manifest" in r["reason"] for r in status["refused"])
+    html = c.get(batch_url).text
+    assert "escaped.jpg" in html and "manifest" in html  # the batch page shows what was set aside, and why
+    book = next(p for p in store.iterdir() if p.name.startswith("upload-test-"))
+    assert Book.load(book / f"{book.name}.json").metadata.title == "Upload <test>"
+    assert not list(tmp_path.rglob("escaped.jpg"))  # nothing written outside the batch
