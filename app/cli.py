@@ -452,10 +452,12 @@ def import_tei(tei_file, base, out, who):
     punctuation and translations as TSV for train-punctuator/train-translator --extra-train.
     """
     from tasks.corrections import write_training_data
-    from tasks.tei import validate_tei, write_tei
+    from tasks.tei import PERSON_NAME, validate_tei, write_tei
     from tasks.tei_import import copy_page_images, tei_to_book
     from wenyuan.document import Book
 
+    if not PERSON_NAME.match(who):
+        raise click.BadParameter("a letter then up to 31 letters, digits, '.', '_' or '-'", param_hint="--who")
     beside = tei_file.with_name(tei_file.name.removesuffix(".tei.xml").removesuffix(".xml") + ".json")
     base = base or (beside if beside.exists() else None)
     base_book = Book.load(base) if base else None

@@ -206,6 +206,15 @@ def batch_workdir() -> Iterator[Path]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+def refuse_if_proofread(book_dir: Path) -> None:
+    """A book people have corrected in the workbench is not rebuilt from its OCR: that would drop their work."""
+    if (book_dir / ".workbench" / "versions.json").exists():
+        raise BookConflictError(
+            f"{book_dir}: people have corrected this edition in the workbench; digitising it again would replace "
+            "their corrections. Give this batch another --book-id or --out."
+        )
+
+
 @contextmanager
 def open_book_dir(book_dir: Path, identity: str) -> Iterator[Path]:
     """Hold the book's folder for this run: locked (a second run on the book waits, then reuses what the
@@ -213,6 +222,7 @@ def open_book_dir(book_dir: Path, identity: str) -> Iterator[Path]:
     with ExitStack() as held:
         held.enter_context(exclusive_lock(book_dir / ".lock"))
         claim_book_dir(book_dir, identity)
+        refuse_if_proofread(book_dir)
         sweep_sections(book_dir)  # a killed run's; none is in use, as this run holds the book
         yield book_dir
 

@@ -12,6 +12,7 @@ beside it as a second figure.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import asdict
 from datetime import date
@@ -57,6 +58,11 @@ def _dev_pairs(path: Path, limit: int | None) -> tuple[list[str], list[str]]:
     return [p.src for p in pairs], [p.tgt for p in pairs]
 
 
+def _corpus_ids(paths: tuple[Path, ...]) -> list[str]:
+    """Each corpus by name and content (every workbench's corrections are named translations.tsv)."""
+    return [f"{Path(p).name} sha256:{hashlib.sha256(Path(p).read_bytes()).hexdigest()[:12]}" for p in paths]
+
+
 @task
 def prepare_data(
     train_path: Path,
@@ -81,7 +87,7 @@ def prepare_data(
                 f"{data}: encoded with held-out books {held}, not {list(holdout_books)}; use another run_dir"
             )
         extra = json.loads((data / "cleaning.json").read_text()).get("extra_train", [])
-        if extra != [Path(p).name for p in extra_train]:
+        if extra != _corpus_ids(extra_train):
             raise ValueError(
                 f"{data}: encoded with extra corpora {extra}; this run asks for others; use another run_dir"
             )
@@ -101,7 +107,7 @@ def prepare_data(
     cleaning = {
         **report.as_dict(),
         "held_out_books": list(holdout_books),
-        **({"extra_train": [Path(p).name for p in extra_train]} if extra_train else {}),
+        **({"extra_train": _corpus_ids(extra_train)} if extra_train else {}),
     }
     (data / "cleaning.json").write_text(json.dumps(cleaning, ensure_ascii=False, indent=1))
     np.savez(data / "pairs.npz", **arrays)  # written last: its presence marks the cache complete

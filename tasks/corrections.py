@@ -9,8 +9,6 @@ punctuation and translations a person set name that person (``punct_by``, ``tran
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import unicodedata
 from collections.abc import Iterator
@@ -77,22 +75,31 @@ def sentence_chars(book: Book) -> list[list[Char]]:
     return [[chars[k] for k in own] for own in book.sentence_offsets()]
 
 
+def _label(ch: Char) -> str:
+    """The punctuator's label for the mark after ``ch`` ("O": none), as :func:`extract_labels` reads it."""
+    return extract_labels(ch.text + (ch.punct_after or "")).labels[-1]
+
+
 def repunctuate(chars: list[Char], punctuated: str, who: str) -> int:
     """Set the marks of a sentence's ``chars`` from ``punctuated`` (its text with a person's marks); returns
-    how many marks changed. The characters themselves are corrected in the transcription, not here."""
-    labelled = extract_labels(punctuated)
-    # Marks are taken by position: the characters are the transcription's (a character corrected in the same
-    # save may still show its old reading in the sentence's text), but their number must agree.
-    if len(labelled.chars) != len(chars):
+    how many marks changed. The characters themselves are corrected in the transcription, not here.
+
+    Marks are compared as the punctuator's labels and taken by position: a character whose label is unchanged
+    keeps its marks exactly as they were (a closing bracket with its stop, say); the characters' text is the
+    transcription's (one corrected in the same save may still show its old reading here), but their number
+    must agree. Page characters that read as marks (a middle dot) are left out of the count on both sides.
+    """
+    markable = [ch for ch in chars if extract_labels(ch.text).chars]
+    wanted = extract_labels(punctuated)
+    if len(wanted.chars) != len(markable):
         raise CorrectionError(
-            f"{punctuated!r} has {len(labelled.chars)} characters, the sentence {len(chars)} "
-            f"({''.join(c.text for c in chars)}): correct characters in the transcription, marks here"
+            f"{punctuated!r} has {len(wanted.chars)} characters, the sentence {len(markable)} "
+            f"({''.join(c.text for c in markable)}): correct characters in the transcription, marks here"
         )
     changed = 0
-    for ch, label in zip(chars, labelled.labels, strict=True):
-        mark = None if label == "O" else label
-        if mark != ch.punct_after:
-            ch.punct_after, ch.punct_by, ch.punct_confidence = mark, who, None
+    for ch, label in zip(markable, wanted.labels, strict=True):
+        if label != _label(ch):
+            ch.punct_after, ch.punct_by, ch.punct_confidence = (None if label == "O" else label), who, None
             changed += 1
     return changed
 
@@ -135,12 +142,10 @@ def corrected_lines(book: Book) -> Iterator[tuple[Page, Line]]:
 
 
 def _tsv(rows: list[tuple[str, str, str, str]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter="\t", quoting=csv.QUOTE_NONE, escapechar="\\", lineterminator="\n")
-    writer.writerow(TSV_HEADER)
-    for row in rows:
-        writer.writerow([" ".join(field.split()) for field in row])  # a tab or newline would break a row
-    return buffer.getvalue()
+    """Rows as the corpus files are written: a header, tab-separated, no quoting (a tab or a line break
+    inside a field becomes a space: they would break the row)."""
+    lines = ["\t".join(TSV_HEADER)] + ["\t".join(" ".join(field.split()) for field in row) for row in rows]
+    return "\n".join(lines) + "\n"
 
 
 def training_rows(book: Book) -> tuple[list[tuple[str, str, str, str]], list[tuple[str, str, str, str]]]:
@@ -153,6 +158,21 @@ def training_rows(book: Book) -> tuple[list[tuple[str, str, str, str]], list[tup
         if sentence.translated_by and sentence.translation:
             translation.append((name, sentence.id, text, sentence.translation))
     return punctuation, translation
+
+
+def _cut_line(image, line: Line, out_dir: Path, name: str) -> str | None:
+    """Save the line's bounding box of ``image`` as ``out_dir/name``; None when there is nothing to cut."""
+    import cv2
+
+    if image is None or not line.polygon:
+        return None
+    xs, ys = [p[0] for p in line.polygon], [p[1] for p in line.polygon]
+    x0, y0 = max(0, int(min(xs))), max(0, int(min(ys)))
+    x1, y1 = min(image.shape[1], int(max(xs)) + 1), min(image.shape[0], int(max(ys)) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    cv2.imwrite(str(out_dir / name), image[y0:y1, x0:x1])
+    return name
 
 
 def write_training_data(book: Book, images_dir: Path, out_dir: Path) -> dict[str, int]:
@@ -169,17 +189,11 @@ def write_training_data(book: Book, images_dir: Path, out_dir: Path) -> dict[str
     lines_dir.mkdir(exist_ok=True)
     records, images = [], {}
     for page, line in corrected_lines(book):
-        if page.image not in images:
-            images[page.image] = cv2.imread(str(images_dir / page.image)) if page.image else None
-        image = images[page.image]
-        crop_name = None
-        if image is not None and line.polygon:
-            xs, ys = [p[0] for p in line.polygon], [p[1] for p in line.polygon]
-            x0, y0 = max(0, int(min(xs))), max(0, int(min(ys)))
-            x1, y1 = min(image.shape[1], int(max(xs)) + 1), min(image.shape[0], int(max(ys)) + 1)
-            if x1 > x0 and y1 > y0:
-                crop_name = f"lines/{line.id}.png"
-                cv2.imwrite(str(out_dir / crop_name), image[y0:y1, x0:x1])
+        crop_name: str | None = f"lines/{line.id}.png"
+        if not (out_dir / crop_name).exists():  # a line's crop never changes: cut once, not at every save
+            if page.image not in images:
+                images[page.image] = cv2.imread(str(images_dir / page.image)) if page.image else None
+            crop_name = _cut_line(images[page.image], line, out_dir, crop_name)
         records.append(
             {
                 "image": crop_name,

@@ -167,8 +167,12 @@ def _processed(book: Book) -> datetime:
     return max((s.at for s in book.steps), default=datetime.now(UTC))
 
 
+#: A person's name as the edition can point to it (the workbench's user names; ``import-tei --who``).
+PERSON_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
+
+
 def person_id(name: str) -> str:
-    """The ``xml:id`` of a person who corrected the edition (workbench user names are ASCII name characters)."""
+    """The ``xml:id`` of a person who corrected the edition (a :data:`PERSON_NAME`)."""
     return f"reviewer-{name}"
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from lxml import etree
 
 from tasks.corrections import Tally, record_session
-from tasks.tei import DEFAULT_LICENCE, TEI_NS
+from tasks.tei import DEFAULT_LICENCE, PERSON_NAME, TEI_NS
 from wenyuan.document import Book, BookMetadata, Change, Char, Edit, Entity, Line, Page, Region, Sentence, Step
 from wenyuan.errors import BadInputError
 from wenyuan.io import atomic_write_bytes
@@ -30,8 +30,12 @@ _DESC = re.compile(r"stage (?P<stage>[^,]+)(?:, version (?P<version>[^,]+))?(?:,
 
 
 def _person(ref: str | None) -> str | None:
-    """A workbench user's name from the ``@resp``/``@who`` pointer :func:`tasks.tei.person_id` wrote."""
-    return ref.lstrip("#").removeprefix("reviewer-") if ref else None
+    """A workbench user's name from the ``@resp``/``@who`` pointer :func:`tasks.tei.person_id` wrote; a pointer
+    that is no such name (another tool's, several at once) is kept as ``unknown``, which still makes an id."""
+    if not ref:
+        return None
+    name = ref.lstrip("#").removeprefix("reviewer-")
+    return name if PERSON_NAME.match(name) else "unknown"
 
 
 def _local(el) -> str:
@@ -376,8 +380,10 @@ def _merge_base(book: Book, base: Book, who: str) -> None:
                 )
                 for oc, nc in zip(old.chars[a0:a1], line.chars[b0:b1], strict=False):
                     nc.polygon = oc.polygon  # a replaced character sits where the old one was read
-                    if op == "replace" and a1 - a0 == b1 - b0 and nc.sic is None:
-                        nc.sic, nc.corrected_by = (oc.sic if oc.sic is not None else oc.text), who
+                    if op == "replace" and a1 - a0 == b1 - b0:
+                        # Against the base, whatever @resp the edited TEI still carried: this is who's change.
+                        machine = oc.sic if oc.sic is not None else oc.text
+                        nc.sic, nc.corrected_by = (None, None) if nc.text == machine else (machine, who)
                         nc.confidence, nc.alternatives = oc.confidence, oc.alternatives
                         tally.characters += 1
                         tally.marks += _mark_changed(oc, nc, who)
@@ -385,12 +391,11 @@ def _merge_base(book: Book, base: Book, who: str) -> None:
     base_translations = {s.id: (s.translation, s.translated_by) for s in base.sentences}
     for sentence in book.sentences:
         translation, by = base_translations.get(sentence.id, (None, None))
-        if sentence.translated_by is None:
-            if (sentence.translation or None) != (translation or None):
-                sentence.translated_by = who
-                tally.translations += 1
-            else:
-                sentence.translated_by = by
+        if (sentence.translation or None) != (translation or None):
+            sentence.translated_by = who
+            tally.translations += 1
+        else:
+            sentence.translated_by = by
     stages = {(s.stage, s.tool) for s in book.steps}
     book.steps = [s for s in base.steps if (s.stage, s.tool) in stages] or book.steps
     book.quarantined = base.quarantined
@@ -402,8 +407,6 @@ def _merge_base(book: Book, base: Book, who: str) -> None:
 
 def _mark_changed(old: Char, new: Char, who: str) -> int:
     """1 when a person changed the mark after a character (recorded on ``new``), else 0."""
-    if new.punct_by is not None:
-        return 0
     if (new.punct_after or None) == (old.punct_after or None):
         new.punct_by = old.punct_by
         return 0

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from tasks.tei import PERSON_NAME
 from wenyuan.io import atomic_write_text, exclusive_lock
 
 ROLES = ("reviewer", "admin")
-USER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{0,31}$")
+USER_NAME = PERSON_NAME
+#: The pipeline's own name in the edition's revision history.
+RESERVED = {"wenyuan", "unknown"}
 MIN_PASSWORD = 8
 _HASHER = PasswordHasher()
 #: Verified against when the name is unknown, so a wrong name costs as long as a wrong password.
@@ -53,6 +55,8 @@ class Accounts:
         """Create (or with ``replace``, reset) a user; raises ValueError naming what is wrong."""
         if not USER_NAME.match(name):
             raise ValueError(f"{name!r}: a user name is a letter then up to 31 letters, digits, '.', '_' or '-'")
+        if name in RESERVED:
+            raise ValueError(f"{name!r} is reserved (the edition's history uses it)")
         if role not in ROLES:
             raise ValueError(f"{role!r}: the role is one of {', '.join(ROLES)}")
         if len(password) < MIN_PASSWORD:

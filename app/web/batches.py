@@ -107,10 +107,27 @@ class Batches:
         return Batch(**json.loads((self.folder(batch_id) / "batch.json").read_text(encoding="utf-8")))
 
     def all(self) -> list[Batch]:
+        """Every batch that can be read, newest first."""
         if not self.root.exists():
             return []
         found = [p.name for p in self.root.iterdir() if BATCH_ID.match(p.name) and (p / "batch.json").exists()]
-        return [self.load(b) for b in sorted(found, reverse=True)]
+        batches = []
+        for batch_id in sorted(found, reverse=True):
+            try:
+                batches.append(self.load(batch_id))
+            except (OSError, ValueError, TypeError):  # a damaged record is skipped, not fatal
+                continue
+        return batches
+
+    def recent(self, limit: int = 20) -> list[tuple[Batch, dict[str, Any]]]:
+        """The latest batches with their progress; one that cannot be read or asked about says so, alone."""
+        out = []
+        for batch in self.all()[:limit]:
+            try:
+                out.append((batch, self.status(batch)))
+            except Exception as exc:  # a broken record or an unreachable Prefect API must not hide the others
+                out.append((batch, {"state": "failed", "error": str(exc), "pages_read": 0, "pages_total": None}))
+        return out
 
     def _save(self, batch: Batch) -> None:
         atomic_write_text(self.root / batch.id / "batch.json", json.dumps(asdict(batch), ensure_ascii=False))
@@ -146,6 +163,7 @@ class Batches:
         command += ["--manifest", str(manifest)] + ([] if batch.translate else ["--no-translate"])
         log = (folder / "run.log").open("wb")
         env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}  # its own embedded Prefect
+        env["PREFECT_LOGGING_LEVEL"] = "INFO"  # the lines the batch page reads, whatever this process was given
         proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         log.close()
         batch.runner, batch.pid = "local", proc.pid

@@ -57,7 +57,15 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "theirs": {"en": "Saved version", "zh": "已保存的版本"},
     "yours": {"en": "Your version", "zh": "您的版本"},
-    "reload": {"en": "Open the saved version", "zh": "打開已保存的版本"},
+    "reload": {
+        "en": "Open the saved version (your edits come back on top of it)",
+        "zh": "打開已保存的版本（您的修改會重新套用）",
+    },
+    "restored": {
+        "en": "Your unsaved edits are back on this page; save them, or ",
+        "zh": "未保存的修改已恢復；請保存，或",
+    },
+    "discard": {"en": "discard them", "zh": "放棄修改"},
     "alternatives": {"en": "Readings", "zh": "候選字"},
     "type_char": {"en": "Another character", "zh": "另輸入一字"},
     "machine": {"en": "machine reading", "zh": "機器識讀"},

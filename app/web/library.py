@@ -201,12 +201,26 @@ class Library:
                 return current, tally
             record_session(book, user, tally)
             self._write(book, book_dir)
+            # A sentence may run over onto the next page: every page it spans changed, so that a reviewer
+            # who opened one of them before this save meets a conflict instead of undoing it.
             versions = self.versions(book_id)
-            versions[page_id] = current + 1
+            for touched in {page_id} | self._pages_of(book, {a["where"] for a in audit if a["kind"] != "character"}):
+                versions[touched] = versions.get(touched, 0) + 1
             atomic_write_text(self._versions_path(book_id), json.dumps(versions))
             write_training_data(book, book_dir, book_dir / "corrections")
             self._audit(book_id, page_id, user, audit)
         return current + 1, tally
+
+    @staticmethod
+    def _pages_of(book: Book, sentence_ids: set[str]) -> set[str]:
+        """The pages the characters of these sentences stand on."""
+        page_of = {id(ch): page.id for page in book.pages for line in page.lines() for ch in line.chars}
+        return {
+            page_of[id(ch)]
+            for sentence, chars in zip(book.sentences, sentence_chars(book), strict=True)
+            if sentence.id in sentence_ids
+            for ch in chars
+        }
 
     def _apply(self, book: Book, page: Page, edits: Edits, user: str) -> tuple[Tally, list[dict[str, Any]]]:
         tally, audit = Tally(), []

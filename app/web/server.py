@@ -7,6 +7,7 @@ for the zoomable facsimile and the correction keys; no front-end build step.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.concurrency import run_in_threadpool
 from starlette.middleware.sessions import SessionMiddleware
 
 from app.web.accounts import Accounts, User
@@ -89,9 +91,9 @@ def create_app(settings: Settings) -> FastAPI:
             if request.method == "GET":
                 return RedirectResponse("/login", status_code=303)
             return Response("log in first", status_code=401)
-        # Saves (JSON) send the token in a header; forms send it as a field, checked where the form is read
-        # (a middleware that read the body would leave none for the handler).
-        if request.method == "POST" and not _is_form(request):
+        # The forms send the token as a field, checked where each form is read (a middleware that read the body
+        # would leave none for the handler); every other POST must send it in a header, whatever its type.
+        if request.method == "POST" and not _FORM_ROUTE.fullmatch(path):
             if not csrf_ok(request.session, request.headers.get("x-csrf-token")):
                 return Response("missing or wrong CSRF token", status_code=403)
         response = await call_next(request)
@@ -118,7 +120,12 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.post("/login")
     async def login(request: Request):
-        form = await request.form()
+        if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+            return Response("a login is a urlencoded form", status_code=415)
+        try:
+            form = await _limited(request, LOGIN_FORM_LIMIT).form(max_files=0, max_fields=5)
+        except _TooLarge:
+            return Response("too large for a login", status_code=413)
         if not csrf_ok(request.session, str(form.get("csrf", ""))):
             return _forged()
         name, password = str(form.get("name", "")), str(form.get("password", ""))
@@ -126,7 +133,7 @@ def create_app(settings: Settings) -> FastAPI:
         wait = throttle.wait_s(name, address)
         if wait > 0:
             return page(request, "login.html", status=429, error=translate("wait", lang_of(request), s=int(wait) + 1))
-        user = accounts.verify(name, password)
+        user = await run_in_threadpool(accounts.verify, name, password)  # Argon2 takes a while: not on the loop
         if user is None:
             throttle.failed(name, address)
             return page(request, "login.html", status=401, error=translate("bad_login", lang_of(request)))
@@ -169,8 +176,8 @@ def create_app(settings: Settings) -> FastAPI:
                     "first_page": book.pages[0].id if book.pages else None,
                 }
             )
-        running = [(b, batches.status(b)) for b in batches.all()]
-        return page(request, "books.html", books=rows, batches=running)
+        recent = await run_in_threadpool(batches.recent)
+        return page(request, "books.html", books=rows, batches=recent)
 
     @app.get("/books/{book_id}", response_class=HTMLResponse)
     async def book_view(request: Request, book_id: str):
@@ -206,14 +213,18 @@ def create_app(settings: Settings) -> FastAPI:
     @app.post("/books/{book_id}/pages/{page_id}")
     async def save_page(request: Request, book_id: str, page_id: str):
         user = current_user(request)
+        if not request.headers.get("content-type", "").startswith("application/json"):
+            return JSONResponse({"error": "a save is JSON"}, status_code=415)
+        if _content_length(request) > SAVE_LIMIT:
+            return JSONResponse({"error": "too large for one page's corrections"}, status_code=413)
         try:
             data = await request.json()
             edits = Edits.from_json(data)
             version = int(data.get("version", -1))
-        except (ValueError, CorrectionError, AttributeError) as exc:
+        except (ValueError, TypeError, CorrectionError, AttributeError) as exc:
             return JSONResponse({"error": f"malformed save: {exc}"}, status_code=400)
         try:
-            new_version, tally = library.save(book_id, page_id, version, edits, user.name)
+            new_version, tally = await run_in_threadpool(library.save, book_id, page_id, version, edits, user.name)
         except NotFound:
             return JSONResponse({"error": "no such page"}, status_code=404)
         except Conflict as exc:
@@ -250,8 +261,12 @@ def create_app(settings: Settings) -> FastAPI:
             folder = library.book_dir(book_id)
         except NotFound:
             return refuse(request, "not_found", 404)
-        with exclusive_lock(folder / ".lock"):
-            shutil.rmtree(folder)
+
+        def remove() -> None:
+            with exclusive_lock(folder / ".lock"):
+                shutil.rmtree(folder)
+
+        await run_in_threadpool(remove)
         return RedirectResponse("/", status_code=303)
 
     @app.get("/audit", response_class=HTMLResponse)
@@ -272,7 +287,7 @@ def create_app(settings: Settings) -> FastAPI:
         if not user.is_admin:
             return refuse(request, "forbidden", 403)
         lang, limit = lang_of(request), settings.max_upload_mb * 1024 * 1024
-        if int(request.headers.get("content-length") or 0) > limit:
+        if _content_length(request) > limit:
             return page(
                 request,
                 "upload.html",
@@ -347,30 +362,40 @@ def create_app(settings: Settings) -> FastAPI:
             files=[p.name for p in kept],
             refused=refused,
         )
-        batches.start(batch, metadata)
+        await run_in_threadpool(batches.start, batch, metadata)  # run_deployment is sync off the event loop
         return RedirectResponse(f"/batches/{batch_id}", status_code=303)
 
     @app.get("/batches/{batch_id}", response_class=HTMLResponse)
     async def batch_view(request: Request, batch_id: str):
         try:
             batch = batches.load(batch_id)
-        except (LookupError, OSError):
+        except (LookupError, OSError, ValueError, TypeError):
             return refuse(request, "not_found", 404)
-        return page(request, "batch.html", batch=batch, progress=batches.status(batch))
+        return page(request, "batch.html", batch=batch, progress=await run_in_threadpool(batches.status, batch))
 
     @app.get("/batches/{batch_id}/status")
     async def batch_status(request: Request, batch_id: str):
         try:
-            return batches.status(batches.load(batch_id))
-        except (LookupError, OSError):
+            return await run_in_threadpool(batches.status, batches.load(batch_id))
+        except (LookupError, OSError, ValueError, TypeError):
             return JSONResponse({"error": "no such batch"}, status_code=404)
 
     return app
 
 
-def _is_form(request: Request) -> bool:
-    kind = request.headers.get("content-type", "")
-    return kind.startswith("application/x-www-form-urlencoded") or kind.startswith("multipart/form-data")
+#: The routes that take a form (their CSRF token is a form field).
+_FORM_ROUTE = re.compile(r"/login|/logout|/upload|/books/[^/]+/delete")
+#: A login form is a name and a password: anything larger is refused before it is parsed.
+LOGIN_FORM_LIMIT = 16 * 1024
+#: One page's corrections (600 characters and their sentences are a few tens of KB).
+SAVE_LIMIT = 4 * 1024 * 1024
+
+
+def _content_length(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length") or 0)
+    except ValueError:
+        return 0
 
 
 def _forged() -> Response:

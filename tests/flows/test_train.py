@@ -245,10 +245,13 @@ def test_translator_trains_on_corrected_translations_too(prefect_server, tiny_pa
     cleaning = json.loads((tmp_path / "run" / "data" / "cleaning.json").read_text())
     alone = DropReport()
     list(iter_pairs(tiny_parallel / "train.tsv", report=alone, exclude_books=UNSEEN_BOOKS))
-    assert cleaning["extra_train"] == ["translations.tsv"] and cleaning["kept"] == alone.kept + 3
+    assert cleaning["extra_train"][0].startswith("translations.tsv sha256:") and cleaning["kept"] == alone.kept + 3
     # The run's encoded pairs hold the corrections: resuming it without them is refused, not mixed.
     with pytest.raises(ValueError, match="extra corpora"):
         train_translator(total_steps=2, **kwargs)
+    corrected.write_text(corrected.read_text(encoding="utf-8") + rows, encoding="utf-8")  # more corrections since
+    with pytest.raises(ValueError, match="extra corpora"):
+        train_translator(total_steps=2, extra_train=(corrected,), **kwargs)
 
 
 def test_translator_training_resumes_and_ships_only_when_better(prefect_server, tiny_parallel, tmp_path):

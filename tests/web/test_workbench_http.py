@@ -335,3 +335,48 @@ def test_an_upload_is_digitised_and_its_bad_parts_are_set_aside_with_reasons(sto
     book = next(p for p in store.iterdir() if p.name.startswith("upload-test-"))
     assert Book.load(book / f"{book.name}.json").metadata.title == "Upload <test>"
     assert not list(tmp_path.rglob("escaped.jpg"))  # nothing written outside the batch
+
+
+def test_a_save_is_json_with_the_token_in_a_header_whatever_the_body_claims_to_be(store, book_id):
+    c = logged_in(store)
+    page = Book.load(store / book_id / f"{book_id}.json").pages[0]
+    url = f"/books/{book_id}/pages/{page.id}"
+    token, version, _ = page_csrf(c, url)
+    line = next(page.transcription_lines())
+    body = json.dumps({"version": version, "chars": [{"line": line.id, "index": 0, "text": "甲"}]})
+    # A cross-origin form can send this body without the header: refused.
+    form = {"content-type": "application/x-www-form-urlencoded"}
+    assert c.post(url, content=body, headers=form).status_code == 403
+    assert c.post(url, content=body, headers={**form, "X-CSRF-Token": token}).status_code == 415
+    assert c.post(url, content=body, headers={"content-type": "text/plain", "X-CSRF-Token": token}).status_code == 415
+    assert next(Book.load(store / book_id / f"{book_id}.json").pages[0].transcription_lines()).chars[0].text != "甲"
+
+
+def test_a_sentence_saved_from_one_page_changes_the_version_of_every_page_it_runs_over(store, book_id):
+    from tasks.corrections import sentence_chars
+
+    book = Book.load(store / book_id / f"{book_id}.json")
+    page_of = {id(ch): p.id for p in book.pages for line in p.lines() for ch in line.chars}
+    spanning = next(
+        (s, [page_of[id(ch)] for ch in chars])
+        for s, chars in zip(book.sentences, sentence_chars(book), strict=True)
+        if len({page_of[id(ch)] for ch in chars}) > 1
+    )
+    sentence, pages = spanning
+    first, second = pages[0], pages[-1]
+    alice, bob = logged_in(store, "alice"), logged_in(store, "bob")
+    a_token, a_version, html = page_csrf(alice, f"/books/{book_id}/pages/{first}")
+    b_token, b_version, _ = page_csrf(bob, f"/books/{book_id}/pages/{second}")
+    text = re.search(rf'data-sentence="{sentence.id}">\s*<input class="punctuated" lang="lzh" value="([^"]*)"', html)
+    r = alice.post(
+        f"/books/{book_id}/pages/{first}",
+        json={"version": a_version, "punctuation": {sentence.id: with_a_new_mark(text.group(1))}},
+        headers={"X-CSRF-Token": a_token},
+    )
+    assert r.status_code == 200, r.text
+    r = bob.post(
+        f"/books/{book_id}/pages/{second}",
+        json={"version": b_version, "translations": {sentence.id: "另一位的译文"}},
+        headers={"X-CSRF-Token": b_token},
+    )
+    assert r.status_code == 409  # bob's page changed under him: alice's marks are not silently undone

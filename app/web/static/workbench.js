@@ -141,6 +141,50 @@
     return { version: Number(ws.dataset.version), chars, punctuation, translations };
   }
 
+  // A draft left by a reload, a conflict or a closed tab comes back on top of the page as saved now.
+  function restore() {
+    let draft = null;
+    try {
+      draft = JSON.parse(localStorage.getItem(storageKey) || "null");
+    } catch (e) {
+      draft = null;
+    }
+    if (!draft || !draft.body) return;
+    const b = draft.body;
+    (b.chars || []).forEach(({ line, index, text }) => {
+      const span = document.querySelector(`.line[data-line="${CSS.escape(line)}"] .ch[data-i="${Number(index)}"]`);
+      if (!span || span.textContent === text) return;
+      span.textContent = text;
+      edits.set(`${line}\u0000${index}`, text);
+      span.classList.add("edited");
+      span.classList.remove("doubtful");
+    });
+    for (const [field, values] of [["punctuated", b.punctuation], ["translation", b.translations]]) {
+      Object.entries(values || {}).forEach(([sid, value]) => {
+        const el = document.querySelector(`.sentence[data-sentence="${CSS.escape(sid)}"] .${field}`);
+        if (el) el.value = value;
+      });
+    }
+    status.textContent = ws.dataset.msgRestored;
+    const discard = cell("button", ws.dataset.msgDiscard);
+    discard.type = "button";
+    discard.addEventListener("click", () => {
+      localStorage.removeItem(storageKey);
+      saving = true;
+      window.location.reload();
+    });
+    status.appendChild(discard);
+  }
+
+  let saving = false;
+  window.addEventListener("beforeunload", (e) => {
+    const b = body();
+    if (!saving && (b.chars.length || Object.keys(b.punctuation).length || Object.keys(b.translations).length)) {
+      e.preventDefault();
+      e.returnValue = "";
+    }
+  });
+
   // --- saving --------------------------------------------------------------------------------------------
   async function save() {
     status.textContent = "…";
@@ -153,6 +197,7 @@
     const answer = await response.json().catch(() => ({ error: response.statusText }));
     if (response.ok) {
       localStorage.removeItem(storageKey);
+      saving = true;
       window.location.assign(`${window.location.pathname}?saved=${answer.version}`);
     } else if (response.status === 409) {
       showConflict(answer);
@@ -198,9 +243,12 @@
     conflictBox.appendChild(table);
     const reload = cell("a", ws.dataset.msgReload);
     reload.href = window.location.pathname;
+    reload.addEventListener("click", () => { saving = true; }); // the draft is kept and comes back on top
     conflictBox.appendChild(reload);
     conflictBox.hidden = false;
     remember();
     status.textContent = "";
   }
+
+  restore();
 })();
