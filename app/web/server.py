@@ -287,38 +287,24 @@ def create_app(settings: Settings) -> FastAPI:
         if not user.is_admin:
             return refuse(request, "forbidden", 403)
         lang, limit = lang_of(request), settings.max_upload_mb * 1024 * 1024
+
+        def refused_upload(status: int, key: str, **context: Any) -> HTMLResponse:
+            message = translate(key, lang, mb=settings.max_upload_mb)
+            return page(request, "upload.html", status=status, max_mb=settings.max_upload_mb, error=message, **context)
+
         if _content_length(request) > limit:
-            return page(
-                request,
-                "upload.html",
-                status=413,
-                max_mb=settings.max_upload_mb,
-                error=translate("too_large", lang, mb=settings.max_upload_mb),
-            )
+            return refused_upload(413, "too_large")
         batch_id = batches.new_id()
         folder = batches.root / batch_id
         try:
             form = await _limited(request, limit).form(max_files=5000, max_fields=50, max_part_size=64 * 1024)
         except _TooLarge:
-            return page(
-                request,
-                "upload.html",
-                status=413,
-                max_mb=settings.max_upload_mb,
-                error=translate("too_large", lang, mb=settings.max_upload_mb),
-            )
+            return refused_upload(413, "too_large")
         if not csrf_ok(request.session, str(form.get("csrf", ""))):
             return _forged()
         fields = {k: str(form.get(k, "")) for k in METADATA_FIELDS}
         if not fields["title"].strip():
-            return page(
-                request,
-                "upload.html",
-                status=422,
-                max_mb=settings.max_upload_mb,
-                error=translate("need_title", lang),
-                form=fields,
-            )
+            return refused_upload(422, "need_title", form=fields)
         inputs = folder / "inputs"
         inputs.mkdir(parents=True)
         kept, refused, manifests = [], [], []
@@ -344,15 +330,7 @@ def create_app(settings: Settings) -> FastAPI:
         refused += [{"name": "manifest", "reason": n} for n in notes]
         if not kept:
             shutil.rmtree(folder, ignore_errors=True)
-            return page(
-                request,
-                "upload.html",
-                status=422,
-                max_mb=settings.max_upload_mb,
-                error=translate("no_files", lang),
-                refused=refused,
-                form=fields,
-            )
+            return refused_upload(422, "no_files", refused=refused, form=fields)
         batch = Batch(
             id=batch_id,
             book=book_id_for(fields["title"], batch_id),
