@@ -242,16 +242,11 @@ def eval_punctuation(data, model, device, limit_chars):
     """Segmentation F1, punctuation F1, per-mark precision/recall and characters/s on a corpus file."""
     import time
 
-    from corpora.punct import iter_paragraphs
+    from corpora.punct import first_paragraphs
     from models.punctuator import evaluate_punctuator
     from tasks.punctuate import DEFAULT_MODEL, load_punctuator
 
-    paragraphs, n = [], 0
-    for _book, para in iter_paragraphs(data):
-        paragraphs.append(para)
-        n += len(para)
-        if limit_chars and n >= limit_chars:
-            break
+    paragraphs = first_paragraphs(data, limit_chars)
     p = load_punctuator(str(model or DEFAULT_MODEL), device)
     t = time.perf_counter()
     scores = evaluate_punctuator(p, paragraphs)

@@ -122,6 +122,17 @@ def iter_paragraphs(path: str | Path) -> Iterator[tuple[str, str]]:
         raise CorpusError(f"{path}: line {n} is not a record with 'book' and 'text' ({exc!r})") from exc
 
 
+def first_paragraphs(path: str | Path, max_chars: int | None = None) -> list[str]:
+    """The file's paragraphs in order, up to the one that reaches ``max_chars`` characters (None: all)."""
+    out, n = [], 0
+    for _book, para in iter_paragraphs(path):
+        out.append(para)
+        n += len(para)
+        if max_chars and n >= max_chars:
+            break
+    return out
+
+
 #: A paragraph this long with fewer marks per character than this was left unpunctuated by its source
 #: (most of 册府元龟 and 三朝北盟会编 here: 1.6 % of the training characters), not punctuated sparsely; the
 #: corpus's paragraphs average about one mark in five characters.

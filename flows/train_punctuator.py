@@ -20,7 +20,7 @@ import numpy as np
 from prefect import flow, task
 from prefect.artifacts import create_table_artifact
 
-from corpora.punct import PUNCT_LABELS, LabelledText, iter_labelled, iter_paragraphs
+from corpora.punct import PUNCT_LABELS, LabelledText, first_paragraphs, iter_labelled
 from corpora.punct_sources import dev_runs, iter_source_paragraphs
 from flows.shipping import ship_and_report
 from models.char_classifier import TRAINED_WINDOW
@@ -53,16 +53,6 @@ from models.training import (
 
 log = logging.getLogger(__name__)
 SHIPPED = Path(__file__).resolve().parent.parent / "models" / "punctuator"
-
-
-def _dev_paragraphs(path: Path, max_chars: int | None) -> list[str]:
-    out, n = [], 0
-    for _book, para in iter_paragraphs(path):
-        out.append(para)
-        n += len(para)
-        if max_chars and n >= max_chars:
-            break
-    return out
 
 
 def _cached_format(data: Path) -> dict:
@@ -265,9 +255,9 @@ def calibrate_and_score(folder: Path, dev_path: Path, device: str, calibration_c
     """Calibrate the no-mark bias on the first ``calibration_chars`` of dev, score the whole dev set with it,
     and record both in the folder's ``wenyuan.json`` and model card. Returns the scores."""
     punctuator = Punctuator.from_pretrained(folder, device=device, bias=0.0)
-    bias, _ = calibrate_no_mark_bias(punctuator, _dev_paragraphs(dev_path, calibration_chars))
+    bias, _ = calibrate_no_mark_bias(punctuator, first_paragraphs(dev_path, calibration_chars))
     punctuator.bias = bias
-    paragraphs = _dev_paragraphs(dev_path, None)
+    paragraphs = first_paragraphs(dev_path, None)
     scores = evaluate_punctuator(punctuator, paragraphs)
     scores["chars"] = sum(len(p) for p in paragraphs)
     decoding = {"no_mark_bias": bias, "calibrated_on": f"first {calibration_chars:,} characters of {dev_path.name}"}
@@ -375,7 +365,7 @@ def train_punctuator(
     if dropout is not None:
         set_dropout(model, dropout)
         arch = PunctuatorArch(**{**asdict(arch), "dropout": dropout})
-    dev_subset = _dev_paragraphs(dev_path, dev_eval_chars)
+    dev_subset = first_paragraphs(dev_path, dev_eval_chars)
     best_dir = run_dir / "best"
     encoder_from = None
     if init_from is None and init_encoder is not None:
