@@ -22,7 +22,7 @@ from tasks.ingest import PageSource
 from wenyuan.book_store import BookStats
 from wenyuan.document import Book, BookMetadata, Quarantined
 from wenyuan.errors import BookConflictError
-from wenyuan.io import atomic_write_text, exclusive_lock
+from wenyuan.io import atomic_write_text, exclusive_lock, process_alive
 
 
 class Progress:
@@ -100,22 +100,12 @@ def book_id_for(inputs: list[Path], metadata: BookMetadata, explicit: str | None
 WORKDIR_PREFIX = "wenyuan-ingest-"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process: alive
-        return True
-    return True
-
-
 def sweep_stale_workdirs(root: Path | None = None) -> list[Path]:
     """Remove ingest folders (``wenyuan-ingest-<pid>-…``) whose process is gone: a killed run's debris."""
     removed = []
     for folder in Path(root or tempfile.gettempdir()).glob(f"{WORKDIR_PREFIX}*"):
         pid = folder.name.removeprefix(WORKDIR_PREFIX).split("-", 1)[0]
-        if folder.is_dir() and pid.isdigit() and not _alive(int(pid)):
+        if folder.is_dir() and pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(folder)
     return removed

@@ -80,3 +80,18 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def process_alive(pid: int) -> bool:
+    """Whether process ``pid`` is still at work (another user's counts; a finished, unreaped child does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: alive
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().split(") ", 1)[1][:1] != "Z"  # a zombie has exited
+    except OSError:  # no /proc: the signal's answer stands
+        return True

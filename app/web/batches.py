@@ -25,7 +25,7 @@ from app.web.accounts import workbench_dir
 from tasks.ingest import read_manifest
 from wenyuan.document import BookMetadata
 from wenyuan.errors import ManifestError
-from wenyuan.io import atomic_write_text
+from wenyuan.io import atomic_write_text, process_alive
 
 #: The command line the local worker process runs.
 CLI = [sys.executable, "-m", "app.cli"]
@@ -219,7 +219,7 @@ class Batches:
             return _flow_run_state(batch.flow_run)
         code = (folder / "exit_code").read_text().strip() if (folder / "exit_code").exists() else None
         if code is None:
-            alive = batch.pid is not None and _alive(batch.pid)
+            alive = batch.pid is not None and process_alive(batch.pid)
             if alive:
                 return "running", None
             done = (book_dir / f"{batch.book}.json").exists()
@@ -227,21 +227,6 @@ class Batches:
         if code in ("0", "3"):  # 3: done, some inputs set aside (listed with their reasons)
             return "done", None
         return "failed", f"digitize exited with status {code}"
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # A finished child not yet reaped is a zombie: not at work.
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().split(") ", 1)[1][:1] != "Z"
-    except OSError:
-        return True
 
 
 def _flow_run_state(flow_run_id: str) -> tuple[str, str | None]:
