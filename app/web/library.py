@@ -29,7 +29,7 @@ from tasks.corrections import (
     write_training_data,
 )
 from tasks.tei import UNCLEAR_BELOW, validate_tei, write_tei
-from wenyuan.document import Book, Page
+from wenyuan.document import Book, Char, Page, Sentence
 from wenyuan.io import atomic_write_text, exclusive_lock
 
 BOOK_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
@@ -143,23 +143,26 @@ class Library:
 
     # --- what the page view shows ------------------------------------------------------------------------
 
+    @staticmethod
+    def _sentences_on(book: Book, page: Page) -> list[tuple[Sentence, list[Char]]]:
+        """The sentences with a character on ``page``, each with its own characters."""
+        on_page = {id(ch) for line in page.lines() for ch in line.chars}
+        pairs = zip(book.sentences, sentence_chars(book), strict=True)
+        return [(s, chars) for s, chars in pairs if any(id(ch) in on_page for ch in chars)]
+
     def page_sentences(self, book: Book, page: Page) -> list[dict[str, Any]]:
         """The sentences with a character on ``page``: id, punctuated text, translation and who set them."""
-        on_page = {id(ch) for line in page.lines() for ch in line.chars}
-        out = []
-        for sentence, chars in zip(book.sentences, sentence_chars(book), strict=True):
-            if any(id(ch) in on_page for ch in chars):
-                out.append(
-                    {
-                        "id": sentence.id,
-                        "stream": sentence.stream,
-                        "punctuated": punctuated(chars),
-                        "punct_by": sorted({c.punct_by for c in chars if c.punct_by}),
-                        "translation": sentence.translation or "",
-                        "translated_by": sentence.translated_by,
-                    }
-                )
-        return out
+        return [
+            {
+                "id": sentence.id,
+                "stream": sentence.stream,
+                "punctuated": punctuated(chars),
+                "punct_by": sorted({c.punct_by for c in chars if c.punct_by}),
+                "translation": sentence.translation or "",
+                "translated_by": sentence.translated_by,
+            }
+            for sentence, chars in self._sentences_on(book, page)
+        ]
 
     def page_state(self, book: Book, page: Page) -> dict[str, Any]:
         """The page's correctable text (lines and sentences), as a conflict shows it."""
@@ -193,36 +196,28 @@ class Library:
         with exclusive_lock(book_dir / ".lock"):
             book = Book.load(book_dir / f"{book_id}.json")  # fresh, under the lock: not the view's cache
             page = self.page(book, page_id)
-            current = self.version(book_id, page_id)
+            versions = self.versions(book_id)
+            current = versions.get(page_id, 0)
             if version != current:
                 raise Conflict(current, self.page_state(book, page))
-            tally, audit = self._apply(book, page, edits, user)
+            tally, audit, touched = self._apply(book, page, edits, user)
             if not tally:
                 return current, tally
             record_session(book, user, tally)
             self._write(book, book_dir)
-            # A sentence may run over onto the next page: every page it spans changed, so that a reviewer
-            # who opened one of them before this save meets a conflict instead of undoing it.
-            versions = self.versions(book_id)
-            for touched in {page_id} | self._pages_of(book, {a["where"] for a in audit if a["kind"] != "character"}):
-                versions[touched] = versions.get(touched, 0) + 1
+            for changed_page in touched:
+                versions[changed_page] = versions.get(changed_page, 0) + 1
             atomic_write_text(self._versions_path(book_id), json.dumps(versions))
             write_training_data(book, book_dir, book_dir / "corrections")
             self._audit(book_id, page_id, user, audit)
         return current + 1, tally
 
-    @staticmethod
-    def _pages_of(book: Book, sentence_ids: set[str]) -> set[str]:
-        """The pages the characters of these sentences stand on."""
-        page_of = {id(ch): page.id for page in book.pages for line in page.lines() for ch in line.chars}
-        return {
-            page_of[id(ch)]
-            for sentence, chars in zip(book.sentences, sentence_chars(book), strict=True)
-            if sentence.id in sentence_ids
-            for ch in chars
-        }
+    def _apply(self, book: Book, page: Page, edits: Edits, user: str) -> tuple[Tally, list[dict[str, Any]], set[str]]:
+        """Apply the edits; returns what changed, the audit rows and the pages whose text changed.
 
-    def _apply(self, book: Book, page: Page, edits: Edits, user: str) -> tuple[Tally, list[dict[str, Any]]]:
+        A sentence may run over onto the next page: every page it spans counts as changed, so that a reviewer
+        who opened one of them before this save meets a conflict instead of undoing it.
+        """
         tally, audit = Tally(), []
         lines = {line.id: line for line in page.lines()}
         for line_id, index, text in edits.chars:
@@ -233,24 +228,30 @@ class Library:
             if correct_char(line.chars[index], text, user):
                 tally.characters += 1
                 audit.append({"kind": "character", "where": f"{line_id}:{index}", "before": before, "after": text})
-        sentences = {s.id: (s, chars) for s, chars in zip(book.sentences, sentence_chars(book), strict=True)}
-        on_page = {s["id"] for s in self.page_sentences(book, page)}
+        sentences = {s.id: (s, chars) for s, chars in self._sentences_on(book, page)}
+        edited: set[str] = set()
         for sid, text in edits.punctuation.items():
-            if sid not in on_page:
+            if sid not in sentences:
                 raise CorrectionError(f"sentence {sid} is not on page {page.id}")
             before = punctuated(sentences[sid][1])
             changed = repunctuate(sentences[sid][1], text, user)
             if changed:
                 tally.marks += changed
+                edited.add(sid)
                 audit.append({"kind": "punctuation", "where": sid, "before": before, "after": text})
         for sid, text in edits.translations.items():
-            if sid not in on_page:
+            if sid not in sentences:
                 raise CorrectionError(f"sentence {sid} is not on page {page.id}")
             before = sentences[sid][0].translation or ""
             if retranslate(sentences[sid][0], text, user):
                 tally.translations += 1
+                edited.add(sid)
                 audit.append({"kind": "translation", "where": sid, "before": before, "after": text.strip()})
-        return tally, audit
+        edited_chars = {id(ch) for sid in edited for ch in sentences[sid][1]}
+        touched = {page.id} | {
+            other.id for other in book.pages for line in other.lines() for ch in line.chars if id(ch) in edited_chars
+        }
+        return tally, audit, touched
 
     @staticmethod
     def _write(book: Book, book_dir: Path) -> None:
