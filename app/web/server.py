@@ -60,8 +60,8 @@ def create_app(settings: Settings) -> FastAPI:
         return lang if lang in LANGUAGES else preferred_language(request.headers.get("accept-language"))
 
     def current_user(request: Request) -> User | None:
-        name = request.session.get("user")
-        return accounts.get(name) if name else None
+        """The session's user, read from the accounts once per request (by the middleware)."""
+        return getattr(request.state, "user", None)
 
     def page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         lang = lang_of(request)
@@ -85,7 +85,9 @@ def create_app(settings: Settings) -> FastAPI:
     async def login_required(request: Request, call_next):
         """Nothing but the login page and its stylesheet without a session; every POST carries the token."""
         path = request.url.path
-        if request.session.get("user") and current_user(request) is None:
+        name = request.session.get("user")
+        request.state.user = accounts.get(name) if name else None
+        if name and request.state.user is None:
             request.session.clear()  # the account was removed: its sessions end
         if not (path in ("/login", "/static/workbench.css") or request.session.get("user")):
             if request.method == "GET":
